@@ -1,0 +1,49 @@
+//! The command line (clap lives only here): arguments become checked configs that the
+//! engine takes; errors become exit codes.
+
+mod args;
+mod load;
+pub mod completions;
+mod plan;
+mod validate;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+use crate::error::{Exit, exit_for};
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            let code = if e.use_stderr() { Exit::Usage.code() } else { 0 };
+            return ExitCode::from(code as u8);
+        }
+    };
+    let exit = match dispatch(cli) {
+        Ok(exit) => exit,
+        Err(e) => {
+            eprintln!("drctl: error: {e:#}");
+            exit_for(&e)
+        }
+    };
+    ExitCode::from(exit.code() as u8)
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match cli.command {
+        Command::Validate(a) => validate::run(a, color),
+        Command::Plan(a) => plan::run(a),
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&crate::schema::runbook_schema())?);
+            Ok(Exit::Success)
+        }
+        Command::Completions { shell } => completions::run(shell),
+    }
+}

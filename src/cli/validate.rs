@@ -1,0 +1,55 @@
+//! `drctl validate`: report every problem of every runbook, as text, short lines or JSON.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::JsonDiagnostic;
+use crate::error::{Exit, Failure};
+use crate::validate::validate_paths;
+
+use super::args::{Format, ValidateArgs};
+
+/// Names given with `-e NAME=VALUE`.
+pub fn var_names(vars: &[String]) -> Result<BTreeSet<String>, Failure> {
+    vars.iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if !k.is_empty() => Ok(k.to_string()),
+            _ => Err(Failure::usage(format!("-e expects NAME=VALUE, got `{kv}`"))),
+        })
+        .collect()
+}
+
+pub fn run(a: ValidateArgs, color: bool) -> anyhow::Result<Exit> {
+    let names = var_names(&a.vars)?;
+    let report = validate_paths(&a.paths, a.inventory.as_deref(), &names);
+    let failed = report.errors() > 0 || (a.strict && report.warnings() > 0);
+    match a.format {
+        Format::Json => {
+            let out = serde_json::json!({
+                "valid": !failed,
+                "files": report.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "errors": report.errors(),
+                "warnings": report.warnings(),
+                "diagnostics": report.diagnostics.iter().map(JsonDiagnostic::from).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Short => {
+            for d in &report.diagnostics {
+                println!("{}", d.short());
+            }
+        }
+        Format::Text => {
+            for d in &report.diagnostics {
+                println!("{}\n", d.render(color));
+            }
+            let n = report.files.len();
+            let files = if n == 1 { "runbook".to_string() } else { format!("runbooks") };
+            if failed {
+                println!("{n} {files} checked: {} error(s), {} warning(s)", report.errors(), report.warnings());
+            } else {
+                println!("{n} {files} valid ({} warning(s))", report.warnings());
+            }
+        }
+    }
+    Ok(if failed { Exit::Usage } else { Exit::Success })
+}

@@ -1,0 +1,16 @@
+//! drctl: disaster-recovery runbooks over SSH with checkpoints, resume and rollback.
+//!
+//! Layers, each depending only on those before it: `runbook` (model with spans) →
+//! `validate` (rules → diagnostics) → `plan` (pure resolution) → `exec` (runs a plan,
+//! emits events) → `transport` (ssh, local, fake); `state` and `report` consume events.
+//! `cli` sits on top and nothing depends on it.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod error;
+pub mod plan;
+pub mod report;
+pub mod runbook;
+pub mod schema;
+pub mod template;
+pub mod validate;

@@ -1,0 +1,5 @@
+//! The `drctl` binary: everything lives in the library; this only hands over.
+
+fn main() -> std::process::ExitCode {
+    drctl::cli::main()
+}

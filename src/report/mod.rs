@@ -1,0 +1,3 @@
+//! Reporters: they consume what the engine and the journal say and show it.
+
+pub mod plan_view;

@@ -1,0 +1,266 @@
+//! Inventories: hosts, their SSH settings, and groups. The host `local` always exists.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::runbook::reader::Reader;
+use crate::runbook::source::{SourceFile, Span};
+use crate::runbook::yaml::{self, Budget, Kind};
+
+/// The built-in controller host.
+pub const LOCAL: &str = "local";
+const HOST_KEYS: &[&str] = &[
+    "addr", "port", "user", "identity", "known_hosts", "transport", "connect_timeout", "host_key_checking",
+];
+
+/// How a host is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    Ssh,
+    Local,
+}
+
+/// What to do with a host key that is not in known_hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostKeyPolicy {
+    /// Unknown or changed key: refuse (the default).
+    Strict,
+    /// Unknown key: record it in known_hosts and go on; changed key: refuse.
+    AcceptNew,
+}
+
+/// One host, with inventory defaults applied.
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub name: String,
+    pub addr: String,
+    pub port: u16,
+    pub user: String,
+    pub identity: Option<PathBuf>,
+    pub known_hosts: PathBuf,
+    pub transport: TransportKind,
+    pub connect_timeout: Duration,
+    pub host_key_policy: HostKeyPolicy,
+}
+
+impl Host {
+    /// The controller itself.
+    pub fn local() -> Self {
+        Host {
+            name: LOCAL.into(),
+            addr: "127.0.0.1".into(),
+            port: 0,
+            user: current_user(),
+            identity: None,
+            known_hosts: PathBuf::new(),
+            transport: TransportKind::Local,
+            connect_timeout: Duration::from_secs(10),
+            host_key_policy: HostKeyPolicy::Strict,
+        }
+    }
+}
+
+/// The user drctl runs as.
+pub fn current_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "root".into())
+}
+
+/// Expand `~/` and resolve relative paths against `base`.
+pub fn resolve_path(p: &str, base: &Path) -> PathBuf {
+    if let Some(rest) = p.strip_prefix("~/") {
+        if let Some(home) = std::env::var_os("HOME") {
+            return PathBuf::from(home).join(rest);
+        }
+    }
+    let pb = PathBuf::from(p);
+    if pb.is_absolute() { pb } else { base.join(pb) }
+}
+
+/// A loaded inventory.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub file: Option<Arc<SourceFile>>,
+    pub hosts: BTreeMap<String, Host>,
+    /// Group name → member host names (nested groups already flattened).
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Inventory {
+    fn default() -> Self {
+        let mut hosts = BTreeMap::new();
+        hosts.insert(LOCAL.to_string(), Host::local());
+        Self { file: None, hosts, groups: BTreeMap::new() }
+    }
+}
+
+impl Inventory {
+    /// Host names that a target (host or group) names, or `None` if it names nothing.
+    pub fn resolve(&self, target: &str) -> Option<Vec<String>> {
+        if self.hosts.contains_key(target) {
+            Some(vec![target.to_string()])
+        } else {
+            self.groups.get(target).cloned()
+        }
+    }
+
+    /// All names a step's `on:` may use.
+    pub fn target_names(&self) -> impl Iterator<Item = &str> {
+        self.hosts.keys().chain(self.groups.keys()).map(String::as_str)
+    }
+
+    /// "did you mean" for an unknown target.
+    pub fn suggest(&self, target: &str) -> Option<String> {
+        did_you_mean(target, self.target_names())
+    }
+}
+
+/// Parse an inventory file; errors name file, line and column.
+pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
+    let mut inv = Inventory { file: Some(file.clone()), ..Inventory::default() };
+    let root = match yaml::load(file, Budget::default()) {
+        Ok(Some(n)) => n,
+        Ok(None) => return (inv, vec![]),
+        Err(d) => return (inv, vec![d]),
+    };
+    let mut r = Reader::new(file.clone());
+    let Some(f) = r.map(&root, "", &["defaults", "hosts", "groups"]) else { return (inv, r.diags) };
+    let base = file.dir().to_path_buf();
+    let mut defaults = Host { name: String::new(), port: 22, ..Host::local() };
+    defaults.transport = TransportKind::Ssh;
+    defaults.known_hosts = resolve_path("~/.ssh/known_hosts", &base);
+    if let Some(d) = f.get("defaults") {
+        if let Some(df) = r.map(d, "defaults", HOST_KEYS) {
+            apply_host_fields(&mut r, &df, "defaults", &base, &mut defaults);
+        }
+    }
+    if let Some(h) = f.get("hosts") {
+        if let Some(hf) = r.map(h, "hosts", &[]) {
+            for (name, kn, v) in hf.iter() {
+                let mut host = Host { name: name.to_string(), addr: String::new(), ..defaults.clone() };
+                if name == LOCAL {
+                    r.error(kn, "reserved-host", "`local` is the built-in controller host").hint =
+                        Some("give this host another name, or set `transport: local` on it".into());
+                    continue;
+                }
+                if let Some(fields) = r.map(v, &format!("hosts.{name}"), HOST_KEYS) {
+                    apply_host_fields(&mut r, &fields, &format!("hosts.{name}"), &base, &mut host);
+                    if host.addr.is_empty() {
+                        if host.transport == TransportKind::Local {
+                            host.addr = "127.0.0.1".into();
+                        } else {
+                            r.error(v, "missing-key", format!("host `{name}` has no `addr:`")).hint =
+                                Some("e.g. `{ addr: 10.0.0.11 }`".into());
+                        }
+                    }
+                }
+                inv.hosts.insert(name.to_string(), host);
+            }
+        }
+    }
+    if let Some(g) = f.get("groups") {
+        if let Some(gf) = r.map(g, "groups", &[]) {
+            let mut raw: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
+            for (name, kn, v) in gf.iter() {
+                if inv.hosts.contains_key(name) {
+                    r.error(kn, "group-is-host", format!("group `{name}` has the name of a host")).hint =
+                        Some("host and group names share one namespace; rename one".into());
+                }
+                let members = match &v.kind {
+                    Kind::Seq(items) => items.iter().filter_map(|m| r.string(m, &format!("groups.{name}"))).map(|s| (s.value, s.span)).collect(),
+                    _ => r.string_list(v, &format!("groups.{name}")).into_iter().map(|s| (s.value, s.span)).collect(),
+                };
+                raw.insert(name.to_string(), members);
+            }
+            for g in raw.keys() {
+                let mut out = Vec::new();
+                flatten(&inv, &raw, g, &mut Vec::new(), &mut out, &mut r, file);
+                inv.groups.insert(g.clone(), out);
+            }
+        }
+    }
+    (inv, r.diags)
+}
+
+fn flatten(
+    inv: &Inventory,
+    raw: &BTreeMap<String, Vec<(String, Span)>>,
+    group: &str,
+    seen: &mut Vec<String>,
+    out: &mut Vec<String>,
+    r: &mut Reader,
+    file: &Arc<SourceFile>,
+) {
+    if seen.iter().any(|s| s == group) {
+        return;
+    }
+    seen.push(group.to_string());
+    for (m, span) in &raw[group] {
+        if inv.hosts.contains_key(m) {
+            if !out.contains(m) {
+                out.push(m.clone());
+            }
+        } else if raw.contains_key(m) {
+            if seen.iter().any(|s| s == m) {
+                if seen.len() == 1 || seen[0] == *group {
+                    r.diags.push(Diagnostic::error(file, *span, "group-cycle", format!("group `{group}` contains itself through `{m}`")));
+                }
+                continue;
+            }
+            flatten(inv, raw, m, seen, out, r, file);
+        } else if seen.len() == 1 {
+            let names: Vec<&str> = inv.hosts.keys().chain(raw.keys()).map(String::as_str).collect();
+            let hint = did_you_mean(m, names).unwrap_or_else(|| "add it under `hosts:`".into());
+            r.diags.push(Diagnostic::error(file, *span, "unknown-host", format!("group `{group}` names unknown host `{m}`")).hint(hint));
+        }
+    }
+    seen.pop();
+}
+
+fn apply_host_fields(r: &mut Reader, f: &crate::runbook::reader::Fields<'_>, path: &str, base: &Path, h: &mut Host) {
+    let p = |k: &str| format!("{path}.{k}");
+    if let Some(n) = f.get("addr") {
+        if let Some(s) = r.string(n, &p("addr")) {
+            h.addr = s.value;
+        }
+    }
+    if let Some(n) = f.get("port") {
+        if let Some(v) = r.int(n, &p("port"), 1, 65535) {
+            h.port = v as u16;
+        }
+    }
+    if let Some(n) = f.get("user") {
+        if let Some(s) = r.string(n, &p("user")) {
+            h.user = s.value;
+        }
+    }
+    if let Some(n) = f.get("identity") {
+        if let Some(s) = r.string(n, &p("identity")) {
+            h.identity = Some(resolve_path(&s.value, base));
+        }
+    }
+    if let Some(n) = f.get("known_hosts") {
+        if let Some(s) = r.string(n, &p("known_hosts")) {
+            h.known_hosts = resolve_path(&s.value, base);
+        }
+    }
+    if let Some(n) = f.get("connect_timeout") {
+        if let Some(d) = r.duration(n, &p("connect_timeout")) {
+            h.connect_timeout = d.value;
+        }
+    }
+    if let Some(n) = f.get("transport") {
+        if let Some(s) = r.choice(n, &p("transport"), &["ssh", "local"]) {
+            h.transport = if s.value == "local" { TransportKind::Local } else { TransportKind::Ssh };
+        }
+    }
+    if let Some(n) = f.get("host_key_checking") {
+        if let Some(s) = r.choice(n, &p("host_key_checking"), &["strict", "accept-new"]) {
+            h.host_key_policy = if s.value == "strict" { HostKeyPolicy::Strict } else { HostKeyPolicy::AcceptNew };
+        }
+    }
+}

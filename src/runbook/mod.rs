@@ -1,0 +1,55 @@
+//! Runbooks and inventories: reading files, the spanned YAML tree, and the typed model.
+
+pub mod duration;
+pub mod inventory;
+pub mod model;
+pub mod parse;
+pub mod reader;
+pub mod source;
+pub mod yaml;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::diagnostic::Diagnostic;
+use source::{SourceFile, Span};
+
+/// Read a file as UTF-8 text; a read failure or invalid UTF-8 becomes a diagnostic with
+/// the position of the first bad byte.
+pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let empty = SourceFile::new(path, "");
+        Diagnostic::error(&empty, Span::default(), "unreadable", format!("cannot read {}: {e}", path.display()))
+            .hint("check the path and its permissions")
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(path, text)),
+        Err(e) => {
+            let good = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..good]).into_owned();
+            let line = prefix.matches('\n').count() + 1;
+            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            let file = SourceFile::new(path, lossy);
+            Err(Diagnostic::error(&file, Span::new(line, col, 1), "not-utf8", "the file is not valid UTF-8")
+                .hint("save the file as UTF-8"))
+        }
+    }
+}
+
+/// Load and parse a runbook file.
+pub fn load_runbook(path: &Path) -> (Option<model::Runbook>, Vec<Diagnostic>) {
+    match read_source(path) {
+        Ok(file) => parse::parse_runbook(&file),
+        Err(d) => (None, vec![d]),
+    }
+}
+
+/// Load and parse an inventory file.
+pub fn load_inventory(path: &Path) -> (inventory::Inventory, Vec<Diagnostic>) {
+    match read_source(path) {
+        Ok(file) => inventory::parse_inventory(&file),
+        Err(d) => (inventory::Inventory::default(), vec![d]),
+    }
+}

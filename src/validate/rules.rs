@@ -1,0 +1,70 @@
+//! Semantic rules over a parsed runbook: unique step ids, known targets, upload sources,
+//! and warnings for risky steps.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+
+use crate::diagnostic::Diagnostic;
+use crate::runbook::inventory::{Inventory, LOCAL};
+use crate::runbook::model::{Action, OnFailure, Runbook};
+
+/// Every `on:` target must be a host or group of the inventory (or `local`).
+pub fn known_targets(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagnostic>) {
+    for s in &rb.steps {
+        for t in &s.on {
+            match inv {
+                Some(inv) if inv.resolve(&t.value).is_some() => {}
+                None if t.value == LOCAL => {}
+                Some(inv) => {
+                    let hint = inv.suggest(&t.value).unwrap_or_else(|| {
+                        let names: Vec<&str> = inv.target_names().collect();
+                        format!("known hosts and groups: {}", names.join(", "))
+                    });
+                    out.push(Diagnostic::error(&rb.file, t.span, "unknown-target", format!("unknown host or group `{}` in step `{}`", t.value, s.id.value)).hint(hint));
+                }
+                None => out.push(
+                    Diagnostic::error(&rb.file, t.span, "unknown-target", format!("step `{}` runs on `{}`, but there is no inventory", s.id.value, t.value))
+                        .hint("set `inventory:` in the runbook or pass `-i INVENTORY`"),
+                ),
+            }
+        }
+    }
+}
+
+/// Upload sources are local files, relative to the runbook: they must exist.
+pub fn upload_sources(rb: &Runbook, out: &mut Vec<Diagnostic>) {
+    for s in &rb.steps {
+        if let Action::Upload(t) = &s.action {
+            if t.src.value.contains("{{") {
+                continue;
+            }
+            let p = crate::runbook::inventory::resolve_path(&t.src.value, rb.file.dir());
+            if !p.is_file() {
+                out.push(
+                    Diagnostic::error(&rb.file, t.src.span, "missing-upload-source", format!("upload source `{}` does not exist", t.src.value))
+                        .hint(format!("looked for {} (paths are relative to the runbook's folder)", p.display())),
+                );
+            }
+        }
+    }
+}
+
+/// Warnings: destructive-looking steps with no way back, `until` without a timeout.
+pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
+    let destructive = Regex::new(
+        r"(?i)\b(rm\s+-[a-z]*[rf]|systemctl\s+(stop|disable|mask)|service\s+\S+\s+stop|kill(all)?\b|pkill\b|drop\s+(table|database)|truncate\b|mkfs|dd\s+if=|pg_ctl\s+stop|shutdown|reboot|iptables\s+-[AID])",
+    )
+    .expect("static regex");
+    for s in &rb.steps {
+        let on_failure = s.settings.on_failure.or(rb.defaults.on_failure).unwrap_or(OnFailure::Rollback);
+        if let Action::Run(cmd) = &s.action {
+            if s.rollback.is_none() && destructive.is_match(&cmd.value) && on_failure == OnFailure::Rollback {
+                out.push(
+                    Diagnostic::warning(&rb.file, cmd.span, "no-rollback", format!("step `{}` looks destructive but has no `rollback`", s.id.value))
+                        .hint("add `rollback:` with the command that undoes it, so a failed run can be undone"),
+                );
+            }
+        }
+    }
+}
