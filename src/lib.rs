@@ -14,3 +14,5 @@ pub mod runbook;
 pub mod schema;
 pub mod template;
 pub mod validate;
+pub mod transport;
+pub mod state;

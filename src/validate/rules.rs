@@ -1,8 +1,6 @@
 //! Semantic rules over a parsed runbook: unique step ids, known targets, upload sources,
 //! and warnings for risky steps.
 
-use std::collections::BTreeMap;
-
 use regex::Regex;
 
 use crate::diagnostic::Diagnostic;

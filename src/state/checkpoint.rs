@@ -1,0 +1,116 @@
+//! Where a run stands, derived from its journal: per step and host, done, failed or in
+//! flight (started with no finish: its outcome is unknown), plus captured values.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::journal::{Loaded, Phase, Record};
+
+/// The outcome of one step on one host, as far as the journal knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostState {
+    InFlight,
+    Ok,
+    Failed,
+}
+
+/// A run's checkpoint.
+#[derive(Debug, Clone, Default)]
+pub struct Checkpoint {
+    pub forward: HashMap<(String, String), HostState>,
+    pub rollback: HashMap<(String, String), HostState>,
+    /// host → captured name → value.
+    pub captures: BTreeMap<String, BTreeMap<String, String>>,
+    pub gates: BTreeSet<String>,
+    pub skipped: BTreeSet<String>,
+    /// Forward steps that ended, with whether they succeeded.
+    pub step_end: HashMap<String, bool>,
+    pub rollback_begun: Option<String>,
+    pub ended: Option<(String, i32)>,
+    /// Steps in the order they first started (forward), for rollback ordering.
+    pub order: Vec<String>,
+}
+
+impl Checkpoint {
+    pub fn from_journal(j: &Loaded) -> Self {
+        let mut c = Checkpoint::default();
+        for r in &j.records {
+            match r {
+                Record::Started { step, host, phase, .. } => {
+                    let key = (step.clone(), host.clone());
+                    match phase {
+                        Phase::Forward => {
+                            if !c.order.contains(step) {
+                                c.order.push(step.clone());
+                            }
+                            c.forward.insert(key, HostState::InFlight);
+                        }
+                        Phase::Rollback => {
+                            c.rollback.insert(key, HostState::InFlight);
+                        }
+                    }
+                    c.ended = None;
+                }
+                Record::Finished { step, host, phase, ok, captured, .. } => {
+                    let st = if *ok { HostState::Ok } else { HostState::Failed };
+                    let key = (step.clone(), host.clone());
+                    match phase {
+                        Phase::Forward => {
+                            c.forward.insert(key, st);
+                            if let Some((k, v)) = captured {
+                                c.captures.entry(host.clone()).or_default().insert(k.clone(), v.clone());
+                            }
+                        }
+                        Phase::Rollback => {
+                            c.rollback.insert(key, st);
+                        }
+                    }
+                }
+                Record::Decision { step, host, decision, .. } => {
+                    let key = (step.clone(), host.clone());
+                    match decision.as_str() {
+                        "skip" => {
+                            c.forward.insert(key, HostState::Ok);
+                        }
+                        _ => {
+                            c.forward.remove(&key);
+                        }
+                    }
+                }
+                Record::Gate { step, .. } => {
+                    c.gates.insert(step.clone());
+                }
+                Record::Skipped { step, .. } => {
+                    c.skipped.insert(step.clone());
+                }
+                Record::StepEnd { step, phase: Phase::Forward, ok, .. } => {
+                    c.step_end.insert(step.clone(), *ok);
+                }
+                Record::RollbackBegin { reason, .. } => c.rollback_begun = Some(reason.clone()),
+                Record::RunEnd { outcome, exit, .. } => c.ended = Some((outcome.clone(), *exit)),
+                _ => {}
+            }
+        }
+        c
+    }
+
+    pub fn forward_state(&self, step: &str, host: &str) -> Option<HostState> {
+        self.forward.get(&(step.to_string(), host.to_string())).copied()
+    }
+
+    pub fn rollback_state(&self, step: &str, host: &str) -> Option<HostState> {
+        self.rollback.get(&(step.to_string(), host.to_string())).copied()
+    }
+
+    /// (step, host) pairs left in flight by a crash, forward and rollback.
+    pub fn in_flight(&self) -> Vec<(String, String, super::journal::Phase)> {
+        let mut v: Vec<_> = self
+            .forward
+            .iter()
+            .filter(|(_, s)| **s == HostState::InFlight)
+            .map(|((s, h), _)| (s.clone(), h.clone(), Phase::Forward))
+            .chain(self.rollback.iter().filter(|(_, s)| **s == HostState::InFlight).map(|((s, h), _)| (s.clone(), h.clone(), Phase::Rollback)))
+            .collect();
+        v.sort();
+        v
+    }
+}

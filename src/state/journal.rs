@@ -1,0 +1,232 @@
+//! The run journal: versioned, append-only JSON lines, each record fsynced before the caller
+//! moves on (group commit: concurrent hosts share one fsync). A line cut short by a crash is
+//! dropped on load; any other damage is a clear error naming the line.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use super::{StateError, io_err, now_rfc3339};
+
+/// Journal format version this drctl writes and reads.
+pub const JOURNAL_VERSION: u32 = 1;
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+
+/// Forward steps, or their rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Forward,
+    Rollback,
+}
+
+/// The first record: what was run, how, by whom.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    pub version: u32,
+    pub run_id: String,
+    pub runbook: String,
+    pub runbook_sha256: String,
+    pub name: String,
+    pub kind: String,
+    pub mode: crate::plan::RunMode,
+    pub severity: Option<String>,
+    pub started_at: String,
+    pub user: String,
+    pub controller: String,
+    pub pid: u32,
+    pub inventory: Option<String>,
+    /// `-e` values; secret ones are not stored and must be given again to resume.
+    pub vars: BTreeMap<String, String>,
+    pub limit: Option<Vec<String>>,
+    pub rto_ms: Option<u64>,
+}
+
+/// One journal record. `t` is RFC 3339 UTC.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "ev", rename_all = "snake_case")]
+pub enum Record {
+    Header(Header),
+    /// Written before the command is sent.
+    Started { t: String, step: String, host: String, phase: Phase },
+    Finished {
+        t: String,
+        step: String,
+        host: String,
+        phase: Phase,
+        ok: bool,
+        exit: Option<i32>,
+        attempts: u32,
+        duration_ms: u64,
+        /// sha256 of stdout and stderr.
+        digest: String,
+        error: Option<String>,
+        stdout_tail: String,
+        stderr_tail: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        captured: Option<(String, String)>,
+    },
+    Skipped { t: String, step: String, reason: String },
+    Gate { t: String, step: String, approved_by: String },
+    StepEnd { t: String, step: String, phase: Phase, ok: bool, failed_hosts: Vec<String>, duration_ms: u64 },
+    RollbackBegin { t: String, reason: String },
+    /// The operator chose, on resume, what to do with a step left in flight.
+    Decision { t: String, step: String, host: String, decision: String },
+    Note { t: String, text: String },
+    RunEnd { t: String, outcome: String, exit: i32, message: String },
+}
+
+struct Pending {
+    buf: Vec<u8>,
+    next_seq: u64,
+    synced_seq: u64,
+    flushing: bool,
+    error: Option<String>,
+}
+
+/// An open journal, shared by the engine's tasks.
+pub struct Journal {
+    path: PathBuf,
+    file: Mutex<File>,
+    pending: Mutex<Pending>,
+    cv: Condvar,
+}
+
+impl Journal {
+    /// Create a new journal with its header (fails if it exists).
+    pub fn create(dir: &Path, header: Header) -> Result<Self, StateError> {
+        let path = dir.join(JOURNAL_FILE);
+        let file = OpenOptions::new().append(true).create_new(true).mode(0o600).open(&path).map_err(io_err(&path))?;
+        let j = Self::from_file(path, file);
+        j.append(&Record::Header(header))?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(j)
+    }
+
+    /// Open an existing journal to append to (resume, rollback).
+    pub fn open_append(dir: &Path) -> Result<Self, StateError> {
+        let path = dir.join(JOURNAL_FILE);
+        let file = OpenOptions::new().append(true).open(&path).map_err(io_err(&path))?;
+        Ok(Self::from_file(path, file))
+    }
+
+    fn from_file(path: PathBuf, file: File) -> Self {
+        Self {
+            path,
+            file: Mutex::new(file),
+            pending: Mutex::new(Pending { buf: Vec::new(), next_seq: 0, synced_seq: 0, flushing: false, error: None }),
+            cv: Condvar::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append records and return once they are on disk. Concurrent callers are batched
+    /// into one write and one fsync by whichever of them gets there first.
+    pub fn append_all(&self, recs: &[Record]) -> Result<(), StateError> {
+        let mut p = self.pending.lock().expect("journal lock");
+        for r in recs {
+            let mut line = serde_json::to_vec(r).expect("records serialize");
+            line.push(b'\n');
+            p.buf.extend_from_slice(&line);
+        }
+        p.next_seq += 1;
+        let my_seq = p.next_seq;
+        loop {
+            if let Some(e) = &p.error {
+                return Err(StateError::Io { path: self.path.clone(), source: std::io::Error::other(e.clone()) });
+            }
+            if p.synced_seq >= my_seq {
+                return Ok(());
+            }
+            if !p.flushing {
+                p.flushing = true;
+                let data = std::mem::take(&mut p.buf);
+                let upto = p.next_seq;
+                drop(p);
+                let res = {
+                    let mut f = self.file.lock().expect("journal file");
+                    f.write_all(&data).and_then(|_| f.sync_data())
+                };
+                p = self.pending.lock().expect("journal lock");
+                p.flushing = false;
+                match res {
+                    Ok(()) => p.synced_seq = upto,
+                    Err(e) => p.error = Some(e.to_string()),
+                }
+                self.cv.notify_all();
+            } else {
+                p = self.cv.wait(p).expect("journal lock");
+            }
+        }
+    }
+
+    pub fn append(&self, rec: &Record) -> Result<(), StateError> {
+        self.append_all(std::slice::from_ref(rec))
+    }
+}
+
+/// A journal read back from disk.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub header: Header,
+    pub records: Vec<Record>,
+    /// A last line cut short by a crash was dropped.
+    pub torn_tail: bool,
+}
+
+/// Read a journal. A torn last line is dropped; anything else damaged is an error.
+pub fn load(dir: &Path) -> Result<Loaded, StateError> {
+    let path = dir.join(JOURNAL_FILE);
+    let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let ends_clean = text.ends_with('\n');
+    let lines: Vec<&str> = text.split_terminator('\n').collect();
+    let mut records = Vec::new();
+    let mut torn_tail = false;
+    for (i, line) in lines.iter().enumerate() {
+        let last = i + 1 == lines.len();
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(line) {
+            Ok(r) => records.push(r),
+            Err(_) if last && (!ends_clean || serde_json::from_str::<serde_json::Value>(line).is_err()) && i > 0 => {
+                torn_tail = true;
+            }
+            Err(e) => {
+                // A header from a newer drctl may not parse: say so rather than "corrupt".
+                if i == 0 {
+                    if let Some(v) = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v.get("version").and_then(|x| x.as_u64())) {
+                        if v as u32 > JOURNAL_VERSION {
+                            return Err(StateError::FutureVersion { path, found: v as u32, supported: JOURNAL_VERSION });
+                        }
+                    }
+                }
+                return Err(StateError::Corrupt { path, line: i + 1, msg: e.to_string() });
+            }
+        }
+    }
+    let header = match records.first() {
+        Some(Record::Header(h)) => h.clone(),
+        _ => return Err(StateError::Corrupt { path, line: 1, msg: "the first record is not a header".into() }),
+    };
+    if header.version > JOURNAL_VERSION {
+        return Err(StateError::FutureVersion { path, found: header.version, supported: JOURNAL_VERSION });
+    }
+    Ok(Loaded { header, records, torn_tail })
+}
+
+/// Timestamp for a new record.
+pub fn t() -> String {
+    now_rfc3339()
+}
