@@ -16,3 +16,4 @@ pub mod template;
 pub mod validate;
 pub mod transport;
 pub mod state;
+pub mod exec;

@@ -18,6 +18,26 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the resolved plan of a runbook without touching any host.
     Plan(PlanArgs),
+    /// Run a runbook of any kind.
+    Run(RunArgs),
+    /// Run a `kind: failover` runbook (refuses any other kind).
+    Failover(RunArgs),
+    /// Run a `kind: migration` runbook (refuses any other kind).
+    Migrate(RunArgs),
+    /// Run a `kind: restore` runbook (refuses any other kind).
+    Restore(RunArgs),
+    /// Run a `kind: cutover` runbook (refuses any other kind).
+    Cutover(RunArgs),
+    /// Rehearse: run in drill mode, roll everything back, judge against the objectives.
+    Drill(DrillArgs),
+    /// Continue a stopped or crashed run from its checkpoint.
+    Resume(ResumeArgs),
+    /// Undo the completed steps of a run, newest first.
+    Rollback(ResumeArgs),
+    /// Where a run stands, step by step and host by host (default: the latest run).
+    Status(StatusArgs),
+    /// History of runs.
+    Runs(RunsArgs),
     /// Print the JSON Schema of the runbook format.
     Schema,
     /// Print shell completions.
@@ -78,6 +98,92 @@ pub struct PlanArgs {
     /// Resolve as `drctl drill` would.
     #[arg(long)]
     pub drill: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// Flags of commands that execute.
+#[derive(Debug, Args, Clone)]
+pub struct ExecArgs {
+    /// At most this many hosts at once in a step.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub forks: u32,
+    /// Pass every approval gate (for cron).
+    #[arg(long)]
+    pub yes: bool,
+    /// Pass this approval gate (repeatable).
+    #[arg(long, value_name = "STEP")]
+    pub approve: Vec<String>,
+    /// State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl).
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub state_dir: Option<PathBuf>,
+    /// No progress bars, plain lines even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Also write every line to this file.
+    #[arg(long, value_hint = clap::ValueHint::FilePath)]
+    pub log_file: Option<PathBuf>,
+    /// More output: each host's stdout and stderr (-vv: debug logs, or set DRCTL_LOG).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only the final line and errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Show the plan and stop (= `drctl plan`).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The run id (see `drctl runs`).
+    pub run_id: String,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Inventory (default: the one the run used).
+    #[arg(short, long, value_hint = clap::ValueHint::FilePath)]
+    pub inventory: Option<PathBuf>,
+    /// Extra variable NAME=VALUE (default: the run's own).
+    #[arg(short = 'e', long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Re-run this step where it was left in flight.
+    #[arg(long, value_name = "STEP")]
+    pub rerun: Vec<String>,
+    /// Treat this in-flight step as done.
+    #[arg(long, value_name = "STEP")]
+    pub skip: Vec<String>,
+    /// Go on although the runbook changed since the run started (the changes are shown).
+    #[arg(long)]
+    pub allow_changed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    pub run_id: Option<String>,
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub state_dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub state_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }

@@ -2,7 +2,10 @@
 //! engine takes; errors become exit codes.
 
 mod args;
+mod diff;
 mod load;
+mod run;
+mod status;
 pub mod completions;
 mod plan;
 mod validate;
@@ -40,6 +43,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(a) => validate::run(a, color),
         Command::Plan(a) => plan::run(a),
+        Command::Run(a) => run::run(a, None),
+        Command::Failover(a) => run::run(a, Some("failover")),
+        Command::Migrate(a) => run::run(a, Some("migration")),
+        Command::Restore(a) => run::run(a, Some("restore")),
+        Command::Cutover(a) => run::run(a, Some("cutover")),
+        Command::Drill(a) => run::drill(a),
+        Command::Resume(a) => run::resume(a, false),
+        Command::Rollback(a) => run::resume(a, true),
+        Command::Status(a) => status::status(a),
+        Command::Runs(a) => status::runs(a),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&crate::schema::runbook_schema())?);
             Ok(Exit::Success)

@@ -34,6 +34,15 @@ impl Checkpoint {
     pub fn from_journal(j: &Loaded) -> Self {
         let mut c = Checkpoint::default();
         for r in &j.records {
+            c.apply(r);
+        }
+        c
+    }
+
+    /// Update with one more record (the engine applies each record as it writes it).
+    pub fn apply(&mut self, r: &Record) {
+        let c = self;
+        {
             match r {
                 Record::Started { step, host, phase, .. } => {
                     let key = (step.clone(), host.clone());
@@ -90,7 +99,6 @@ impl Checkpoint {
                 _ => {}
             }
         }
-        c
     }
 
     pub fn forward_state(&self, step: &str, host: &str) -> Option<HostState> {

@@ -1,6 +1,7 @@
 //! Run state on disk: the state directory, each run's journal (the checkpoint), its summary
 //! snapshot, and the per-runbook lock. Everything is private (0700 dirs, 0600 files).
 
+pub mod audit;
 pub mod checkpoint;
 pub mod journal;
 pub mod lock;

@@ -1,0 +1,434 @@
+//! The run loop: forward steps in order, approval gates, failure policy, newest-first
+//! rollback, drills, resume from a checkpoint, Ctrl-C.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::error::Exit;
+use crate::plan::{Plan, RunMode};
+use crate::runbook::inventory::{Host, TransportKind, current_user};
+use crate::runbook::model::{Action, OnFailure};
+use crate::state::StateError;
+use crate::state::audit::{Audit, Entry};
+use crate::state::checkpoint::{Checkpoint, HostState};
+use crate::state::journal::{Journal, Phase, Record, t};
+use crate::template::{Engine, Mode};
+use crate::transport::Connector;
+
+use super::events::{Event, Reporter};
+use super::host::HostOutcome;
+use super::pool::Pool;
+use super::{ExecOptions, RunOutcome};
+
+/// One run of a plan.
+pub struct Runner {
+    pub plan: Arc<Plan>,
+    pub pool: Arc<Pool>,
+    pub engine: Arc<Engine>,
+    pub opts: ExecOptions,
+    pub reporter: Arc<dyn Reporter>,
+    journal: Journal,
+    checkpoint: Mutex<Checkpoint>,
+    audit: Option<Audit>,
+    started: Instant,
+}
+
+impl Runner {
+    pub fn new(plan: Arc<Plan>, connector: Arc<dyn Connector>, journal: Journal, checkpoint: Checkpoint, opts: ExecOptions, reporter: Arc<dyn Reporter>, audit: Option<Audit>) -> Arc<Self> {
+        Arc::new(Self {
+            plan,
+            pool: Arc::new(Pool::new(connector)),
+            engine: Arc::new(Engine::default()),
+            opts,
+            reporter,
+            journal,
+            checkpoint: Mutex::new(checkpoint),
+            audit,
+            started: Instant::now(),
+        })
+    }
+
+    /// Write a record to the journal (durably) and apply it to the live checkpoint.
+    pub fn record(&self, r: Record) -> Result<(), StateError> {
+        self.journal.append(&r)?;
+        self.checkpoint.lock().expect("checkpoint").apply(&r);
+        Ok(())
+    }
+
+    fn cp(&self) -> Checkpoint {
+        self.checkpoint.lock().expect("checkpoint").clone()
+    }
+
+    /// Captured values visible on `host`: its own, plus any captured on exactly one host.
+    pub fn captures_for(&self, host: &str) -> BTreeMap<String, String> {
+        let cp = self.checkpoint.lock().expect("checkpoint");
+        let mut seen: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for vals in cp.captures.values() {
+            for (k, v) in vals {
+                seen.entry(k).or_default().push(v);
+            }
+        }
+        let mut out: BTreeMap<String, String> = seen.into_iter().filter(|(_, v)| v.len() == 1).map(|(k, v)| (k.to_string(), v[0].clone())).collect();
+        if let Some(own) = cp.captures.get(host) {
+            out.extend(own.clone());
+        }
+        out
+    }
+
+    pub fn audit(&self, action: &str, step: Option<&str>, host: Option<&str>, command: Option<String>, exit: Option<i32>, digest: Option<String>) {
+        if let Some(a) = &self.audit {
+            let e = Entry {
+                who: current_user(),
+                controller: crate::state::lock::hostname(),
+                run_id: self.plan.run_id.clone(),
+                runbook: self.plan.runbook.name.clone(),
+                action: action.into(),
+                step: step.map(str::to_string),
+                host: host.map(str::to_string),
+                command: command.map(|c| self.plan.masker.mask(&c)),
+                exit,
+                digest,
+                ..Default::default()
+            };
+            if let Err(e) = a.append(e) {
+                self.reporter.event(&Event::Message { text: format!("warning: audit journal: {e}") });
+            }
+        }
+    }
+
+    pub fn audit_command(&self, step: &str, host: &str, phase: Phase, o: &HostOutcome) {
+        let action = if phase == Phase::Forward { "command" } else { "rollback-command" };
+        let digest = crate::transport::sha256_hex(format!("{}\0{}", o.stdout, o.stderr).as_bytes());
+        self.audit(action, Some(step), Some(host), Some(o.command.clone()), o.exit, Some(digest));
+    }
+
+    fn finish(&self, o: RunOutcome) -> RunOutcome {
+        if let Err(e) = self.record(Record::RunEnd { t: t(), outcome: o.outcome.clone(), exit: o.exit.code(), message: o.message.clone() }) {
+            self.reporter.event(&Event::Message { text: format!("warning: journal: {e}") });
+        }
+        self.audit("run-end", None, None, Some(format!("{}: {}", o.outcome, o.message)), Some(o.exit.code()), None);
+        self.reporter.event(&Event::RunFinished { outcome: o.outcome.clone(), exit: o.exit.code(), duration: self.started.elapsed(), message: o.message.clone() });
+        o
+    }
+
+    fn interrupted(&self) -> RunOutcome {
+        self.finish(RunOutcome::new("interrupted", Exit::Interrupted, format!("interrupted; state saved: `drctl resume {}` continues", self.plan.run_id)))
+    }
+
+    /// Connect to every SSH host of the plan in parallel before the first step, so that an
+    /// unknown or changed host key refuses the run before anything is executed.
+    async fn preconnect(self: &Arc<Self>) -> Result<(), RunOutcome> {
+        let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
+        for s in &self.plan.steps {
+            for h in &s.hosts {
+                if h.transport == TransportKind::Ssh {
+                    hosts.insert(h.name.clone(), h.clone());
+                }
+            }
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for (_, h) in hosts {
+            let pool = self.pool.clone();
+            set.spawn_blocking(move || (h.name.clone(), pool.connect(&h)));
+        }
+        let mut refused = Vec::new();
+        while let Some(Ok((name, res))) = set.join_next().await {
+            if let Err(e) = res {
+                if e.is_host_key() {
+                    let hint = e.hint().unwrap_or_default();
+                    refused.push(format!("{e}\n  hint: {hint}"));
+                } else {
+                    self.reporter.event(&Event::Message { text: format!("warning: {e} (will retry at its first step)") });
+                    let _ = name;
+                }
+            }
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(self.finish(RunOutcome::new("refused", Exit::Refused, refused.join("\n"))))
+        }
+    }
+
+    /// Run (or resume) the plan to its end.
+    pub async fn run(self: Arc<Self>, resumed: bool) -> RunOutcome {
+        let rb = &self.plan.runbook;
+        self.reporter.event(&Event::RunStarted {
+            run_id: self.plan.run_id.clone(),
+            name: rb.name.clone(),
+            kind: rb.kind.clone(),
+            mode: self.plan.mode.as_str().into(),
+            steps: self.plan.steps.len(),
+            resumed,
+        });
+        self.audit(if resumed { "run-resume" } else { "run-start" }, None, None, Some(format!("{} {}", self.plan.mode.as_str(), rb.file.display())), None, None);
+        if let Err(o) = self.preconnect().await {
+            return o;
+        }
+        if let Some(reason) = self.cp().rollback_begun {
+            return self.rollback_all(reason).await;
+        }
+        let forward = self.forward().await;
+        match (self.plan.mode, forward) {
+            (RunMode::Run, Ok(())) => self.finish(RunOutcome::new("succeeded", Exit::Success, "every step succeeded")),
+            (RunMode::Run, Err(o)) => o,
+            (RunMode::Drill, res) => {
+                // A drill always cleans up what it did, unless it stopped for the operator.
+                let stopped = matches!(&res, Err(o) if matches!(o.exit, Exit::InFlight | Exit::Interrupted | Exit::Refused));
+                if stopped {
+                    return res.err().expect("error");
+                }
+                let failure = res.err().map(|o| o.message);
+                let reason = failure.clone().unwrap_or_else(|| "drill: restoring the environment".into());
+                let rolled = self.rollback_all(reason).await;
+                if rolled.exit != Exit::FailedRolledBack {
+                    return rolled;
+                }
+                match failure {
+                    Some(f) => self.finish(RunOutcome::new("drill-failed", Exit::FailedRolledBack, format!("drill failed: {f}; environment restored"))),
+                    None => self.finish(RunOutcome::new("drill-passed", Exit::Success, "drill passed; environment restored")),
+                }
+            }
+        }
+    }
+
+    /// Forward steps. `Err` carries a finished outcome (already journaled), except in
+    /// drill mode where a failure is handed back for the drill to clean up.
+    async fn forward(self: &Arc<Self>) -> Result<(), RunOutcome> {
+        for idx in 0..self.plan.steps.len() {
+            if self.opts.cancel.load(Ordering::SeqCst) {
+                return Err(self.interrupted());
+            }
+            let ps = &self.plan.steps[idx];
+            let id = ps.step.id.value.clone();
+            let cp = self.cp();
+            if cp.step_end.contains_key(&id) || cp.skipped.contains(&id) || cp.gates.contains(&id) {
+                continue;
+            }
+            if ps.skipped_by_mode {
+                self.skip(&id, "drill: skip")?;
+                continue;
+            }
+            if let Action::Approve(msg) = &ps.step.action {
+                self.gate(idx, msg).await?;
+                continue;
+            }
+            if ps.hosts.is_empty() {
+                self.skip(&id, "no hosts (after --limit)")?;
+                continue;
+            }
+            let mut todo = Vec::new();
+            for h in &ps.hosts {
+                match cp.forward_state(&id, &h.name) {
+                    Some(HostState::Ok) => {}
+                    Some(HostState::InFlight) => {
+                        if self.opts.skip.contains(&id) {
+                            self.decide(&id, &h.name, "skip")?;
+                        } else if self.opts.rerun.contains(&id) || ps.idempotent {
+                            self.decide(&id, &h.name, "rerun")?;
+                            todo.push(h.clone());
+                        } else {
+                            let o = RunOutcome::new("in-flight", Exit::InFlight, format!(
+                                "step `{id}` was in flight on host `{}` when the run stopped; its outcome is unknown. Check the host, then `drctl resume {} --rerun {id}` or `--skip {id}`",
+                                h.name, self.plan.run_id
+                            ));
+                            return Err(self.finish(o));
+                        }
+                    }
+                    _ => todo.push(h.clone()),
+                }
+            }
+            self.reporter.event(&Event::StepStarted {
+                id: id.clone(),
+                title: ps.step.title().to_string(),
+                phase: ps.step.phase.clone(),
+                hosts: todo.iter().map(|h| h.name.clone()).collect(),
+                run_phase: Phase::Forward,
+            });
+            let began = Instant::now();
+            let results = self.fan_out(idx, todo.clone(), Phase::Forward).await;
+            let mut failed: Vec<String> = results.iter().filter(|(_, o)| !o.ok).map(|(h, _)| h.clone()).collect();
+            let not_started: Vec<String> = todo.iter().filter(|h| !results.contains_key(&h.name)).map(|h| h.name.clone()).collect();
+            if self.opts.cancel.load(Ordering::SeqCst) && failed.is_empty() && !not_started.is_empty() {
+                return Err(self.interrupted());
+            }
+            failed.extend(not_started.iter().cloned());
+            let ok = failed.is_empty();
+            let _ = self.record(Record::StepEnd { t: t(), step: id.clone(), phase: Phase::Forward, ok, failed_hosts: failed.clone(), duration_ms: began.elapsed().as_millis() as u64 });
+            self.reporter.event(&Event::StepFinished { id: id.clone(), ok, failed: failed.clone(), duration: began.elapsed(), run_phase: Phase::Forward });
+            if results.values().any(|o| o.host_key_refused) {
+                let msg = results.values().filter(|o| o.host_key_refused).filter_map(|o| o.error.clone()).collect::<Vec<_>>().join("; ");
+                return Err(self.finish(RunOutcome::new("refused", Exit::Refused, msg)));
+            }
+            if !ok {
+                let why = format!("step `{id}` failed on {}", failed.join(", "));
+                self.on_failure(ps.on_failure, why).await?;
+            }
+            if self.opts.cancel.load(Ordering::SeqCst) {
+                return Err(self.interrupted());
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_failure(self: &Arc<Self>, policy: OnFailure, why: String) -> Result<(), RunOutcome> {
+        match policy {
+            OnFailure::Continue => {
+                self.reporter.event(&Event::Message { text: format!("{why}; continuing (on_failure: continue)") });
+                Ok(())
+            }
+            _ if self.plan.mode == RunMode::Drill => Err(RunOutcome::new("failed", Exit::FailedRolledBack, why)),
+            OnFailure::Abort => Err(self.finish(RunOutcome::new("aborted", Exit::NeedsHuman, format!(
+                "{why}; stopped without rollback (on_failure: abort). `drctl resume {id}` retries, `drctl rollback {id}` undoes",
+                id = self.plan.run_id
+            )))),
+            OnFailure::Rollback => Err(self.rollback_all(why).await),
+        }
+    }
+
+    fn skip(&self, id: &str, reason: &str) -> Result<(), RunOutcome> {
+        self.record(Record::Skipped { t: t(), step: id.into(), reason: reason.into() }).map_err(|e| self.journal_failed(e))?;
+        self.reporter.event(&Event::StepSkipped { id: id.into(), reason: reason.into() });
+        Ok(())
+    }
+
+    fn decide(&self, step: &str, host: &str, decision: &str) -> Result<(), RunOutcome> {
+        self.reporter.event(&Event::Message { text: format!("step `{step}` on `{host}` was in flight: {decision}") });
+        self.record(Record::Decision { t: t(), step: step.into(), host: host.into(), decision: decision.into() }).map_err(|e| self.journal_failed(e))
+    }
+
+    fn journal_failed(&self, e: StateError) -> RunOutcome {
+        RunOutcome::new("journal-failed", Exit::NeedsHuman, format!("cannot write the journal, stopping: {e}"))
+    }
+
+    async fn gate(self: &Arc<Self>, idx: usize, msg: &str) -> Result<(), RunOutcome> {
+        let ps = &self.plan.steps[idx];
+        let id = ps.step.id.value.clone();
+        let message = self.plan.render(&self.engine, msg, Mode::Text, ps, None, &BTreeMap::new(), true).unwrap_or_else(|e| format!("{msg} (template error: {e})"));
+        let approved_by = if self.opts.yes {
+            Some(format!("{} (--yes)", current_user()))
+        } else if self.opts.approve.contains(&id) {
+            Some(format!("{} (--approve {id})", current_user()))
+        } else if self.opts.interactive {
+            let reporter = self.reporter.clone();
+            let (m, i) = (message.clone(), id.clone());
+            let answer = tokio::task::spawn_blocking(move || {
+                let mut line = String::new();
+                reporter.suspend(&mut || {
+                    eprint!("\n  APPROVAL NEEDED [{i}]: {m}\n  Type 'yes' to approve, anything else to decline: ");
+                    let _ = std::io::stdin().lock().read_line(&mut line);
+                });
+                line.trim().to_lowercase()
+            })
+            .await
+            .unwrap_or_default();
+            if answer == "yes" || answer == "y" {
+                Some(format!("{} (terminal)", current_user()))
+            } else {
+                self.reporter.event(&Event::Gate { id: id.clone(), message: message.clone(), approved_by: None });
+                return self.on_failure(ps.on_failure, format!("approval `{id}` declined")).await;
+            }
+        } else {
+            let o = RunOutcome::new("waiting-approval", Exit::InFlight, format!(
+                "stopped at approval gate `{id}`: {message}. No terminal to ask on; approve with `drctl resume {} --approve {id}` (or run with --yes)",
+                self.plan.run_id
+            ));
+            self.reporter.event(&Event::Gate { id: id.clone(), message, approved_by: None });
+            return Err(self.finish(o));
+        };
+        let by = approved_by.expect("set");
+        self.record(Record::Gate { t: t(), step: id.clone(), approved_by: by.clone() }).map_err(|e| self.journal_failed(e))?;
+        self.audit("approve", Some(&id), None, Some(message.clone()), None, None);
+        self.reporter.event(&Event::Gate { id, message, approved_by: Some(by) });
+        Ok(())
+    }
+
+    /// Undo every completed step, newest first, on exactly the hosts where it succeeded.
+    pub async fn rollback_all(self: &Arc<Self>, reason: String) -> RunOutcome {
+        if self.cp().rollback_begun.is_none() {
+            let _ = self.record(Record::RollbackBegin { t: t(), reason: reason.clone() });
+        }
+        self.reporter.event(&Event::RollbackStarted { reason: reason.clone() });
+        for idx in (0..self.plan.steps.len()).rev() {
+            let ps = &self.plan.steps[idx];
+            let id = ps.step.id.value.clone();
+            if ps.step.rollback.is_none() {
+                continue;
+            }
+            let cp = self.cp();
+            let mut todo = Vec::new();
+            for h in &ps.hosts {
+                if cp.forward_state(&id, &h.name) != Some(HostState::Ok) {
+                    continue;
+                }
+                match cp.rollback_state(&id, &h.name) {
+                    Some(HostState::Ok) => {}
+                    Some(HostState::InFlight) if !(ps.idempotent || self.opts.rerun.contains(&id)) => {
+                        return self.finish(RunOutcome::new("in-flight", Exit::InFlight, format!(
+                            "the rollback of step `{id}` was in flight on `{}`; its outcome is unknown. Check the host, then `drctl resume {} --rerun {id}`",
+                            h.name, self.plan.run_id
+                        )));
+                    }
+                    _ => todo.push(h.clone()),
+                }
+            }
+            if todo.is_empty() {
+                continue;
+            }
+            if self.opts.cancel.load(Ordering::SeqCst) {
+                return self.interrupted();
+            }
+            self.reporter.event(&Event::StepStarted {
+                id: id.clone(),
+                title: ps.step.title().to_string(),
+                phase: ps.step.phase.clone(),
+                hosts: todo.iter().map(|h| h.name.clone()).collect(),
+                run_phase: Phase::Rollback,
+            });
+            let began = Instant::now();
+            let results = self.fan_out(idx, todo.clone(), Phase::Rollback).await;
+            let mut failed: Vec<String> = results.iter().filter(|(_, o)| !o.ok).map(|(h, _)| h.clone()).collect();
+            failed.extend(todo.iter().filter(|h| !results.contains_key(&h.name)).map(|h| h.name.clone()));
+            let ok = failed.is_empty();
+            let _ = self.record(Record::StepEnd { t: t(), step: id.clone(), phase: Phase::Rollback, ok, failed_hosts: failed.clone(), duration_ms: began.elapsed().as_millis() as u64 });
+            self.reporter.event(&Event::StepFinished { id: id.clone(), ok, failed: failed.clone(), duration: began.elapsed(), run_phase: Phase::Rollback });
+            if !ok {
+                if self.opts.cancel.load(Ordering::SeqCst) && results.values().all(|o| o.ok) {
+                    return self.interrupted();
+                }
+                let left = self.rollback_left(idx, &failed);
+                return self.finish(RunOutcome::new("rollback-failed", Exit::NeedsHuman, format!(
+                    "{reason}; rollback of step `{id}` failed on {}. Left undone (newest first): {}",
+                    failed.join(", "),
+                    left.join("; ")
+                )));
+            }
+        }
+        self.finish(RunOutcome::new("rolled-back", Exit::FailedRolledBack, format!("{reason}; every completed step was rolled back")))
+    }
+
+    /// What a failed rollback leaves: the failing step's hosts and every older completed step.
+    fn rollback_left(&self, failed_idx: usize, failed: &[String]) -> Vec<String> {
+        let cp = self.cp();
+        let mut left = vec![format!("{} on {}", self.plan.steps[failed_idx].step.id.value, failed.join(","))];
+        for idx in (0..failed_idx).rev() {
+            let ps = &self.plan.steps[idx];
+            if ps.step.rollback.is_none() {
+                continue;
+            }
+            let hosts: Vec<&str> = ps
+                .hosts
+                .iter()
+                .filter(|h| cp.forward_state(&ps.step.id.value, &h.name) == Some(HostState::Ok) && cp.rollback_state(&ps.step.id.value, &h.name) != Some(HostState::Ok))
+                .map(|h| h.name.as_str())
+                .collect();
+            if !hosts.is_empty() {
+                left.push(format!("{} on {}", ps.step.id.value, hosts.join(",")));
+            }
+        }
+        left
+    }
+}

@@ -1,0 +1,168 @@
+//! The tamper-evident audit journal: one JSON line per action across all runs, each
+//! carrying the sha256 of the line before; a `audit.head` file holds the last hash and
+//! count so truncation or an edit of the last line is caught too.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{StateError, io_err, now_rfc3339, write_atomic};
+use crate::transport::sha256_hex;
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One audited action.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Entry {
+    pub seq: u64,
+    pub t: String,
+    pub who: String,
+    pub controller: String,
+    pub run_id: String,
+    pub runbook: String,
+    pub action: String,
+    #[serde(default)]
+    pub step: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Secrets masked.
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub exit: Option<i32>,
+    #[serde(default)]
+    pub digest: Option<String>,
+    pub prev: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Head {
+    count: u64,
+    last: String,
+}
+
+/// Appends to the audit journal under an exclusive `flock`, so concurrent runs interleave safely.
+pub struct Audit {
+    path: PathBuf,
+}
+
+impl Audit {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+
+    fn head_path(path: &Path) -> PathBuf {
+        path.with_extension("head")
+    }
+
+    /// Append an entry (its `seq`, `t` and `prev` are filled in here).
+    pub fn append(&self, mut e: Entry) -> Result<(), StateError> {
+        let p = &self.path;
+        let mut f = OpenOptions::new().create(true).append(true).read(true).mode(0o600).open(p).map_err(io_err(p))?;
+        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+        let head: Option<Head> = std::fs::read(Self::head_path(p)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let (count, prev) = match head {
+            Some(h) => (h.count, h.last),
+            None => {
+                // No head yet (first entry, or a journal from before heads): derive from the file.
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+                (lines.len() as u64, lines.last().map_or(GENESIS.to_string(), |l| sha256_hex(l.as_bytes())))
+            }
+        };
+        e.seq = count + 1;
+        e.t = now_rfc3339();
+        e.prev = prev;
+        let line = serde_json::to_string(&e).expect("entry serializes");
+        f.write_all(format!("{line}\n").as_bytes()).map_err(io_err(p))?;
+        f.sync_data().map_err(io_err(p))?;
+        let head = Head { count: e.seq, last: sha256_hex(line.as_bytes()) };
+        write_atomic(&Self::head_path(p), serde_json::to_string(&head).unwrap_or_default().as_bytes())?;
+        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
+        Ok(())
+    }
+}
+
+/// Result of `drctl audit verify`.
+#[derive(Debug)]
+pub enum Verdict {
+    Intact { entries: u64 },
+    Broken { line: usize, reason: String },
+}
+
+/// Check the chain from the first line to the head.
+pub fn verify(path: &Path) -> Result<Verdict, StateError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Verdict::Intact { entries: 0 }),
+        Err(e) => return Err(StateError::Io { path: path.to_path_buf(), source: e }),
+    };
+    let mut prev = GENESIS.to_string();
+    let mut n = 0u64;
+    for (i, line) in text.lines().enumerate() {
+        let lineno = i + 1;
+        let e: Entry = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(err) => return Ok(Verdict::Broken { line: lineno, reason: format!("not a valid entry: {err}") }),
+        };
+        if e.prev != prev {
+            return Ok(Verdict::Broken {
+                line: lineno,
+                reason: "its `prev` hash does not match the line before: that line was altered, removed, or lines were reordered".into(),
+            });
+        }
+        if e.seq != n + 1 {
+            return Ok(Verdict::Broken { line: lineno, reason: format!("sequence number {} where {} was expected", e.seq, n + 1) });
+        }
+        prev = sha256_hex(line.as_bytes());
+        n += 1;
+    }
+    if let Ok(b) = std::fs::read(Audit::head_path(path)) {
+        if let Ok(h) = serde_json::from_slice::<Head>(&b) {
+            if h.count != n || h.last != prev {
+                return Ok(Verdict::Broken {
+                    line: n as usize,
+                    reason: format!("the journal ends at entry {n} but its head records {} entries: the last line(s) were altered or removed", h.count),
+                });
+            }
+        }
+    }
+    Ok(Verdict::Intact { entries: n })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(a: &str) -> Entry {
+        Entry { action: a.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn detects_edit_delete_swap_and_truncation() {
+        let td = tempfile::tempdir().unwrap();
+        let p = td.path().join("audit.jsonl");
+        let a = Audit::new(p.clone());
+        for x in ["a", "b", "c", "d"] {
+            a.append(entry(x)).unwrap();
+        }
+        assert!(matches!(verify(&p).unwrap(), Verdict::Intact { entries: 4 }));
+        let orig = std::fs::read_to_string(&p).unwrap();
+        let lines: Vec<&str> = orig.lines().collect();
+        let check = |text: String, want_line: usize| {
+            std::fs::write(&p, text).unwrap();
+            match verify(&p).unwrap() {
+                Verdict::Broken { line, .. } => assert_eq!(line, want_line),
+                v => panic!("not detected: {v:?}"),
+            }
+        };
+        check(orig.replace("\"action\":\"b\"", "\"action\":\"x\""), 3);
+        check(format!("{}\n{}\n{}\n", lines[0], lines[2], lines[3]), 2);
+        check(format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]), 2);
+        check(format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]), 3);
+    }
+}
