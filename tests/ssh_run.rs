@@ -1,0 +1,247 @@
+//! Runbooks against real sshd hosts: effects on each host's files, order, parallelism,
+//! rollback on exactly the right hosts, hung/dead hosts, host keys.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Lab, drctl};
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().collect()
+}
+
+#[test]
+fn multi_host_run_in_order_with_captures_and_upload() {
+    let lab = Lab::start(3);
+    let inv = lab.inventory(&[("primary", &["h1"]), ("standby", &["h2", "h3"])]);
+    std::fs::write(lab.path().join("payload.txt"), "hello from the controller\n").unwrap();
+    let rb = lab.runbook(
+        "rb.yaml",
+        r#"drctl: 1
+kind: failover
+name: lab-order
+steps:
+  - id: first
+    on: all
+    run: echo "first {{ host.name }}" >> "$HOST_DIR/log"
+  - id: whoami
+    on: standby
+    run: echo "id-$(basename "$HOST_DIR")"
+    capture: ident
+  - id: use-capture
+    on: standby
+    run: echo "second {{ ident }}" >> "$HOST_DIR/log"
+  - id: push
+    on: primary
+    upload: { src: payload.txt, dest: "/tmp/drctl-test-{{ run_id }}-payload", mode: "0600" }
+  - id: check-push
+    on: primary
+    run: cat "/tmp/drctl-test-{{ run_id }}-payload" >> "$HOST_DIR/log"; stat -c %a "/tmp/drctl-test-{{ run_id }}-payload" >> "$HOST_DIR/log"; rm -f "/tmp/drctl-test-{{ run_id }}-payload"
+"#,
+    );
+    let st = lab.path().join("state");
+    let out = drctl(&st).args(["failover"]).arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(lines(&lab.read("h1", "log")), ["first h1", "hello from the controller", "600"]);
+    assert_eq!(lines(&lab.read("h2", "log")), ["first h2", "second id-h2"]);
+    assert_eq!(lines(&lab.read("h3", "log")), ["first h3", "second id-h3"]);
+    assert!(err.contains("summary:"), "{err}");
+}
+
+#[test]
+fn wrong_kind_is_refused_before_anything_runs() {
+    let lab = Lab::start(1);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: restore\nname: r\nsteps:\n  - id: a\n    on: h1\n    run: touch \"$HOST_DIR/ran\"\n");
+    let out = drctl(&lab.path().join("s")).arg("failover").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`restore` runbook"));
+    assert_eq!(lab.read("h1", "ran"), "");
+}
+
+#[test]
+fn steps_fan_out_in_parallel_and_serial_limits_it() {
+    let lab = Lab::start(4);
+    let inv = lab.inventory(&[]);
+    // Each host records when its command started and ended (ms since epoch).
+    let rb = lab.runbook(
+        "rb.yaml",
+        r#"drctl: 1
+kind: cutover
+name: lab-parallel
+steps:
+  - id: wide
+    on: all
+    run: echo "$(date +%s%3N) $(sleep 0.5; date +%s%3N)" > "$HOST_DIR/wide"
+  - id: rolling
+    on: all
+    serial: 1
+    run: echo "$(date +%s%3N) $(sleep 0.2; date +%s%3N)" > "$HOST_DIR/rolling"
+"#,
+    );
+    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let spans = |f: &str| -> Vec<(u64, u64)> {
+        lab.hosts
+            .iter()
+            .map(|h| {
+                let s = lab.read(&h.name, f);
+                let v: Vec<u64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect();
+                (v[0], v[1])
+            })
+            .collect()
+    };
+    let overlap = |v: &[(u64, u64)]| v.iter().map(|s| s.0).max().unwrap() < v.iter().map(|s| s.1).min().unwrap();
+    assert!(overlap(&spans("wide")), "the 4 hosts did not run at the same time: {:?}", spans("wide"));
+    let mut r = spans("rolling");
+    r.sort();
+    assert!(r.windows(2).all(|w| w[0].1 <= w[1].0), "serial: 1 ran hosts at once: {r:?}");
+}
+
+#[test]
+fn failure_rolls_back_newest_first_on_exactly_the_hosts_that_succeeded() {
+    let lab = Lab::start(3);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook(
+        "rb.yaml",
+        r#"drctl: 1
+kind: migration
+name: lab-rollback
+steps:
+  - id: s1
+    on: all
+    run: echo s1 >> "$HOST_DIR/log"
+    rollback: echo undo-s1 >> "$HOST_DIR/log"
+  - id: s2
+    on: all
+    run: echo s2 >> "$HOST_DIR/log"; test {{ host.name }} != h2
+    rollback: echo undo-s2 >> "$HOST_DIR/log"
+  - id: s3
+    on: all
+    run: echo s3 >> "$HOST_DIR/log"
+    rollback: echo undo-s3 >> "$HOST_DIR/log"
+"#,
+    );
+    let out = drctl(&lab.path().join("s")).arg("migrate").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // h2 failed s2: its s2 is not undone; h1 and h3 completed s2 and get it undone, then s1 everywhere.
+    assert_eq!(lines(&lab.read("h1", "log")), ["s1", "s2", "undo-s2", "undo-s1"]);
+    assert_eq!(lines(&lab.read("h2", "log")), ["s1", "s2", "undo-s1"]);
+    assert_eq!(lines(&lab.read("h3", "log")), ["s1", "s2", "undo-s2", "undo-s1"]);
+    assert!(err.contains("s2 on h2: FAILED"), "{err}");
+}
+
+#[test]
+fn hung_host_is_reported_by_name_within_its_timeout() {
+    let lab = Lab::start(2);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook(
+        "rb.yaml",
+        r#"drctl: 1
+kind: cutover
+name: lab-hung
+defaults: { on_failure: abort }
+steps:
+  - id: warm
+    on: all
+    run: "true"
+  - id: slow
+    on: all
+    timeout: 2s
+    run: sleep 1; echo done >> "$HOST_DIR/log"
+"#,
+    );
+    // Freeze h2 (sshd and its sessions) after the connection is up: run in the background.
+    let st = lab.path().join("s");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("drctl"));
+    cmd.env("DRCTL_STATE_DIR", &st).arg("run").arg(&rb).arg("-i").arg(&inv).arg("--no-progress");
+    cmd.stderr(std::process::Stdio::piped());
+    lab.signal_all("h2", libc::SIGSTOP);
+    let started = Instant::now();
+    let out = cmd.output().unwrap();
+    lab.signal_all("h2", libc::SIGCONT);
+    let took = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("h2"), "{err}");
+    assert!(err.to_lowercase().contains("timed out"), "{err}");
+    // Bounded: connect timeout (3s) twice at most plus the step; never a hang.
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+#[test]
+fn command_timeout_kills_the_remote_command() {
+    let lab = Lab::start(1);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook(
+        "rb.yaml",
+        r#"drctl: 1
+kind: cutover
+name: lab-timeout
+steps:
+  - id: slow
+    on: h1
+    timeout: 1s
+    run: echo started > "$HOST_DIR/log"; sleep 3; echo not-killed >> "$HOST_DIR/log"
+"#,
+    );
+    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(lab.read("h1", "log"), "started\n", "the remote command outlived its timeout");
+}
+
+#[test]
+fn dead_host_fails_its_step_with_its_name() {
+    let lab = Lab::start(2);
+    let inv = lab.inventory(&[]);
+    lab.signal_all("h2", libc::SIGKILL);
+    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-dead\nsteps:\n  - id: a\n    on: all\n    run: echo a >> \"$HOST_DIR/log\"\n    rollback: echo undo-a >> \"$HOST_DIR/log\"\n");
+    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("h2: cannot connect"), "{err}");
+    assert_eq!(lines(&lab.read("h1", "log")), ["a", "undo-a"]);
+}
+
+#[test]
+fn unknown_and_changed_host_keys_refuse_before_anything_runs() {
+    let lab = Lab::start(2);
+    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-keys\nsteps:\n  - id: a\n    on: all\n    run: echo ran >> \"$HOST_DIR/log\"\n");
+    // Unknown: h2 missing from known_hosts.
+    let kh = lab.path().join("kh-partial");
+    let h1 = lab.host("h1");
+    std::fs::write(&kh, format!("[{}]:{} {}\n", h1.addr, h1.port, h1.host_pub)).unwrap();
+    let inv = lab.inventory_with(&[], &kh);
+    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("h2: host key is not in") && err.contains("SHA256:"), "{err}");
+    assert_eq!(lab.read("h1", "log"), "", "a step ran although a host key was refused");
+    // Changed: h2 listed with h1's key.
+    let h2 = lab.host("h2");
+    std::fs::write(&kh, format!("[{}]:{} {}\n[{}]:{} {}\n", h1.addr, h1.port, h1.host_pub, h2.addr, h2.port, h1.host_pub)).unwrap();
+    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("HOST KEY CHANGED"), "{err}");
+    assert_eq!(lab.read("h1", "log"), "");
+}
+
+#[test]
+fn wrong_client_key_names_host_and_user() {
+    let lab = Lab::start(1);
+    let other = lab.path().join("other_key");
+    std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&other).status().unwrap();
+    let inv = lab.inventory(&[]);
+    let text = std::fs::read_to_string(&inv).unwrap().replace(&lab.key.display().to_string(), &other.display().to_string());
+    std::fs::write(&inv, text).unwrap();
+    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-auth\nsteps:\n  - id: a\n    on: h1\n    run: \"true\"\n");
+    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains(&format!("h1: authentication failed for user `{}`", lab.user)), "{err}");
+}
