@@ -76,7 +76,7 @@ impl Reader {
             };
             if let Some((_, first, _)) = entries.iter().find(|(n, ..)| *n == key) {
                 let line = first.span.line;
-                self.error(k, "duplicate-key", format!("duplicate key `{key}` in `{path}`"))
+                self.error(k, "duplicate-key", format!("duplicate key `{key}` in {}", if path.is_empty() { "the top level".to_string() } else { format!("`{path}`") }))
                     .hint = Some(format!("`{key}` is already set on line {line}; keep one"));
                 continue;
             }

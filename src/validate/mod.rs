@@ -68,8 +68,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         if p.is_dir() {
             walk(&p, out);
         } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
-            if let Ok(text) = std::fs::read_to_string(&p) {
-                if looks_like_runbook(&text) {
+            if let Ok(bytes) = std::fs::read(&p) {
+                if looks_like_runbook(&String::from_utf8_lossy(&bytes)) {
                     out.push(p);
                 }
             }

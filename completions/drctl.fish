@@ -1,0 +1,205 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_drctl_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_drctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_drctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_drctl_using_subcommand
+    set -l cmd (__fish_drctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c drctl -n "__fish_drctl_needs_command" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_needs_command" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "plan" -d 'Show the resolved plan of a runbook without touching any host'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "run" -d 'Run a runbook of any kind'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "failover" -d 'Run a `kind: failover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "migrate" -d 'Run a `kind: migration` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "restore" -d 'Run a `kind: restore` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "cutover" -d 'Run a `kind: cutover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "runs" -d 'History of runs'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -s i -l inventory -d 'Inventory to check host and group names against (default: each runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -s e -l var -d 'Extra variable NAME=VALUE (counts as defined)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -l format -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -l strict -d 'Fail on warnings too'
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l format -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l drill -d 'Resolve as `drctl drill` would'
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l forks -d 'At most this many hosts at once in a step' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l yes -d 'Pass every approval gate (for cron)'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l no-progress -d 'No progress bars, plain lines even on a terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s q -l quiet -d 'Only the final line and errors'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l forks -d 'At most this many hosts at once in a step' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l yes -d 'Pass every approval gate (for cron)'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s q -l quiet -d 'Only the final line and errors'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l forks -d 'At most this many hosts at once in a step' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l yes -d 'Pass every approval gate (for cron)'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l no-progress -d 'No progress bars, plain lines even on a terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s q -l quiet -d 'Only the final line and errors'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l forks -d 'At most this many hosts at once in a step' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l yes -d 'Pass every approval gate (for cron)'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l no-progress -d 'No progress bars, plain lines even on a terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s q -l quiet -d 'Only the final line and errors'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l forks -d 'At most this many hosts at once in a step' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l yes -d 'Pass every approval gate (for cron)'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s q -l quiet -d 'Only the final line and errors'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l forks -d 'At most this many hosts at once in a step' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l yes -d 'Pass every approval gate (for cron)'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l no-progress -d 'No progress bars, plain lines even on a terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s q -l quiet -d 'Only the final line and errors'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l forks -d 'At most this many hosts at once in a step' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l rerun -d 'Re-run this step where it was left in flight' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l skip -d 'Treat this in-flight step as done' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l yes -d 'Pass every approval gate (for cron)'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l no-progress -d 'No progress bars, plain lines even on a terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -s q -l quiet -d 'Only the final line and errors'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l forks -d 'At most this many hosts at once in a step' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l rerun -d 'Re-run this step where it was left in flight' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l skip -d 'Treat this in-flight step as done' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l yes -d 'Pass every approval gate (for cron)'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l no-progress -d 'No progress bars, plain lines even on a terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s q -l quiet -d 'Only the final line and errors'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand status" -l state-dir -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand status" -l format -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
+complete -c drctl -n "__fish_drctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c drctl -n "__fish_drctl_using_subcommand status" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -l state-dir -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -l format -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand schema" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "plan" -d 'Show the resolved plan of a runbook without touching any host'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "run" -d 'Run a runbook of any kind'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "failover" -d 'Run a `kind: failover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "migrate" -d 'Run a `kind: migration` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "restore" -d 'Run a `kind: restore` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "cutover" -d 'Run a `kind: cutover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "runs" -d 'History of runs'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "completions" -d 'Print shell completions'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,583 @@
+#compdef drctl
+
+autoload -U is-at-least
+
+_drctl() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_drctl_commands" \
+"*::: :->drctl" \
+&& ret=0
+    case $state in
+    (drctl)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-command-$line[1]:"
+        case $line[1] in
+            (validate)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory to check host and group names against (default\: each runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory to check host and group names against (default\: each runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (counts as defined)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (counts as defined)]:NAME=VALUE:_default' \
+'--format=[]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
+'--strict[Fail on warnings too]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'*::paths -- Runbook files or folders (searched recursively for *.yaml/*.yml starting with `drctl\:`):_files' \
+&& ret=0
+;;
+(plan)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
+'--drill[Resolve as \`drctl drill\` would]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':runbook -- The runbook file:_files' \
+&& ret=0
+;;
+(run)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--forks=[At most this many hosts at once in a step]:FORKS:_default' \
+'*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
+'--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--yes[Pass every approval gate (for cron)]' \
+'--no-progress[No progress bars, plain lines even on a terminal]' \
+'*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'*--verbose[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'-q[Only the final line and errors]' \
+'--quiet[Only the final line and errors]' \
+'--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':runbook -- The runbook file:_files' \
+&& ret=0
+;;
+(failover)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--forks=[At most this many hosts at once in a step]:FORKS:_default' \
+'*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
+'--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--yes[Pass every approval gate (for cron)]' \
+'--no-progress[No progress bars, plain lines even on a terminal]' \
+'*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'*--verbose[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'-q[Only the final line and errors]' \
+'--quiet[Only the final line and errors]' \
+'--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':runbook -- The runbook file:_files' \
+&& ret=0
+;;
+(migrate)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--forks=[At most this many hosts at once in a step]:FORKS:_default' \
+'*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
+'--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--yes[Pass every approval gate (for cron)]' \
+'--no-progress[No progress bars, plain lines even on a terminal]' \
+'*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'*--verbose[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'-q[Only the final line and errors]' \
+'--quiet[Only the final line and errors]' \
+'--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':runbook -- The runbook file:_files' \
+&& ret=0
+;;
+(restore)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--forks=[At most this many hosts at once in a step]:FORKS:_default' \
+'*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
+'--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--yes[Pass every approval gate (for cron)]' \
+'--no-progress[No progress bars, plain lines even on a terminal]' \
+'*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'*--verbose[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'-q[Only the final line and errors]' \
+'--quiet[Only the final line and errors]' \
+'--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':runbook -- The runbook file:_files' \
+&& ret=0
+;;
+(cutover)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--forks=[At most this many hosts at once in a step]:FORKS:_default' \
+'*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
+'--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--yes[Pass every approval gate (for cron)]' \
+'--no-progress[No progress bars, plain lines even on a terminal]' \
+'*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'*--verbose[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'-q[Only the final line and errors]' \
+'--quiet[Only the final line and errors]' \
+'--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':runbook -- The runbook file:_files' \
+&& ret=0
+;;
+(drill)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--forks=[At most this many hosts at once in a step]:FORKS:_default' \
+'*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
+'--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--yes[Pass every approval gate (for cron)]' \
+'--no-progress[No progress bars, plain lines even on a terminal]' \
+'*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'*--verbose[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'-q[Only the final line and errors]' \
+'--quiet[Only the final line and errors]' \
+'--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':runbook -- The runbook file:_files' \
+&& ret=0
+;;
+(resume)
+_arguments "${_arguments_options[@]}" : \
+'--forks=[At most this many hosts at once in a step]:FORKS:_default' \
+'*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
+'--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'-i+[Inventory (default\: the one the run used)]:INVENTORY:_files' \
+'--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
+'*--rerun=[Re-run this step where it was left in flight]:STEP:_default' \
+'*--skip=[Treat this in-flight step as done]:STEP:_default' \
+'--yes[Pass every approval gate (for cron)]' \
+'--no-progress[No progress bars, plain lines even on a terminal]' \
+'*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'*--verbose[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'-q[Only the final line and errors]' \
+'--quiet[Only the final line and errors]' \
+'--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':run_id -- The run id (see `drctl runs`):_default' \
+&& ret=0
+;;
+(rollback)
+_arguments "${_arguments_options[@]}" : \
+'--forks=[At most this many hosts at once in a step]:FORKS:_default' \
+'*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
+'--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'-i+[Inventory (default\: the one the run used)]:INVENTORY:_files' \
+'--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
+'*--rerun=[Re-run this step where it was left in flight]:STEP:_default' \
+'*--skip=[Treat this in-flight step as done]:STEP:_default' \
+'--yes[Pass every approval gate (for cron)]' \
+'--no-progress[No progress bars, plain lines even on a terminal]' \
+'*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'*--verbose[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
+'-q[Only the final line and errors]' \
+'--quiet[Only the final line and errors]' \
+'--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':run_id -- The run id (see `drctl runs`):_default' \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+'--state-dir=[]:STATE_DIR:_files -/' \
+'--format=[]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::run_id:_default' \
+&& ret=0
+;;
+(runs)
+_arguments "${_arguments_options[@]}" : \
+'--state-dir=[]:STATE_DIR:_files -/' \
+'--format=[]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(schema)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':shell:(bash elvish fish powershell zsh)' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_drctl__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-help-command-$line[1]:"
+        case $line[1] in
+            (validate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(plan)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(run)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(failover)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(migrate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(restore)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(cutover)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(drill)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(resume)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(rollback)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(runs)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(schema)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(completions)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_drctl_commands] )) ||
+_drctl_commands() {
+    local commands; commands=(
+'validate:Check runbooks (files or folders); every problem with file\:line\:col' \
+'plan:Show the resolved plan of a runbook without touching any host' \
+'run:Run a runbook of any kind' \
+'failover:Run a \`kind\: failover\` runbook (refuses any other kind)' \
+'migrate:Run a \`kind\: migration\` runbook (refuses any other kind)' \
+'restore:Run a \`kind\: restore\` runbook (refuses any other kind)' \
+'cutover:Run a \`kind\: cutover\` runbook (refuses any other kind)' \
+'drill:Rehearse\: run in drill mode, roll everything back, judge against the objectives' \
+'resume:Continue a stopped or crashed run from its checkpoint' \
+'rollback:Undo the completed steps of a run, newest first' \
+'status:Where a run stands, step by step and host by host (default\: the latest run)' \
+'runs:History of runs' \
+'schema:Print the JSON Schema of the runbook format' \
+'completions:Print shell completions' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'drctl commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__completions_commands] )) ||
+_drctl__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl completions commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__cutover_commands] )) ||
+_drctl__subcmd__cutover_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl cutover commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__drill_commands] )) ||
+_drctl__subcmd__drill_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl drill commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__failover_commands] )) ||
+_drctl__subcmd__failover_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl failover commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help_commands] )) ||
+_drctl__subcmd__help_commands() {
+    local commands; commands=(
+'validate:Check runbooks (files or folders); every problem with file\:line\:col' \
+'plan:Show the resolved plan of a runbook without touching any host' \
+'run:Run a runbook of any kind' \
+'failover:Run a \`kind\: failover\` runbook (refuses any other kind)' \
+'migrate:Run a \`kind\: migration\` runbook (refuses any other kind)' \
+'restore:Run a \`kind\: restore\` runbook (refuses any other kind)' \
+'cutover:Run a \`kind\: cutover\` runbook (refuses any other kind)' \
+'drill:Rehearse\: run in drill mode, roll everything back, judge against the objectives' \
+'resume:Continue a stopped or crashed run from its checkpoint' \
+'rollback:Undo the completed steps of a run, newest first' \
+'status:Where a run stands, step by step and host by host (default\: the latest run)' \
+'runs:History of runs' \
+'schema:Print the JSON Schema of the runbook format' \
+'completions:Print shell completions' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'drctl help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__completions_commands] )) ||
+_drctl__subcmd__help__subcmd__completions_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help completions commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__cutover_commands] )) ||
+_drctl__subcmd__help__subcmd__cutover_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help cutover commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__drill_commands] )) ||
+_drctl__subcmd__help__subcmd__drill_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help drill commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__failover_commands] )) ||
+_drctl__subcmd__help__subcmd__failover_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help failover commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__help_commands] )) ||
+_drctl__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__migrate_commands] )) ||
+_drctl__subcmd__help__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help migrate commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__plan_commands] )) ||
+_drctl__subcmd__help__subcmd__plan_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help plan commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__restore_commands] )) ||
+_drctl__subcmd__help__subcmd__restore_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help restore commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__resume_commands] )) ||
+_drctl__subcmd__help__subcmd__resume_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help resume commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__rollback_commands] )) ||
+_drctl__subcmd__help__subcmd__rollback_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help rollback commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__run_commands] )) ||
+_drctl__subcmd__help__subcmd__run_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help run commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__runs_commands] )) ||
+_drctl__subcmd__help__subcmd__runs_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help runs commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__schema_commands] )) ||
+_drctl__subcmd__help__subcmd__schema_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help schema commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__status_commands] )) ||
+_drctl__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help status commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__validate_commands] )) ||
+_drctl__subcmd__help__subcmd__validate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help validate commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__migrate_commands] )) ||
+_drctl__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl migrate commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__plan_commands] )) ||
+_drctl__subcmd__plan_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl plan commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__restore_commands] )) ||
+_drctl__subcmd__restore_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl restore commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__resume_commands] )) ||
+_drctl__subcmd__resume_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl resume commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__rollback_commands] )) ||
+_drctl__subcmd__rollback_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl rollback commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__run_commands] )) ||
+_drctl__subcmd__run_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl run commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__runs_commands] )) ||
+_drctl__subcmd__runs_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl runs commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__schema_commands] )) ||
+_drctl__subcmd__schema_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl schema commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__status_commands] )) ||
+_drctl__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl status commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__validate_commands] )) ||
+_drctl__subcmd__validate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl validate commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_drctl" ]; then
+    _drctl "$@"
+else
+    compdef _drctl drctl
+fi

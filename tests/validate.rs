@@ -1,0 +1,187 @@
+//! `drctl validate`, `plan`, `schema` and `completions` as a user and CI run them.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn drctl() -> Command {
+    let mut c = Command::cargo_bin("drctl").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// Each malformed runbook: where the first problem is and what it is called.
+const CORPUS: &[(&str, &str, &str)] = &[
+    ("capture-before.yaml", "7:18", "undefined-variable"),
+    ("duplicate-id.yaml", "8:9", "duplicate-step-id"),
+    ("duplicate-key.yaml", "4:1", "duplicate-key"),
+    ("duration.yaml", "7:14", "bad-duration"),
+    ("enums.yaml", "4:11", "bad-value"),
+    ("no-action.yaml", "5:5", "no-action"),
+    ("not-utf8.yaml", "7:15", "not-utf8"),
+    ("on-yes.yaml", "6:9", "unknown-target"),
+    ("regex.yaml", "8:23", "bad-regex"),
+    ("retries.yaml", "8:14", "out-of-range"),
+    ("tab.yaml", "5:9", "yaml-syntax"),
+    ("template-syntax.yaml", "7:18", "template-syntax"),
+    ("unclosed-quote.yaml", "3:7", "yaml-syntax"),
+    ("unknown-key.yaml", "7:5", "unknown-key"),
+    ("upload-missing.yaml", "7:20", "missing-upload-source"),
+    ("version.yaml", "1:8", "bad-version"),
+    ("zero-interval.yaml", "9:15", "zero-interval"),
+];
+
+#[test]
+fn each_malformed_runbook_is_reported_at_its_line_and_column() {
+    for (file, pos, code) in CORPUS {
+        let path = format!("tests/bad/{file}");
+        let out = drctl().args(["validate", "--format", "short", &path]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{file} should fail");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let first = text.lines().next().unwrap_or_default();
+        assert!(first.starts_with(&format!("{path}:{pos}: error[{code}]")), "{file}: got {first}");
+    }
+}
+
+#[test]
+fn every_problem_of_every_file_in_one_pass_as_json() {
+    let out = drctl().args(["validate", "--format", "json", "tests/bad"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    for (file, pos, code) in CORPUS {
+        let (line, col) = pos.split_once(':').unwrap();
+        assert!(
+            diags.iter().any(|d| d["file"].as_str().unwrap().ends_with(file)
+                && d["line"].to_string() == line
+                && d["column"].to_string() == col
+                && d["code"] == *code
+                && d["severity"] == "error"
+                && d["message"].is_string()),
+            "{file} {pos} {code} missing from JSON"
+        );
+    }
+    assert_eq!(v["valid"], false);
+}
+
+#[test]
+fn human_output_shows_source_line_caret_and_hint() {
+    let out = drctl().args(["validate", "tests/bad/unknown-key.yaml"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("tests/bad/unknown-key.yaml:7:5: unknown key `steps.a.rolback`"), "{text}");
+    assert!(text.contains("7 |     rolback: x"), "{text}");
+    assert!(text.contains("^^^^^^^"), "{text}");
+    assert!(text.contains("did you mean `rollback`?"), "{text}");
+}
+
+#[test]
+fn repo_runbooks_and_the_format_page_example_validate() {
+    for dir in ["runbooks", "examples"] {
+        if Path::new(dir).exists() {
+            let out = drctl().args(["validate", dir]).output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{dir}: {}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+    let out = drctl().args(["validate", "examples/format-page/pg-failover.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn repo_runbooks_validate_against_the_json_schema() {
+    let schema: serde_json::Value = serde_json::from_slice(&drctl().arg("schema").output().unwrap().stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut n = 0;
+    let mut stack = vec![Path::new("runbooks").to_path_buf(), Path::new("examples").to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            if !p.extension().is_some_and(|x| x == "yaml") || !drctl::validate::looks_like_runbook(&text) {
+                continue;
+            }
+            let yaml: serde_json::Value = yaml_to_json(&text);
+            let errors: Vec<String> = validator.iter_errors(&yaml).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
+    // And the schema rejects what validate rejects.
+    let bad = yaml_to_json("drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: a\n    on: local\n    rolback: x\n    run: echo\n");
+    assert!(!validator.is_valid(&bad));
+}
+
+/// YAML → JSON through drctl's own loader (plain scalars typed by the core schema).
+fn yaml_to_json(text: &str) -> serde_json::Value {
+    use drctl::runbook::yaml::{Budget, Kind, Node, load};
+    fn conv(n: &Node) -> serde_json::Value {
+        match &n.kind {
+            Kind::Scalar { value, plain } => {
+                if *plain {
+                    if n.is_null() {
+                        return serde_json::Value::Null;
+                    }
+                    if let Ok(i) = value.parse::<i64>() {
+                        return i.into();
+                    }
+                    if value == "true" || value == "false" {
+                        return (value == "true").into();
+                    }
+                }
+                value.clone().into()
+            }
+            Kind::Seq(v) => v.iter().map(conv).collect(),
+            Kind::Map(v) => v.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_string(), conv(v))).collect::<serde_json::Map<_, _>>().into(),
+        }
+    }
+    let f = drctl::runbook::source::SourceFile::new("x", text);
+    conv(&load(&f, Budget::default()).unwrap().unwrap())
+}
+
+#[test]
+fn completions_are_not_stale() {
+    for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
+        let want = drctl::cli::completions::generate(shell);
+        let path = format!("completions/drctl.{shell}");
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "{path} is stale: run `for s in bash zsh fish; do cargo run -q -- completions $s > completions/drctl.$s; done`");
+    }
+}
+
+#[test]
+fn plan_shows_hosts_commands_rollbacks_and_masks_secrets() {
+    let out = drctl()
+        .args(["plan", "examples/format-page/pg-failover.yaml"])
+        .env("DR_API_TOKEN", "tok-very-secret")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("db2: pg_isready -h 10.0.0.12"), "{text}");
+    assert!(text.contains("rollback on db1: systemctl start postgresql"), "{text}");
+    assert!(text.contains("GATE (approval needed): Promote db2 to primary?"), "{text}");
+    assert!(!text.contains("tok-very-secret"));
+    let json = drctl().args(["plan", "--format", "json", "examples/format-page/pg-failover.yaml"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["steps"].as_array().unwrap().len(), 8);
+}
+
+#[test]
+fn no_input_panics_truncations_and_garbage() {
+    let good = std::fs::read_to_string("examples/format-page/pg-failover.yaml").unwrap();
+    for cut in (0..good.len()).step_by(7) {
+        if !good.is_char_boundary(cut) {
+            continue;
+        }
+        let f = drctl::runbook::source::SourceFile::new("x.yaml", &good[..cut]);
+        let _ = drctl::runbook::parse::parse_runbook(&f);
+    }
+    for s in ["{", "[[[[", "- - - -", "&a [*a]", "drctl: !!binary x", "? a\n: b", "steps: *nope", "\u{0}"] {
+        let f = drctl::runbook::source::SourceFile::new("x.yaml", s);
+        let _ = drctl::runbook::parse::parse_runbook(&f);
+    }
+}
