@@ -73,7 +73,12 @@ impl Diagnostic {
 
     /// `file:line:col`
     pub fn location(&self) -> String {
-        format!("{}:{}:{}", self.file.display(), self.span.line, self.span.col)
+        format!(
+            "{}:{}:{}",
+            self.file.display(),
+            self.span.line,
+            self.span.col
+        )
     }
 
     /// One line: `file:line:col: error[code]: message`.
@@ -82,7 +87,12 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut s = format!("{}: {sev}[{}]: {}", self.location(), self.code, self.message);
+        let mut s = format!(
+            "{}: {sev}[{}]: {}",
+            self.location(),
+            self.code,
+            self.message
+        );
         if let Some(h) = &self.hint {
             s.push_str(&format!(" (hint: {h})"));
         }
@@ -99,7 +109,10 @@ impl Diagnostic {
         let text = &self.file.text;
         let mut msg = level.title(&header).id(self.code);
         if !text.is_empty() && self.span.line > 0 {
-            let start = self.file.offset(self.span.line, self.span.col).min(text.len());
+            let start = self
+                .file
+                .offset(self.span.line, self.span.col)
+                .min(text.len());
             let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
             let mut end = start;
             for (n, (i, c)) in text[start..line_end].char_indices().enumerate() {
@@ -155,7 +168,10 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
 }
 
 /// "did you mean `x`?" for a misspelt key or name, using Jaro-Winkler similarity.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))

@@ -37,7 +37,11 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(exit: Exit, message: impl Into<String>) -> Self {
-        Self { exit, message: message.into(), hint: None }
+        Self {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
@@ -65,5 +69,6 @@ impl std::error::Error for Failure {}
 /// The exit code for an error that reached the top: a [`Failure`] keeps its own code,
 /// anything else is an internal problem reported as a usage-class error.
 pub fn exit_for(err: &anyhow::Error) -> Exit {
-    err.downcast_ref::<Failure>().map_or(Exit::Usage, |f| f.exit)
+    err.downcast_ref::<Failure>()
+        .map_or(Exit::Usage, |f| f.exit)
 }

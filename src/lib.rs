@@ -8,12 +8,12 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod error;
+pub mod exec;
 pub mod plan;
 pub mod report;
 pub mod runbook;
 pub mod schema;
-pub mod template;
-pub mod validate;
-pub mod transport;
 pub mod state;
-pub mod exec;
+pub mod template;
+pub mod transport;
+pub mod validate;

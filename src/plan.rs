@@ -82,7 +82,12 @@ pub struct Plan {
 }
 
 /// Resolve a runbook against an inventory. `getenv` looks up `{ env: NAME }` variables.
-pub fn resolve(rb: Arc<Runbook>, inv: Inventory, opts: &PlanOptions, getenv: &dyn Fn(&str) -> Option<String>) -> Result<Plan, Failure> {
+pub fn resolve(
+    rb: Arc<Runbook>,
+    inv: Inventory,
+    opts: &PlanOptions,
+    getenv: &dyn Fn(&str) -> Option<String>,
+) -> Result<Plan, Failure> {
     let mut ctx: BTreeMap<String, Value> = BTreeMap::new();
     let mut display: BTreeMap<String, Value> = BTreeMap::new();
     let mut secrets = Vec::new();
@@ -90,13 +95,15 @@ pub fn resolve(rb: Arc<Runbook>, inv: Inventory, opts: &PlanOptions, getenv: &dy
     for v in &rb.vars {
         let value = match &v.source {
             VarSource::Value(x) => Some(x.clone()),
-            VarSource::Env { name, default } => match getenv(&name.value).or_else(|| default.clone()) {
-                Some(s) => Some(Value::from(s)),
-                None => {
-                    missing_env.push(name.value.clone());
-                    None
+            VarSource::Env { name, default } => {
+                match getenv(&name.value).or_else(|| default.clone()) {
+                    Some(s) => Some(Value::from(s)),
+                    None => {
+                        missing_env.push(name.value.clone());
+                        None
+                    }
                 }
-            },
+            }
         };
         let value = value.unwrap_or_else(|| Value::from(format!("<unset {}>", v.name.value)));
         if v.secret {
@@ -107,7 +114,12 @@ pub fn resolve(rb: Arc<Runbook>, inv: Inventory, opts: &PlanOptions, getenv: &dy
         }
         ctx.insert(v.name.value.clone(), value);
     }
-    let secret_names: Vec<&str> = rb.vars.iter().filter(|v| v.secret).map(|v| v.name.value.as_str()).collect();
+    let secret_names: Vec<&str> = rb
+        .vars
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| v.name.value.as_str())
+        .collect();
     for (k, v) in &opts.extra_vars {
         ctx.insert(k.clone(), Value::from(v.as_str()));
         if secret_names.contains(&k.as_str()) {
@@ -117,13 +129,20 @@ pub fn resolve(rb: Arc<Runbook>, inv: Inventory, opts: &PlanOptions, getenv: &dy
             display.insert(k.clone(), Value::from(v.as_str()));
         }
     }
-    let groups: BTreeMap<String, Value> = inv.groups.iter().map(|(g, hs)| (g.clone(), Value::from(hs.join(",")))).collect();
+    let groups: BTreeMap<String, Value> = inv
+        .groups
+        .iter()
+        .map(|(g, hs)| (g.clone(), Value::from(hs.join(","))))
+        .collect();
     for m in [&mut ctx, &mut display] {
         m.insert("name".into(), Value::from(rb.name.as_str()));
         m.insert("kind".into(), Value::from(rb.kind.as_str()));
         m.insert("mode".into(), Value::from(opts.mode.as_str()));
         m.insert("run_id".into(), Value::from(opts.run_id.as_str()));
-        m.insert("severity".into(), Value::from(rb.severity.clone().unwrap_or_default()));
+        m.insert(
+            "severity".into(),
+            Value::from(rb.severity.clone().unwrap_or_default()),
+        );
         m.insert("groups".into(), Value::from_pairs(groups.clone()));
     }
     let allowed: Option<Vec<String>> = match &opts.limit {
@@ -134,8 +153,13 @@ pub fn resolve(rb: Arc<Runbook>, inv: Inventory, opts: &PlanOptions, getenv: &dy
                 match inv.resolve(n) {
                     Some(hs) => hosts.extend(hs),
                     None => {
-                        let hint = inv.suggest(n).unwrap_or_else(|| "name hosts or groups of the inventory".into());
-                        return Err(Failure::usage(format!("--limit names unknown host or group `{n}`")).hint(hint));
+                        let hint = inv
+                            .suggest(n)
+                            .unwrap_or_else(|| "name hosts or groups of the inventory".into());
+                        return Err(Failure::usage(format!(
+                            "--limit names unknown host or group `{n}`"
+                        ))
+                        .hint(hint));
                     }
                 }
             }
@@ -148,7 +172,13 @@ pub fn resolve(rb: Arc<Runbook>, inv: Inventory, opts: &PlanOptions, getenv: &dy
         let mut hosts: Vec<Host> = Vec::new();
         for t in &s.on {
             let names = inv.resolve(&t.value).ok_or_else(|| {
-                Failure::usage(format!("{}:{}:{}: unknown host or group `{}`", rb.file.display(), t.span.line, t.span.col, t.value))
+                Failure::usage(format!(
+                    "{}:{}:{}: unknown host or group `{}`",
+                    rb.file.display(),
+                    t.span.line,
+                    t.span.col,
+                    t.value
+                ))
             })?;
             for n in names {
                 let keep = n == LOCAL || allowed.as_ref().is_none_or(|a| a.contains(&n));
@@ -160,15 +190,23 @@ pub fn resolve(rb: Arc<Runbook>, inv: Inventory, opts: &PlanOptions, getenv: &dy
         let st = &s.settings;
         let (command, skipped_by_mode) = match (&s.action, &s.drill, opts.mode) {
             (_, DrillMode::Skip, RunMode::Drill) => (None, true),
-            (Action::Run(_), DrillMode::Replace(r), RunMode::Drill) => (Some(r.value.clone()), false),
+            (Action::Run(_), DrillMode::Replace(r), RunMode::Drill) => {
+                (Some(r.value.clone()), false)
+            }
             (Action::Run(c), _, _) => (Some(c.value.clone()), false),
             _ => (None, false),
         };
         steps.push(PlanStep {
             timeout: st.timeout.or(d.timeout).unwrap_or(DEFAULT_TIMEOUT),
-            on_failure: st.on_failure.or(d.on_failure).unwrap_or(OnFailure::Rollback),
+            on_failure: st
+                .on_failure
+                .or(d.on_failure)
+                .unwrap_or(OnFailure::Rollback),
             retries: st.retries.or(d.retries).unwrap_or(0),
-            retry_delay: st.retry_delay.or(d.retry_delay).unwrap_or(Duration::from_secs(1)),
+            retry_delay: st
+                .retry_delay
+                .or(d.retry_delay)
+                .unwrap_or(Duration::from_secs(1)),
             interval: st.interval.or(d.interval).unwrap_or(DEFAULT_INTERVAL),
             idempotent: st.idempotent.or(d.idempotent).unwrap_or(false),
             serial: st.serial.or(d.serial).map(|x| x.limit(hosts.len())),
@@ -193,18 +231,45 @@ pub fn resolve(rb: Arc<Runbook>, inv: Inventory, opts: &PlanOptions, getenv: &dy
 
 impl Plan {
     /// The template context for a step on a host (or on no host, for gates).
-    pub fn context_for(&self, step: &PlanStep, host: Option<&Host>, captures: &BTreeMap<String, String>, masked: bool) -> Value {
-        let mut base = if masked { self.display_context.clone() } else { self.context.clone() };
+    pub fn context_for(
+        &self,
+        step: &PlanStep,
+        host: Option<&Host>,
+        captures: &BTreeMap<String, String>,
+        masked: bool,
+    ) -> Value {
+        let mut base = if masked {
+            self.display_context.clone()
+        } else {
+            self.context.clone()
+        };
         base.insert("step".into(), Value::from(step.step.id.value.as_str()));
-        let hv = host.map(|h| HostVars { name: h.name.clone(), addr: h.addr.clone(), port: h.port, user: h.user.clone() });
+        let hv = host.map(|h| HostVars {
+            name: h.name.clone(),
+            addr: h.addr.clone(),
+            port: h.port,
+            user: h.user.clone(),
+        });
         template::context(&base, hv.as_ref(), captures)
     }
 
     /// Render a template for a step and host.
-    pub fn render(&self, engine: &Engine, src: &str, mode: Mode, step: &PlanStep, host: Option<&Host>, captures: &BTreeMap<String, String>, masked: bool) -> Result<String, String> {
+    pub fn render(
+        &self,
+        engine: &Engine,
+        src: &str,
+        mode: Mode,
+        step: &PlanStep,
+        host: Option<&Host>,
+        captures: &BTreeMap<String, String>,
+        masked: bool,
+    ) -> Result<String, String> {
         let ctx = self.context_for(step, host, captures, masked);
         engine.render(src, mode, &ctx).map_err(|e| {
-            let msg = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
+            let msg = e
+                .detail()
+                .map(str::to_string)
+                .unwrap_or_else(|| e.to_string());
             self.masker.mask(&msg)
         })
     }

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::runbook::model::{CHECK_KEYS, DEFAULT_KEYS, KINDS, ON_FAILURE, RUNBOOK_KEYS, SEVERITIES, STEP_KEYS, TRANSFER_KEYS};
+use crate::runbook::model::{
+    CHECK_KEYS, DEFAULT_KEYS, KINDS, ON_FAILURE, RUNBOOK_KEYS, SEVERITIES, STEP_KEYS, TRANSFER_KEYS,
+};
 
 const DURATION: &str = r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
 const NAME: &str = "^[a-z0-9-]+$";
@@ -23,14 +25,20 @@ fn obj(v: Value) -> serde_json::Map<String, Value> {
 pub fn runbook_schema() -> Value {
     let duration = json!({ "type": "string", "pattern": DURATION, "minLength": 2 });
     let string_or_list = json!({ "anyOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }] });
-    let check = only(CHECK_KEYS, obj(json!({
-        "exit": { "anyOf": [{ "type": "integer", "minimum": 0, "maximum": 255 }, { "type": "array", "items": { "type": "integer" } }] },
-        "stdout": { "type": "string" }, "contains": { "type": "string" }, "regex": { "type": "string" }
-    })));
+    let check = only(
+        CHECK_KEYS,
+        obj(json!({
+            "exit": { "anyOf": [{ "type": "integer", "minimum": 0, "maximum": 255 }, { "type": "array", "items": { "type": "integer" } }] },
+            "stdout": { "type": "string" }, "contains": { "type": "string" }, "regex": { "type": "string" }
+        })),
+    );
     let transfer = {
-        let mut t = only(TRANSFER_KEYS, obj(json!({
-            "src": { "type": "string" }, "dest": { "type": "string" }, "mode": { "type": "string", "pattern": "^[0-7]{3,4}$" }
-        })));
+        let mut t = only(
+            TRANSFER_KEYS,
+            obj(json!({
+                "src": { "type": "string" }, "dest": { "type": "string" }, "mode": { "type": "string", "pattern": "^[0-7]{3,4}$" }
+            })),
+        );
         t["required"] = json!(["src", "dest"]);
         t
     };
@@ -64,18 +72,21 @@ pub fn runbook_schema() -> Value {
             "env": { "type": "string" }, "value": {}, "secret": { "type": "boolean" }, "default": { "type": "string" } } },
         { "type": "object" }
     ]});
-    let mut root = only(RUNBOOK_KEYS, obj(json!({
-        "drctl": { "const": 1 },
-        "kind": { "enum": KINDS },
-        "name": { "type": "string", "pattern": NAME },
-        "description": { "type": "string" },
-        "severity": { "enum": SEVERITIES },
-        "objectives": { "type": "object", "additionalProperties": false, "properties": { "rto": duration, "rpo": duration } },
-        "inventory": { "type": "string" },
-        "vars": { "type": "object", "additionalProperties": var },
-        "defaults": only(DEFAULT_KEYS, obj(settings)),
-        "steps": { "type": "array", "minItems": 1, "items": step }
-    })));
+    let mut root = only(
+        RUNBOOK_KEYS,
+        obj(json!({
+            "drctl": { "const": 1 },
+            "kind": { "enum": KINDS },
+            "name": { "type": "string", "pattern": NAME },
+            "description": { "type": "string" },
+            "severity": { "enum": SEVERITIES },
+            "objectives": { "type": "object", "additionalProperties": false, "properties": { "rto": duration, "rpo": duration } },
+            "inventory": { "type": "string" },
+            "vars": { "type": "object", "additionalProperties": var },
+            "defaults": only(DEFAULT_KEYS, obj(settings)),
+            "steps": { "type": "array", "minItems": 1, "items": step }
+        })),
+    );
     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
     root["$id"] = json!("https://drctl.dev/schema/runbook-v1.json");
     root["title"] = json!("drctl runbook (format v1)");

@@ -12,7 +12,8 @@ pub const MASK: &str = "********";
 /// Quote a string for a POSIX shell; safe words stay as they are (like Python's shlex.quote).
 pub fn shell_quote(s: &str) -> String {
     let safe = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
     if safe {
         s.to_string()
     } else {
@@ -31,13 +32,21 @@ fn new_env(quote: bool) -> Environment<'static> {
     env.add_filter("raw", raw);
     if quote {
         env.set_formatter(|out, _state, value| {
-            let s = if value.is_none() { String::new() } else { value.to_string() };
+            let s = if value.is_none() {
+                String::new()
+            } else {
+                value.to_string()
+            };
             let text = if value.is_safe() { s } else { shell_quote(&s) };
             out.write_str(&text).map_err(minijinja::Error::from)
         });
     } else {
         env.set_formatter(|out, _state, value| {
-            let s = if value.is_none() { String::new() } else { value.to_string() };
+            let s = if value.is_none() {
+                String::new()
+            } else {
+                value.to_string()
+            };
             out.write_str(&s).map_err(minijinja::Error::from)
         });
     }
@@ -52,7 +61,10 @@ pub struct Engine {
 
 impl Default for Engine {
     fn default() -> Self {
-        Self { cmd: new_env(true), text: new_env(false) }
+        Self {
+            cmd: new_env(true),
+            text: new_env(false),
+        }
     }
 }
 
@@ -162,7 +174,11 @@ pub struct HostVars {
 }
 
 /// Build a context: run-wide values, then `host`, then per-host captured values.
-pub fn context(base: &BTreeMap<String, Value>, host: Option<&HostVars>, captures: &BTreeMap<String, String>) -> Value {
+pub fn context(
+    base: &BTreeMap<String, Value>,
+    host: Option<&HostVars>,
+    captures: &BTreeMap<String, String>,
+) -> Value {
     let mut m = base.clone();
     for (k, v) in captures {
         m.insert(k.clone(), Value::from(v.as_str()));
@@ -191,11 +207,23 @@ mod tests {
     fn quotes_values_in_commands() {
         let e = Engine::default();
         let c = ctx(&[("x", "a b; rm -rf /"), ("y", "plain-word")]);
-        assert_eq!(e.render("echo {{ x }} {{ y }}", Mode::Command, &c).unwrap(), "echo 'a b; rm -rf /' plain-word");
-        assert_eq!(e.render("echo {{ x | raw }}", Mode::Command, &c).unwrap(), "echo a b; rm -rf /");
-        assert_eq!(e.render("{{ x }}", Mode::Text, &c).unwrap(), "a b; rm -rf /");
+        assert_eq!(
+            e.render("echo {{ x }} {{ y }}", Mode::Command, &c).unwrap(),
+            "echo 'a b; rm -rf /' plain-word"
+        );
+        assert_eq!(
+            e.render("echo {{ x | raw }}", Mode::Command, &c).unwrap(),
+            "echo a b; rm -rf /"
+        );
+        assert_eq!(
+            e.render("{{ x }}", Mode::Text, &c).unwrap(),
+            "a b; rm -rf /"
+        );
         let q = ctx(&[("x", "it's")]);
-        assert_eq!(e.render("echo {{ x }}", Mode::Command, &q).unwrap(), r"echo 'it'\''s'");
+        assert_eq!(
+            e.render("echo {{ x }}", Mode::Command, &q).unwrap(),
+            r"echo 'it'\''s'"
+        );
     }
 
     #[test]

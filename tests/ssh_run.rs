@@ -15,7 +15,11 @@ fn lines(s: &str) -> Vec<&str> {
 fn multi_host_run_in_order_with_captures_and_upload() {
     let lab = Lab::start(3);
     let inv = lab.inventory(&[("primary", &["h1"]), ("standby", &["h2", "h3"])]);
-    std::fs::write(lab.path().join("payload.txt"), "hello from the controller\n").unwrap();
+    std::fs::write(
+        lab.path().join("payload.txt"),
+        "hello from the controller\n",
+    )
+    .unwrap();
     let rb = lab.runbook(
         "rb.yaml",
         r#"drctl: 1
@@ -41,10 +45,19 @@ steps:
 "#,
     );
     let st = lab.path().join("state");
-    let out = drctl(&st).args(["failover"]).arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let out = drctl(&st)
+        .args(["failover"])
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert_eq!(lines(&lab.read("h1", "log")), ["first h1", "hello from the controller", "600"]);
+    assert_eq!(
+        lines(&lab.read("h1", "log")),
+        ["first h1", "hello from the controller", "600"]
+    );
     assert_eq!(lines(&lab.read("h2", "log")), ["first h2", "second id-h2"]);
     assert_eq!(lines(&lab.read("h3", "log")), ["first h3", "second id-h3"]);
     assert!(err.contains("summary:"), "{err}");
@@ -55,7 +68,13 @@ fn wrong_kind_is_refused_before_anything_runs() {
     let lab = Lab::start(1);
     let inv = lab.inventory(&[]);
     let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: restore\nname: r\nsteps:\n  - id: a\n    on: h1\n    run: touch \"$HOST_DIR/ran\"\n");
-    let out = drctl(&lab.path().join("s")).arg("failover").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let out = drctl(&lab.path().join("s"))
+        .arg("failover")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`restore` runbook"));
     assert_eq!(lab.read("h1", "ran"), "");
@@ -81,8 +100,19 @@ steps:
     run: echo "$(date +%s%3N) $(sleep 0.2; date +%s%3N)" > "$HOST_DIR/rolling"
 "#,
     );
-    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = drctl(&lab.path().join("s"))
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let spans = |f: &str| -> Vec<(u64, u64)> {
         lab.hosts
             .iter()
@@ -93,11 +123,20 @@ steps:
             })
             .collect()
     };
-    let overlap = |v: &[(u64, u64)]| v.iter().map(|s| s.0).max().unwrap() < v.iter().map(|s| s.1).min().unwrap();
-    assert!(overlap(&spans("wide")), "the 4 hosts did not run at the same time: {:?}", spans("wide"));
+    let overlap = |v: &[(u64, u64)]| {
+        v.iter().map(|s| s.0).max().unwrap() < v.iter().map(|s| s.1).min().unwrap()
+    };
+    assert!(
+        overlap(&spans("wide")),
+        "the 4 hosts did not run at the same time: {:?}",
+        spans("wide")
+    );
     let mut r = spans("rolling");
     r.sort();
-    assert!(r.windows(2).all(|w| w[0].1 <= w[1].0), "serial: 1 ran hosts at once: {r:?}");
+    assert!(
+        r.windows(2).all(|w| w[0].1 <= w[1].0),
+        "serial: 1 ran hosts at once: {r:?}"
+    );
 }
 
 #[test]
@@ -124,13 +163,25 @@ steps:
     rollback: echo undo-s3 >> "$HOST_DIR/log"
 "#,
     );
-    let out = drctl(&lab.path().join("s")).arg("migrate").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let out = drctl(&lab.path().join("s"))
+        .arg("migrate")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     // h2 failed s2: its s2 is not undone; h1 and h3 completed s2 and get it undone, then s1 everywhere.
-    assert_eq!(lines(&lab.read("h1", "log")), ["s1", "s2", "undo-s2", "undo-s1"]);
+    assert_eq!(
+        lines(&lab.read("h1", "log")),
+        ["s1", "s2", "undo-s2", "undo-s1"]
+    );
     assert_eq!(lines(&lab.read("h2", "log")), ["s1", "s2", "undo-s1"]);
-    assert_eq!(lines(&lab.read("h3", "log")), ["s1", "s2", "undo-s2", "undo-s1"]);
+    assert_eq!(
+        lines(&lab.read("h3", "log")),
+        ["s1", "s2", "undo-s2", "undo-s1"]
+    );
     assert!(err.contains("s2 on h2: FAILED"), "{err}");
 }
 
@@ -157,7 +208,12 @@ steps:
     // Freeze h2 (sshd and its sessions) after the connection is up: run in the background.
     let st = lab.path().join("s");
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("drctl"));
-    cmd.env("DRCTL_STATE_DIR", &st).arg("run").arg(&rb).arg("-i").arg(&inv).arg("--no-progress");
+    cmd.env("DRCTL_STATE_DIR", &st)
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .arg("--no-progress");
     cmd.stderr(std::process::Stdio::piped());
     lab.signal_all("h2", libc::SIGSTOP);
     let started = Instant::now();
@@ -188,10 +244,25 @@ steps:
     run: echo started > "$HOST_DIR/log"; sleep 3; echo not-killed >> "$HOST_DIR/log"
 "#,
     );
-    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = drctl(&lab.path().join("s"))
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(lab.read("h1", "log"), "started\n", "the remote command outlived its timeout");
+    assert_eq!(
+        lab.read("h1", "log"),
+        "started\n",
+        "the remote command outlived its timeout"
+    );
 }
 
 #[test]
@@ -200,7 +271,13 @@ fn dead_host_fails_its_step_with_its_name() {
     let inv = lab.inventory(&[]);
     lab.signal_all("h2", libc::SIGKILL);
     let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-dead\nsteps:\n  - id: a\n    on: all\n    run: echo a >> \"$HOST_DIR/log\"\n    rollback: echo undo-a >> \"$HOST_DIR/log\"\n");
-    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let out = drctl(&lab.path().join("s"))
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("h2: cannot connect"), "{err}");
@@ -216,15 +293,41 @@ fn unknown_and_changed_host_keys_refuse_before_anything_runs() {
     let h1 = lab.host("h1");
     std::fs::write(&kh, format!("[{}]:{} {}\n", h1.addr, h1.port, h1.host_pub)).unwrap();
     let inv = lab.inventory_with(&[], &kh);
-    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let out = drctl(&lab.path().join("s"))
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
-    assert!(err.contains("h2: host key is not in") && err.contains("SHA256:"), "{err}");
-    assert_eq!(lab.read("h1", "log"), "", "a step ran although a host key was refused");
+    assert!(
+        err.contains("h2: host key is not in") && err.contains("SHA256:"),
+        "{err}"
+    );
+    assert_eq!(
+        lab.read("h1", "log"),
+        "",
+        "a step ran although a host key was refused"
+    );
     // Changed: h2 listed with h1's key.
     let h2 = lab.host("h2");
-    std::fs::write(&kh, format!("[{}]:{} {}\n[{}]:{} {}\n", h1.addr, h1.port, h1.host_pub, h2.addr, h2.port, h1.host_pub)).unwrap();
-    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    std::fs::write(
+        &kh,
+        format!(
+            "[{}]:{} {}\n[{}]:{} {}\n",
+            h1.addr, h1.port, h1.host_pub, h2.addr, h2.port, h1.host_pub
+        ),
+    )
+    .unwrap();
+    let out = drctl(&lab.path().join("s"))
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(err.contains("HOST KEY CHANGED"), "{err}");
@@ -235,13 +338,31 @@ fn unknown_and_changed_host_keys_refuse_before_anything_runs() {
 fn wrong_client_key_names_host_and_user() {
     let lab = Lab::start(1);
     let other = lab.path().join("other_key");
-    std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&other).status().unwrap();
+    std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other)
+        .status()
+        .unwrap();
     let inv = lab.inventory(&[]);
-    let text = std::fs::read_to_string(&inv).unwrap().replace(&lab.key.display().to_string(), &other.display().to_string());
+    let text = std::fs::read_to_string(&inv)
+        .unwrap()
+        .replace(&lab.key.display().to_string(), &other.display().to_string());
     std::fs::write(&inv, text).unwrap();
     let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-auth\nsteps:\n  - id: a\n    on: h1\n    run: \"true\"\n");
-    let out = drctl(&lab.path().join("s")).arg("run").arg(&rb).arg("-i").arg(&inv).output().unwrap();
+    let out = drctl(&lab.path().join("s"))
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.status.code(), Some(0));
-    assert!(err.contains(&format!("h1: authentication failed for user `{}`", lab.user)), "{err}");
+    assert!(
+        err.contains(&format!(
+            "h1: authentication failed for user `{}`",
+            lab.user
+        )),
+        "{err}"
+    );
 }

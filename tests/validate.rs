@@ -35,29 +35,40 @@ const CORPUS: &[(&str, &str, &str)] = &[
 fn each_malformed_runbook_is_reported_at_its_line_and_column() {
     for (file, pos, code) in CORPUS {
         let path = format!("tests/bad/{file}");
-        let out = drctl().args(["validate", "--format", "short", &path]).output().unwrap();
+        let out = drctl()
+            .args(["validate", "--format", "short", &path])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{file} should fail");
         let text = String::from_utf8_lossy(&out.stdout);
         let first = text.lines().next().unwrap_or_default();
-        assert!(first.starts_with(&format!("{path}:{pos}: error[{code}]")), "{file}: got {first}");
+        assert!(
+            first.starts_with(&format!("{path}:{pos}: error[{code}]")),
+            "{file}: got {first}"
+        );
     }
 }
 
 #[test]
 fn every_problem_of_every_file_in_one_pass_as_json() {
-    let out = drctl().args(["validate", "--format", "json", "tests/bad"]).output().unwrap();
+    let out = drctl()
+        .args(["validate", "--format", "json", "tests/bad"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let diags = v["diagnostics"].as_array().unwrap();
     for (file, pos, code) in CORPUS {
         let (line, col) = pos.split_once(':').unwrap();
         assert!(
-            diags.iter().any(|d| d["file"].as_str().unwrap().ends_with(file)
-                && d["line"].to_string() == line
-                && d["column"].to_string() == col
-                && d["code"] == *code
-                && d["severity"] == "error"
-                && d["message"].is_string()),
+            diags
+                .iter()
+                .any(|d| d["file"].as_str().unwrap().ends_with(file)
+                    && d["line"].to_string() == line
+                    && d["column"].to_string() == col
+                    && d["code"] == *code
+                    && d["severity"] == "error"
+                    && d["message"].is_string()),
             "{file} {pos} {code} missing from JSON"
         );
     }
@@ -66,9 +77,15 @@ fn every_problem_of_every_file_in_one_pass_as_json() {
 
 #[test]
 fn human_output_shows_source_line_caret_and_hint() {
-    let out = drctl().args(["validate", "tests/bad/unknown-key.yaml"]).output().unwrap();
+    let out = drctl()
+        .args(["validate", "tests/bad/unknown-key.yaml"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("tests/bad/unknown-key.yaml:7:5: unknown key `steps.a.rolback`"), "{text}");
+    assert!(
+        text.contains("tests/bad/unknown-key.yaml:7:5: unknown key `steps.a.rolback`"),
+        "{text}"
+    );
     assert!(text.contains("7 |     rolback: x"), "{text}");
     assert!(text.contains("^^^^^^^"), "{text}");
     assert!(text.contains("did you mean `rollback`?"), "{text}");
@@ -79,19 +96,36 @@ fn repo_runbooks_and_the_format_page_example_validate() {
     for dir in ["runbooks", "examples"] {
         if Path::new(dir).exists() {
             let out = drctl().args(["validate", dir]).output().unwrap();
-            assert_eq!(out.status.code(), Some(0), "{dir}: {}", String::from_utf8_lossy(&out.stdout));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{dir}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            );
         }
     }
-    let out = drctl().args(["validate", "examples/format-page/pg-failover.yaml"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = drctl()
+        .args(["validate", "examples/format-page/pg-failover.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
 fn repo_runbooks_validate_against_the_json_schema() {
-    let schema: serde_json::Value = serde_json::from_slice(&drctl().arg("schema").output().unwrap().stdout).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_slice(&drctl().arg("schema").output().unwrap().stdout).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let mut n = 0;
-    let mut stack = vec![Path::new("runbooks").to_path_buf(), Path::new("examples").to_path_buf()];
+    let mut stack = vec![
+        Path::new("runbooks").to_path_buf(),
+        Path::new("examples").to_path_buf(),
+    ];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
@@ -100,18 +134,25 @@ fn repo_runbooks_validate_against_the_json_schema() {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap_or_default();
-            if !p.extension().is_some_and(|x| x == "yaml") || !drctl::validate::looks_like_runbook(&text) {
+            if !p.extension().is_some_and(|x| x == "yaml")
+                || !drctl::validate::looks_like_runbook(&text)
+            {
                 continue;
             }
             let yaml: serde_json::Value = yaml_to_json(&text);
-            let errors: Vec<String> = validator.iter_errors(&yaml).map(|e| e.to_string()).collect();
+            let errors: Vec<String> = validator
+                .iter_errors(&yaml)
+                .map(|e| e.to_string())
+                .collect();
             assert!(errors.is_empty(), "{}: {errors:?}", p.display());
             n += 1;
         }
     }
     assert!(n >= 1);
     // And the schema rejects what validate rejects.
-    let bad = yaml_to_json("drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: a\n    on: local\n    rolback: x\n    run: echo\n");
+    let bad = yaml_to_json(
+        "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: a\n    on: local\n    rolback: x\n    run: echo\n",
+    );
     assert!(!validator.is_valid(&bad));
 }
 
@@ -135,7 +176,11 @@ fn yaml_to_json(text: &str) -> serde_json::Value {
                 value.clone().into()
             }
             Kind::Seq(v) => v.iter().map(conv).collect(),
-            Kind::Map(v) => v.iter().map(|(k, v)| (k.as_str().unwrap_or("").to_string(), conv(v))).collect::<serde_json::Map<_, _>>().into(),
+            Kind::Map(v) => v
+                .iter()
+                .map(|(k, v)| (k.as_str().unwrap_or("").to_string(), conv(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
         }
     }
     let f = drctl::runbook::source::SourceFile::new("x", text);
@@ -144,11 +189,18 @@ fn yaml_to_json(text: &str) -> serde_json::Value {
 
 #[test]
 fn completions_are_not_stale() {
-    for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
+    for shell in [
+        clap_complete::Shell::Bash,
+        clap_complete::Shell::Zsh,
+        clap_complete::Shell::Fish,
+    ] {
         let want = drctl::cli::completions::generate(shell);
         let path = format!("completions/drctl.{shell}");
         let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(have == want, "{path} is stale: run `for s in bash zsh fish; do cargo run -q -- completions $s > completions/drctl.$s; done`");
+        assert!(
+            have == want,
+            "{path} is stale: run `for s in bash zsh fish; do cargo run -q -- completions $s > completions/drctl.$s; done`"
+        );
     }
 }
 
@@ -162,10 +214,24 @@ fn plan_shows_hosts_commands_rollbacks_and_masks_secrets() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("db2: pg_isready -h 10.0.0.12"), "{text}");
-    assert!(text.contains("rollback on db1: systemctl start postgresql"), "{text}");
-    assert!(text.contains("GATE (approval needed): Promote db2 to primary?"), "{text}");
+    assert!(
+        text.contains("rollback on db1: systemctl start postgresql"),
+        "{text}"
+    );
+    assert!(
+        text.contains("GATE (approval needed): Promote db2 to primary?"),
+        "{text}"
+    );
     assert!(!text.contains("tok-very-secret"));
-    let json = drctl().args(["plan", "--format", "json", "examples/format-page/pg-failover.yaml"]).output().unwrap();
+    let json = drctl()
+        .args([
+            "plan",
+            "--format",
+            "json",
+            "examples/format-page/pg-failover.yaml",
+        ])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["steps"].as_array().unwrap().len(), 8);
 }
@@ -180,7 +246,16 @@ fn no_input_panics_truncations_and_garbage() {
         let f = drctl::runbook::source::SourceFile::new("x.yaml", &good[..cut]);
         let _ = drctl::runbook::parse::parse_runbook(&f);
     }
-    for s in ["{", "[[[[", "- - - -", "&a [*a]", "drctl: !!binary x", "? a\n: b", "steps: *nope", "\u{0}"] {
+    for s in [
+        "{",
+        "[[[[",
+        "- - - -",
+        "&a [*a]",
+        "drctl: !!binary x",
+        "? a\n: b",
+        "steps: *nope",
+        "\u{0}",
+    ] {
         let f = drctl::runbook::source::SourceFile::new("x.yaml", s);
         let _ = drctl::runbook::parse::parse_runbook(&f);
     }

@@ -7,23 +7,39 @@ fn fingerprint(s: &crate::runbook::model::Step) -> String {
     let action = match &s.action {
         crate::runbook::model::Action::Run(c) => format!("run {}", c.value),
         crate::runbook::model::Action::Approve(m) => format!("approve {}", m.value),
-        crate::runbook::model::Action::Upload(t) => format!("upload {} {}", t.src.value, t.dest.value),
-        crate::runbook::model::Action::Download(t) => format!("download {} {}", t.src.value, t.dest.value),
+        crate::runbook::model::Action::Upload(t) => {
+            format!("upload {} {}", t.src.value, t.dest.value)
+        }
+        crate::runbook::model::Action::Download(t) => {
+            format!("download {} {}", t.src.value, t.dest.value)
+        }
     };
     let on: Vec<&str> = s.on.iter().map(|o| o.value.as_str()).collect();
-    format!("{action} | on {} | rollback {:?} | when {:?}", on.join(","), s.rollback.as_ref().map(|r| &r.value), s.when.as_ref().map(|w| &w.value))
+    format!(
+        "{action} | on {} | rollback {:?} | when {:?}",
+        on.join(","),
+        s.rollback.as_ref().map(|r| &r.value),
+        s.when.as_ref().map(|w| &w.value)
+    )
 }
 
 /// One line per added, removed or changed step (or "no step changed").
 pub fn describe(old: &str, new: &str) -> String {
     let (a, _) = parse_runbook(&SourceFile::new("old", old));
     let (b, _) = parse_runbook(&SourceFile::new("new", new));
-    let (Some(a), Some(b)) = (a, b) else { return "  (the runbook no longer parses)".into() };
+    let (Some(a), Some(b)) = (a, b) else {
+        return "  (the runbook no longer parses)".into();
+    };
     let mut out = Vec::new();
     for s in &a.steps {
         match b.steps.iter().find(|x| x.id.value == s.id.value) {
             None => out.push(format!("  - removed step `{}`", s.id.value)),
-            Some(x) if fingerprint(x) != fingerprint(s) => out.push(format!("  ~ changed step `{}`: {} → {}", s.id.value, fingerprint(s), fingerprint(x))),
+            Some(x) if fingerprint(x) != fingerprint(s) => out.push(format!(
+                "  ~ changed step `{}`: {} → {}",
+                s.id.value,
+                fingerprint(s),
+                fingerprint(x)
+            )),
             _ => {}
         }
     }
@@ -32,5 +48,9 @@ pub fn describe(old: &str, new: &str) -> String {
             out.push(format!("  + added step `{}`", s.id.value));
         }
     }
-    if out.is_empty() { "  (no step changed; only comments, names or settings)".into() } else { out.join("\n") }
+    if out.is_empty() {
+        "  (no step changed; only comments, names or settings)".into()
+    } else {
+        out.join("\n")
+    }
 }

@@ -34,14 +34,30 @@ pub fn load_plan(t: &TargetArgs, mode: RunMode, run_id: &str) -> Result<Plan, Fa
         check_runbook(rb, inv.as_ref(), &names, &mut diags);
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     for d in &diags {
         eprintln!("{}\n", d.render(color));
     }
     let Some(rb) = rb.filter(|_| errors == 0) else {
-        return Err(Failure::usage(format!("{}: {errors} error(s); nothing was executed", t.runbook.display()))
-            .hint(format!("run `drctl validate {}` for details", t.runbook.display())));
+        return Err(Failure::usage(format!(
+            "{}: {errors} error(s); nothing was executed",
+            t.runbook.display()
+        ))
+        .hint(format!(
+            "run `drctl validate {}` for details",
+            t.runbook.display()
+        )));
     };
-    let opts = PlanOptions { mode, run_id: run_id.to_string(), limit: t.limit.clone(), extra_vars: extra };
-    plan::resolve(Arc::new(rb), inv.unwrap_or_default(), &opts, &|k| std::env::var(k).ok())
+    let opts = PlanOptions {
+        mode,
+        run_id: run_id.to_string(),
+        limit: t.limit.clone(),
+        extra_vars: extra,
+    };
+    plan::resolve(Arc::new(rb), inv.unwrap_or_default(), &opts, &|k| {
+        std::env::var(k).ok()
+    })
 }

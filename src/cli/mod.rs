@@ -2,12 +2,12 @@
 //! engine takes; errors become exit codes.
 
 mod args;
+pub mod completions;
 mod diff;
 mod load;
+mod plan;
 mod run;
 mod status;
-pub mod completions;
-mod plan;
 mod validate;
 
 use std::io::IsTerminal;
@@ -15,8 +15,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command};
 use crate::error::{Exit, exit_for};
+pub use args::{Cli, Command};
 
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
@@ -24,7 +24,11 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            let code = if e.use_stderr() { Exit::Usage.code() } else { 0 };
+            let code = if e.use_stderr() {
+                Exit::Usage.code()
+            } else {
+                0
+            };
             return ExitCode::from(code as u8);
         }
     };
@@ -54,7 +58,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Status(a) => status::status(a),
         Command::Runs(a) => status::runs(a),
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&crate::schema::runbook_schema())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::schema::runbook_schema())?
+            );
             Ok(Exit::Success)
         }
         Command::Completions { shell } => completions::run(shell),

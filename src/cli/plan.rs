@@ -10,7 +10,11 @@ use super::args::{Format, PlanArgs};
 use super::load::load_plan;
 
 pub fn run(a: PlanArgs) -> anyhow::Result<Exit> {
-    let mode = if a.drill { RunMode::Drill } else { RunMode::Run };
+    let mode = if a.drill {
+        RunMode::Drill
+    } else {
+        RunMode::Run
+    };
     let plan: Plan = load_plan(&a.target, mode, "<run-id>")?;
     let view = plan_view::build(&plan, &BTreeMap::new());
     match a.format {

@@ -25,30 +25,61 @@ use super::load::{load_plan, parse_vars};
 
 fn state_err(e: StateError) -> Failure {
     match e {
-        StateError::Locked(m) => Failure::new(Exit::Refused, m).hint("wait for that run to finish; a lock whose process is gone is taken over automatically"),
-        StateError::NoSuchRun(id) => Failure::usage(format!("no run `{id}`")).hint("`drctl runs` lists runs"),
+        StateError::Locked(m) => Failure::new(Exit::Refused, m).hint(
+            "wait for that run to finish; a lock whose process is gone is taken over automatically",
+        ),
+        StateError::NoSuchRun(id) => {
+            Failure::usage(format!("no run `{id}`")).hint("`drctl runs` lists runs")
+        }
         e => Failure::usage(e.to_string()),
     }
 }
 
 /// A new run id: `NAME-YYYYMMDDTHHMMSSZ-XXXX`.
 pub fn new_run_id(name: &str) -> String {
-    let ts = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let ts = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
     let mut b = [0u8; 2];
-    let _ = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b));
+    let _ = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b));
     format!("{name}-{ts}-{}", hex::encode(b))
 }
 
 fn init_tracing(verbose: u8) {
-    let filter = std::env::var("DRCTL_LOG").unwrap_or_else(|_| if verbose >= 2 { "debug".into() } else { "warn".into() });
-    let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).with_writer(std::io::stderr).try_init();
+    let filter = std::env::var("DRCTL_LOG").unwrap_or_else(|_| {
+        if verbose >= 2 {
+            "debug".into()
+        } else {
+            "warn".into()
+        }
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn reporter(e: &ExecArgs) -> anyhow::Result<Arc<dyn Reporter>> {
-    let verbosity = if e.quiet { Verbosity::Quiet } else if e.verbose > 0 { Verbosity::Verbose } else { Verbosity::Normal };
-    let progress = !e.no_progress && !e.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let verbosity = if e.quiet {
+        Verbosity::Quiet
+    } else if e.verbose > 0 {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let progress = !e.no_progress
+        && !e.quiet
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none();
     let log = match &e.log_file {
-        Some(p) => Some(std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(|err| Failure::usage(format!("--log-file {}: {err}", p.display())))?),
+        Some(p) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|err| Failure::usage(format!("--log-file {}: {err}", p.display())))?,
+        ),
         None => None,
     };
     Ok(Arc::new(Console::new(verbosity, progress, log)))
@@ -86,20 +117,50 @@ fn install_ctrl_c(opts: &ExecOptions, reporter: Arc<dyn Reporter>) {
 }
 
 /// Run the engine on a plan with a journal, under the runbook's lock.
-fn execute(plan: Plan, journal: Journal, checkpoint: Checkpoint, opts: ExecOptions, reporter: Arc<dyn Reporter>, state: &StateDir, resumed: bool, connector: Arc<dyn Connector>) -> anyhow::Result<RunOutcome> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(1024).build()?;
+fn execute(
+    plan: Plan,
+    journal: Journal,
+    checkpoint: Checkpoint,
+    opts: ExecOptions,
+    reporter: Arc<dyn Reporter>,
+    state: &StateDir,
+    resumed: bool,
+    connector: Arc<dyn Connector>,
+) -> anyhow::Result<RunOutcome> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(1024)
+        .build()?;
     let audit = Some(Audit::new(state.audit()));
     Ok(rt.block_on(async move {
         install_ctrl_c(&opts, reporter.clone());
-        let runner = Runner::new(Arc::new(plan), connector, journal, checkpoint, opts, reporter, audit);
+        let runner = Runner::new(
+            Arc::new(plan),
+            connector,
+            journal,
+            checkpoint,
+            opts,
+            reporter,
+            audit,
+        );
         runner.run(resumed).await
     }))
 }
 
-fn start(target: &TargetArgs, e: &ExecArgs, mode: RunMode, want_kind: Option<&str>, dry_run: bool) -> anyhow::Result<(Exit, Option<String>, StateDir)> {
+fn start(
+    target: &TargetArgs,
+    e: &ExecArgs,
+    mode: RunMode,
+    want_kind: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<(Exit, Option<String>, StateDir)> {
     init_tracing(e.verbose);
     let (rb_probe, _) = crate::runbook::load_runbook(&target.runbook);
-    let name = rb_probe.as_ref().map(|r| r.name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| "run".into());
+    let name = rb_probe
+        .as_ref()
+        .map(|r| r.name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "run".into());
     let run_id = new_run_id(&name);
     let plan = load_plan(target, mode, &run_id)?;
     if let Some(k) = want_kind {
@@ -110,9 +171,15 @@ fn start(target: &TargetArgs, e: &ExecArgs, mode: RunMode, want_kind: Option<&st
                 "restore" => "restore",
                 _ => "cutover",
             };
-            return Err(Failure::usage(format!("{} is a `{}` runbook, not `{k}`; refusing to run it", target.runbook.display(), plan.runbook.kind))
-                .hint(format!("use `drctl {cmd}` (or `drctl run`) if this is really the runbook you mean"))
-                .into());
+            return Err(Failure::usage(format!(
+                "{} is a `{}` runbook, not `{k}`; refusing to run it",
+                target.runbook.display(),
+                plan.runbook.kind
+            ))
+            .hint(format!(
+                "use `drctl {cmd}` (or `drctl run`) if this is really the runbook you mean"
+            ))
+            .into());
         }
     }
     if dry_run {
@@ -121,7 +188,12 @@ fn start(target: &TargetArgs, e: &ExecArgs, mode: RunMode, want_kind: Option<&st
         return Ok((Exit::Success, None, StateDir::resolve(e.state_dir.clone())));
     }
     if !plan.missing_env.is_empty() {
-        return Err(Failure::usage(format!("environment variable(s) not set: {}", plan.missing_env.join(", "))).hint("export them (secrets are never stored in runbooks)").into());
+        return Err(Failure::usage(format!(
+            "environment variable(s) not set: {}",
+            plan.missing_env.join(", ")
+        ))
+        .hint("export them (secrets are never stored in runbooks)")
+        .into());
     }
     let state = StateDir::resolve(e.state_dir.clone());
     let run_dir = state.run(&run_id);
@@ -135,8 +207,15 @@ fn start(target: &TargetArgs, e: &ExecArgs, mode: RunMode, want_kind: Option<&st
         reporter.event(&crate::exec::events::Event::Message { text: msg.clone() });
     }
     let text = &plan.runbook.file.text;
-    crate::state::write_atomic(&run_dir.join("runbook.yaml"), text.as_bytes()).map_err(state_err)?;
-    let secret_names: BTreeSet<&str> = plan.runbook.vars.iter().filter(|v| v.secret).map(|v| v.name.value.as_str()).collect();
+    crate::state::write_atomic(&run_dir.join("runbook.yaml"), text.as_bytes())
+        .map_err(state_err)?;
+    let secret_names: BTreeSet<&str> = plan
+        .runbook
+        .vars
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| v.name.value.as_str())
+        .collect();
     let header = Header {
         version: JOURNAL_VERSION,
         run_id: run_id.clone(),
@@ -151,18 +230,33 @@ fn start(target: &TargetArgs, e: &ExecArgs, mode: RunMode, want_kind: Option<&st
         controller: lock::hostname(),
         pid: std::process::id(),
         inventory: plan.inventory.file.as_ref().map(|f| abs(&f.path)),
-        vars: parse_vars(&target.vars)?.into_iter().filter(|(k, _)| !secret_names.contains(k.as_str())).collect(),
+        vars: parse_vars(&target.vars)?
+            .into_iter()
+            .filter(|(k, _)| !secret_names.contains(k.as_str()))
+            .collect(),
         limit: target.limit.clone(),
         rto_ms: plan.runbook.objectives.rto.map(|d| d.as_millis() as u64),
     };
     let journal = Journal::create(&run_dir, header).map_err(state_err)?;
     let opts = options(e, &[], &[]);
-    let outcome = execute(plan, journal, Checkpoint::default(), opts, reporter, &state, false, Arc::new(RealConnector))?;
+    let outcome = execute(
+        plan,
+        journal,
+        Checkpoint::default(),
+        opts,
+        reporter,
+        &state,
+        false,
+        Arc::new(RealConnector),
+    )?;
     Ok((outcome.exit, Some(run_id), state))
 }
 
 fn abs(p: &Path) -> String {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string()
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
 }
 
 pub fn run(a: RunArgs, want_kind: Option<&str>) -> anyhow::Result<Exit> {
@@ -170,8 +264,16 @@ pub fn run(a: RunArgs, want_kind: Option<&str>) -> anyhow::Result<Exit> {
 }
 
 pub fn drill(a: DrillArgs) -> anyhow::Result<Exit> {
-    let (exit, run_id, state) = start(&a.run.target, &a.run.exec, RunMode::Drill, None, a.run.dry_run)?;
-    let Some(run_id) = run_id else { return Ok(exit) };
+    let (exit, run_id, state) = start(
+        &a.run.target,
+        &a.run.exec,
+        RunMode::Drill,
+        None,
+        a.run.dry_run,
+    )?;
+    let Some(run_id) = run_id else {
+        return Ok(exit);
+    };
     Ok(super::status::drill_verdict(&state, &run_id, exit)?)
 }
 
@@ -187,27 +289,56 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
     let h = loaded.header.clone();
     let cp = Checkpoint::from_journal(&loaded);
     if let Some((outcome, _)) = &cp.ended {
-        let finished = matches!(outcome.as_str(), "succeeded" | "rolled-back" | "drill-passed" | "drill-failed");
+        let finished = matches!(
+            outcome.as_str(),
+            "succeeded" | "rolled-back" | "drill-passed" | "drill-failed"
+        );
         if finished && !(rollback && outcome == "succeeded") {
-            return Err(Failure::usage(format!("run {} already ended ({outcome}); nothing to {}", a.run_id, if rollback { "roll back" } else { "resume" })).into());
+            return Err(Failure::usage(format!(
+                "run {} already ended ({outcome}); nothing to {}",
+                a.run_id,
+                if rollback { "roll back" } else { "resume" }
+            ))
+            .into());
         }
     }
     let runbook = PathBuf::from(&h.runbook);
-    let current = std::fs::read_to_string(&runbook).map_err(|e| Failure::usage(format!("{}: {e}", runbook.display())))?;
+    let current = std::fs::read_to_string(&runbook)
+        .map_err(|e| Failure::usage(format!("{}: {e}", runbook.display())))?;
     if sha256_hex(current.as_bytes()) != h.runbook_sha256 {
         let old = std::fs::read_to_string(dir.join("runbook.yaml")).unwrap_or_default();
         let changes = super::diff::describe(&old, &current);
         if !a.allow_changed {
-            return Err(Failure::usage(format!("{} changed since run {} started:\n{changes}", runbook.display(), a.run_id)).hint("review the changes; `--allow-changed` resumes with the new runbook").into());
+            return Err(Failure::usage(format!(
+                "{} changed since run {} started:\n{changes}",
+                runbook.display(),
+                a.run_id
+            ))
+            .hint("review the changes; `--allow-changed` resumes with the new runbook")
+            .into());
         }
-        eprintln!("warning: the runbook changed since the run started (--allow-changed):\n{changes}");
+        eprintln!(
+            "warning: the runbook changed since the run started (--allow-changed):\n{changes}"
+        );
     }
     let mut vars: Vec<String> = h.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
     vars.extend(a.vars.iter().cloned());
-    let target = TargetArgs { runbook, inventory: a.inventory.clone().or(h.inventory.as_ref().map(PathBuf::from)), vars, limit: h.limit.clone() };
+    let target = TargetArgs {
+        runbook,
+        inventory: a
+            .inventory
+            .clone()
+            .or(h.inventory.as_ref().map(PathBuf::from)),
+        vars,
+        limit: h.limit.clone(),
+    };
     let plan = load_plan(&target, h.mode, &h.run_id)?;
     if !plan.missing_env.is_empty() {
-        return Err(Failure::usage(format!("environment variable(s) not set: {}", plan.missing_env.join(", "))).into());
+        return Err(Failure::usage(format!(
+            "environment variable(s) not set: {}",
+            plan.missing_env.join(", ")
+        ))
+        .into());
     }
     let _lock = lock::acquire(&state, &plan.runbook.name, &h.run_id).map_err(state_err)?;
     if loaded.torn_tail {
@@ -217,15 +348,40 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
     let reporter = reporter(&a.exec)?;
     let opts = options(&a.exec, &a.rerun, &a.skip);
     let outcome = if rollback {
-        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
         let audit = Some(Audit::new(state.audit()));
         rt.block_on(async move {
             install_ctrl_c(&opts, reporter.clone());
-            let runner = Runner::new(Arc::new(plan), Arc::new(RealConnector), journal, cp, opts, reporter, audit);
-            runner.rollback_all(format!("rollback of run {} requested by {}", h.run_id, current_user())).await
+            let runner = Runner::new(
+                Arc::new(plan),
+                Arc::new(RealConnector),
+                journal,
+                cp,
+                opts,
+                reporter,
+                audit,
+            );
+            runner
+                .rollback_all(format!(
+                    "rollback of run {} requested by {}",
+                    h.run_id,
+                    current_user()
+                ))
+                .await
         })
     } else {
-        execute(plan, journal, cp, opts, reporter, &state, true, Arc::new(RealConnector))?
+        execute(
+            plan,
+            journal,
+            cp,
+            opts,
+            reporter,
+            &state,
+            true,
+            Arc::new(RealConnector),
+        )?
     };
     // `drctl rollback` that succeeds has done what was asked.
     if rollback && outcome.exit == Exit::FailedRolledBack {
@@ -233,4 +389,3 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
     }
     Ok(outcome.exit)
 }
-

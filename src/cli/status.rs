@@ -6,14 +6,16 @@ use serde_json::json;
 
 use crate::error::{Exit, Failure};
 use crate::runbook::duration::format_duration;
+use crate::state::StateDir;
 use crate::state::checkpoint::{Checkpoint, HostState};
 use crate::state::journal::{self, Loaded, Phase, Record};
-use crate::state::StateDir;
 
 use super::args::{Format, RunsArgs, StatusArgs};
 
 fn ts_ms(t: &str) -> Option<i64> {
-    t.parse::<jiff::Timestamp>().ok().map(|x| x.as_millisecond())
+    t.parse::<jiff::Timestamp>()
+        .ok()
+        .map(|x| x.as_millisecond())
 }
 
 /// Forward recovery time: first forward start to last forward finish, in ms.
@@ -22,8 +24,16 @@ pub fn recovery_ms(l: &Loaded) -> Option<i64> {
     let mut last = None;
     for r in &l.records {
         match r {
-            Record::Started { t, phase: Phase::Forward, .. } if first.is_none() => first = ts_ms(t),
-            Record::Finished { t, phase: Phase::Forward, .. } => last = ts_ms(t),
+            Record::Started {
+                t,
+                phase: Phase::Forward,
+                ..
+            } if first.is_none() => first = ts_ms(t),
+            Record::Finished {
+                t,
+                phase: Phase::Forward,
+                ..
+            } => last = ts_ms(t),
             _ => {}
         }
     }
@@ -33,7 +43,10 @@ pub fn recovery_ms(l: &Loaded) -> Option<i64> {
 fn load(state: &StateDir, id: &str) -> Result<Loaded, Failure> {
     let dir = state.run(id);
     if !dir.is_dir() {
-        return Err(Failure::usage(format!("no run `{id}` in {}", state.runs().display())).hint("`drctl runs` lists runs"));
+        return Err(
+            Failure::usage(format!("no run `{id}` in {}", state.runs().display()))
+                .hint("`drctl runs` lists runs"),
+        );
     }
     journal::load(&dir).map_err(|e| Failure::usage(e.to_string()))
 }
@@ -42,7 +55,9 @@ fn load(state: &StateDir, id: &str) -> Result<Loaded, Failure> {
 pub fn drill_verdict(state: &StateDir, run_id: &str, exit: Exit) -> Result<Exit, Failure> {
     let l = load(state, run_id)?;
     let measured = recovery_ms(&l);
-    let m = measured.map(|x| format_duration(std::time::Duration::from_millis(x.max(0) as u64))).unwrap_or_else(|| "n/a".into());
+    let m = measured
+        .map(|x| format_duration(std::time::Duration::from_millis(x.max(0) as u64)))
+        .unwrap_or_else(|| "n/a".into());
     match (l.header.rto_ms, measured) {
         (Some(obj), Some(ms)) => {
             let o = format_duration(std::time::Duration::from_millis(obj));
@@ -51,7 +66,11 @@ pub fn drill_verdict(state: &StateDir, run_id: &str, exit: Exit) -> Result<Exit,
                 Ok(exit)
             } else {
                 eprintln!("RTO: {m} measured, objective {o}: MISSED");
-                Ok(if exit == Exit::Success { Exit::FailedRolledBack } else { exit })
+                Ok(if exit == Exit::Success {
+                    Exit::FailedRolledBack
+                } else {
+                    exit
+                })
             }
         }
         _ => {
@@ -67,7 +86,14 @@ fn runs_sorted(state: &StateDir) -> Vec<String> {
         .flatten()
         .flatten()
         .filter(|e| e.path().join(journal::JOURNAL_FILE).exists())
-        .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), e.file_name().to_string_lossy().into_owned()))
+        .map(|e| {
+            (
+                e.metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH),
+                e.file_name().to_string_lossy().into_owned(),
+            )
+        })
         .collect();
     v.sort();
     v.into_iter().map(|(_, n)| n).collect()
@@ -91,8 +117,15 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
         };
         let cp = Checkpoint::from_journal(&l);
         let (o, exit) = outcome(&cp);
-        let end = l.records.iter().rev().find_map(|r| match r { Record::RunEnd { t, .. } => Some(t.clone()), _ => None });
-        let dur = end.as_deref().and_then(ts_ms).zip(ts_ms(&l.header.started_at)).map(|(e, s)| e - s);
+        let end = l.records.iter().rev().find_map(|r| match r {
+            Record::RunEnd { t, .. } => Some(t.clone()),
+            _ => None,
+        });
+        let dur = end
+            .as_deref()
+            .and_then(ts_ms)
+            .zip(ts_ms(&l.header.started_at))
+            .map(|(e, s)| e - s);
         rows.push(json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user,
             "started_at": l.header.started_at, "outcome": o, "exit": exit, "duration_ms": dur }));
     }
@@ -101,10 +134,23 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
     } else if rows.is_empty() {
         println!("no runs in {}", state.runs().display());
     } else {
-        println!("{:<48} {:<6} {:<26} {:<22} {:>8}", "RUN ID", "MODE", "STARTED", "OUTCOME", "TOOK");
+        println!(
+            "{:<48} {:<6} {:<26} {:<22} {:>8}",
+            "RUN ID", "MODE", "STARTED", "OUTCOME", "TOOK"
+        );
         for r in rows {
-            let dur = r["duration_ms"].as_i64().map(|d| format_duration(std::time::Duration::from_millis(d.max(0) as u64))).unwrap_or_default();
-            println!("{:<48} {:<6} {:<26} {:<22} {:>8}", r["run_id"].as_str().unwrap_or(""), r["mode"].as_str().unwrap_or(""), r["started_at"].as_str().unwrap_or(""), r["outcome"].as_str().unwrap_or(""), dur);
+            let dur = r["duration_ms"]
+                .as_i64()
+                .map(|d| format_duration(std::time::Duration::from_millis(d.max(0) as u64)))
+                .unwrap_or_default();
+            println!(
+                "{:<48} {:<6} {:<26} {:<22} {:>8}",
+                r["run_id"].as_str().unwrap_or(""),
+                r["mode"].as_str().unwrap_or(""),
+                r["started_at"].as_str().unwrap_or(""),
+                r["outcome"].as_str().unwrap_or(""),
+                dur
+            );
         }
     }
     Ok(Exit::Success)
@@ -114,13 +160,18 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
     let state = StateDir::resolve(a.state_dir);
     let id = match a.run_id {
         Some(id) => id,
-        None => runs_sorted(&state).pop().ok_or_else(|| Failure::usage("no runs yet"))?,
+        None => runs_sorted(&state)
+            .pop()
+            .ok_or_else(|| Failure::usage("no runs yet"))?,
     };
     let l = load(&state, &id)?;
     let cp = Checkpoint::from_journal(&l);
     let (o, exit) = outcome(&cp);
     let rb_text = std::fs::read_to_string(state.run(&id).join("runbook.yaml")).unwrap_or_default();
-    let (rb, _) = crate::runbook::parse::parse_runbook(&crate::runbook::source::SourceFile::new(Path::new(&l.header.runbook), rb_text));
+    let (rb, _) = crate::runbook::parse::parse_runbook(&crate::runbook::source::SourceFile::new(
+        Path::new(&l.header.runbook),
+        rb_text,
+    ));
     let mut steps = Vec::new();
     for s in rb.iter().flat_map(|r| r.steps.iter()) {
         let id = &s.id.value;
@@ -139,7 +190,17 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
                 hosts.insert(host.clone(), json!(txt));
             }
         }
-        let state = if cp.gates.contains(id) { "approved" } else if cp.skipped.contains(id) { "skipped" } else if let Some(ok) = cp.step_end.get(id) { if *ok { "done" } else { "failed" } } else if hosts.is_empty() { "pending" } else { "partial" };
+        let state = if cp.gates.contains(id) {
+            "approved"
+        } else if cp.skipped.contains(id) {
+            "skipped"
+        } else if let Some(ok) = cp.step_end.get(id) {
+            if *ok { "done" } else { "failed" }
+        } else if hosts.is_empty() {
+            "pending"
+        } else {
+            "partial"
+        };
         steps.push(json!({ "id": id, "state": state, "hosts": hosts }));
     }
     let view = json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user,
@@ -147,10 +208,29 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
     if a.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&view)?);
     } else {
-        println!("run {id}: {} {} of {} by {} at {}", o, l.header.mode.as_str(), l.header.name, l.header.user, l.header.started_at);
+        println!(
+            "run {id}: {} {} of {} by {} at {}",
+            o,
+            l.header.mode.as_str(),
+            l.header.name,
+            l.header.user,
+            l.header.started_at
+        );
         for s in &steps {
-            let hosts: Vec<String> = s["hosts"].as_object().map(|m| m.iter().map(|(h, v)| format!("{h}: {}", v.as_str().unwrap_or(""))).collect()).unwrap_or_default();
-            println!("  {:<28} {:<10} {}", s["id"].as_str().unwrap_or(""), s["state"].as_str().unwrap_or(""), hosts.join(", "));
+            let hosts: Vec<String> = s["hosts"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(h, v)| format!("{h}: {}", v.as_str().unwrap_or("")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            println!(
+                "  {:<28} {:<10} {}",
+                s["id"].as_str().unwrap_or(""),
+                s["state"].as_str().unwrap_or(""),
+                hosts.join(", ")
+            );
         }
     }
     Ok(Exit::Success)

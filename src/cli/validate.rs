@@ -43,9 +43,17 @@ pub fn run(a: ValidateArgs, color: bool) -> anyhow::Result<Exit> {
                 println!("{}\n", d.render(color));
             }
             let n = report.files.len();
-            let files = if n == 1 { "runbook".to_string() } else { format!("runbooks") };
+            let files = if n == 1 {
+                "runbook".to_string()
+            } else {
+                format!("runbooks")
+            };
             if failed {
-                println!("{n} {files} checked: {} error(s), {} warning(s)", report.errors(), report.warnings());
+                println!(
+                    "{n} {files} checked: {} error(s), {} warning(s)",
+                    report.errors(),
+                    report.warnings()
+                );
             } else {
                 println!("{n} {files} valid ({} warning(s))", report.warnings());
             }

@@ -37,7 +37,15 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(plan: Arc<Plan>, connector: Arc<dyn Connector>, journal: Journal, checkpoint: Checkpoint, opts: ExecOptions, reporter: Arc<dyn Reporter>, audit: Option<Audit>) -> Arc<Self> {
+    pub fn new(
+        plan: Arc<Plan>,
+        connector: Arc<dyn Connector>,
+        journal: Journal,
+        checkpoint: Checkpoint,
+        opts: ExecOptions,
+        reporter: Arc<dyn Reporter>,
+        audit: Option<Audit>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             plan,
             pool: Arc::new(Pool::new(connector)),
@@ -71,14 +79,26 @@ impl Runner {
                 seen.entry(k).or_default().push(v);
             }
         }
-        let mut out: BTreeMap<String, String> = seen.into_iter().filter(|(_, v)| v.len() == 1).map(|(k, v)| (k.to_string(), v[0].clone())).collect();
+        let mut out: BTreeMap<String, String> = seen
+            .into_iter()
+            .filter(|(_, v)| v.len() == 1)
+            .map(|(k, v)| (k.to_string(), v[0].clone()))
+            .collect();
         if let Some(own) = cp.captures.get(host) {
             out.extend(own.clone());
         }
         out
     }
 
-    pub fn audit(&self, action: &str, step: Option<&str>, host: Option<&str>, command: Option<String>, exit: Option<i32>, digest: Option<String>) {
+    pub fn audit(
+        &self,
+        action: &str,
+        step: Option<&str>,
+        host: Option<&str>,
+        command: Option<String>,
+        exit: Option<i32>,
+        digest: Option<String>,
+    ) {
         if let Some(a) = &self.audit {
             let e = Entry {
                 who: current_user(),
@@ -94,28 +114,67 @@ impl Runner {
                 ..Default::default()
             };
             if let Err(e) = a.append(e) {
-                self.reporter.event(&Event::Message { text: format!("warning: audit journal: {e}") });
+                self.reporter.event(&Event::Message {
+                    text: format!("warning: audit journal: {e}"),
+                });
             }
         }
     }
 
     pub fn audit_command(&self, step: &str, host: &str, phase: Phase, o: &HostOutcome) {
-        let action = if phase == Phase::Forward { "command" } else { "rollback-command" };
+        let action = if phase == Phase::Forward {
+            "command"
+        } else {
+            "rollback-command"
+        };
         let digest = crate::transport::sha256_hex(format!("{}\0{}", o.stdout, o.stderr).as_bytes());
-        self.audit(action, Some(step), Some(host), Some(o.command.clone()), o.exit, Some(digest));
+        self.audit(
+            action,
+            Some(step),
+            Some(host),
+            Some(o.command.clone()),
+            o.exit,
+            Some(digest),
+        );
     }
 
     fn finish(&self, o: RunOutcome) -> RunOutcome {
-        if let Err(e) = self.record(Record::RunEnd { t: t(), outcome: o.outcome.clone(), exit: o.exit.code(), message: o.message.clone() }) {
-            self.reporter.event(&Event::Message { text: format!("warning: journal: {e}") });
+        if let Err(e) = self.record(Record::RunEnd {
+            t: t(),
+            outcome: o.outcome.clone(),
+            exit: o.exit.code(),
+            message: o.message.clone(),
+        }) {
+            self.reporter.event(&Event::Message {
+                text: format!("warning: journal: {e}"),
+            });
         }
-        self.audit("run-end", None, None, Some(format!("{}: {}", o.outcome, o.message)), Some(o.exit.code()), None);
-        self.reporter.event(&Event::RunFinished { outcome: o.outcome.clone(), exit: o.exit.code(), duration: self.started.elapsed(), message: o.message.clone() });
+        self.audit(
+            "run-end",
+            None,
+            None,
+            Some(format!("{}: {}", o.outcome, o.message)),
+            Some(o.exit.code()),
+            None,
+        );
+        self.reporter.event(&Event::RunFinished {
+            outcome: o.outcome.clone(),
+            exit: o.exit.code(),
+            duration: self.started.elapsed(),
+            message: o.message.clone(),
+        });
         o
     }
 
     fn interrupted(&self) -> RunOutcome {
-        self.finish(RunOutcome::new("interrupted", Exit::Interrupted, format!("interrupted; state saved: `drctl resume {}` continues", self.plan.run_id)))
+        self.finish(RunOutcome::new(
+            "interrupted",
+            Exit::Interrupted,
+            format!(
+                "interrupted; state saved: `drctl resume {}` continues",
+                self.plan.run_id
+            ),
+        ))
     }
 
     /// Connect to every SSH host of the plan in parallel before the first step, so that an
@@ -141,7 +200,9 @@ impl Runner {
                     let hint = e.hint().unwrap_or_default();
                     refused.push(format!("{e}\n  hint: {hint}"));
                 } else {
-                    self.reporter.event(&Event::Message { text: format!("warning: {e} (will retry at its first step)") });
+                    self.reporter.event(&Event::Message {
+                        text: format!("warning: {e} (will retry at its first step)"),
+                    });
                     let _ = name;
                 }
             }
@@ -149,7 +210,11 @@ impl Runner {
         if refused.is_empty() {
             Ok(())
         } else {
-            Err(self.finish(RunOutcome::new("refused", Exit::Refused, refused.join("\n"))))
+            Err(self.finish(RunOutcome::new(
+                "refused",
+                Exit::Refused,
+                refused.join("\n"),
+            )))
         }
     }
 
@@ -164,7 +229,14 @@ impl Runner {
             steps: self.plan.steps.len(),
             resumed,
         });
-        self.audit(if resumed { "run-resume" } else { "run-start" }, None, None, Some(format!("{} {}", self.plan.mode.as_str(), rb.file.display())), None, None);
+        self.audit(
+            if resumed { "run-resume" } else { "run-start" },
+            None,
+            None,
+            Some(format!("{} {}", self.plan.mode.as_str(), rb.file.display())),
+            None,
+            None,
+        );
         if let Err(o) = self.preconnect().await {
             return o;
         }
@@ -173,7 +245,11 @@ impl Runner {
         }
         let forward = self.forward().await;
         match (self.plan.mode, forward) {
-            (RunMode::Run, Ok(())) => self.finish(RunOutcome::new("succeeded", Exit::Success, "every step succeeded")),
+            (RunMode::Run, Ok(())) => self.finish(RunOutcome::new(
+                "succeeded",
+                Exit::Success,
+                "every step succeeded",
+            )),
             (RunMode::Run, Err(o)) => o,
             (RunMode::Drill, res) => {
                 // A drill always cleans up what it did, unless it stopped for the operator.
@@ -182,14 +258,24 @@ impl Runner {
                     return res.err().expect("error");
                 }
                 let failure = res.err().map(|o| o.message);
-                let reason = failure.clone().unwrap_or_else(|| "drill: restoring the environment".into());
-                let rolled = self.rollback_all(reason).await;
+                let reason = failure
+                    .clone()
+                    .unwrap_or_else(|| "drill: restoring the environment".into());
+                let rolled = self.rollback_steps(reason, false).await;
                 if rolled.exit != Exit::FailedRolledBack {
                     return rolled;
                 }
                 match failure {
-                    Some(f) => self.finish(RunOutcome::new("drill-failed", Exit::FailedRolledBack, format!("drill failed: {f}; environment restored"))),
-                    None => self.finish(RunOutcome::new("drill-passed", Exit::Success, "drill passed; environment restored")),
+                    Some(f) => self.finish(RunOutcome::new(
+                        "drill-failed",
+                        Exit::FailedRolledBack,
+                        format!("drill failed: {f}; environment restored"),
+                    )),
+                    None => self.finish(RunOutcome::new(
+                        "drill-passed",
+                        Exit::Success,
+                        "drill passed; environment restored",
+                    )),
                 }
             }
         }
@@ -231,10 +317,14 @@ impl Runner {
                             self.decide(&id, &h.name, "rerun")?;
                             todo.push(h.clone());
                         } else {
-                            let o = RunOutcome::new("in-flight", Exit::InFlight, format!(
-                                "step `{id}` was in flight on host `{}` when the run stopped; its outcome is unknown. Check the host, then `drctl resume {} --rerun {id}` or `--skip {id}`",
-                                h.name, self.plan.run_id
-                            ));
+                            let o = RunOutcome::new(
+                                "in-flight",
+                                Exit::InFlight,
+                                format!(
+                                    "step `{id}` was in flight on host `{}` when the run stopped; its outcome is unknown. Check the host, then `drctl resume {} --rerun {id}` or `--skip {id}`",
+                                    h.name, self.plan.run_id
+                                ),
+                            );
                             return Err(self.finish(o));
                         }
                     }
@@ -250,17 +340,46 @@ impl Runner {
             });
             let began = Instant::now();
             let results = self.fan_out(idx, todo.clone(), Phase::Forward).await;
-            let mut failed: Vec<String> = results.iter().filter(|(_, o)| !o.ok).map(|(h, _)| h.clone()).collect();
-            let not_started: Vec<String> = todo.iter().filter(|h| !results.contains_key(&h.name)).map(|h| h.name.clone()).collect();
-            if self.opts.cancel.load(Ordering::SeqCst) && failed.is_empty() && !not_started.is_empty() {
+            let mut failed: Vec<String> = results
+                .iter()
+                .filter(|(_, o)| !o.ok)
+                .map(|(h, _)| h.clone())
+                .collect();
+            let not_started: Vec<String> = todo
+                .iter()
+                .filter(|h| !results.contains_key(&h.name))
+                .map(|h| h.name.clone())
+                .collect();
+            if self.opts.cancel.load(Ordering::SeqCst)
+                && failed.is_empty()
+                && !not_started.is_empty()
+            {
                 return Err(self.interrupted());
             }
             failed.extend(not_started.iter().cloned());
             let ok = failed.is_empty();
-            let _ = self.record(Record::StepEnd { t: t(), step: id.clone(), phase: Phase::Forward, ok, failed_hosts: failed.clone(), duration_ms: began.elapsed().as_millis() as u64 });
-            self.reporter.event(&Event::StepFinished { id: id.clone(), ok, failed: failed.clone(), duration: began.elapsed(), run_phase: Phase::Forward });
+            let _ = self.record(Record::StepEnd {
+                t: t(),
+                step: id.clone(),
+                phase: Phase::Forward,
+                ok,
+                failed_hosts: failed.clone(),
+                duration_ms: began.elapsed().as_millis() as u64,
+            });
+            self.reporter.event(&Event::StepFinished {
+                id: id.clone(),
+                ok,
+                failed: failed.clone(),
+                duration: began.elapsed(),
+                run_phase: Phase::Forward,
+            });
             if results.values().any(|o| o.host_key_refused) {
-                let msg = results.values().filter(|o| o.host_key_refused).filter_map(|o| o.error.clone()).collect::<Vec<_>>().join("; ");
+                let msg = results
+                    .values()
+                    .filter(|o| o.host_key_refused)
+                    .filter_map(|o| o.error.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 return Err(self.finish(RunOutcome::new("refused", Exit::Refused, msg)));
             }
             if !ok {
@@ -274,7 +393,11 @@ impl Runner {
         Ok(())
     }
 
-    async fn on_failure(self: &Arc<Self>, policy: OnFailure, why: String) -> Result<(), RunOutcome> {
+    async fn on_failure(
+        self: &Arc<Self>,
+        policy: OnFailure,
+        why: String,
+    ) -> Result<(), RunOutcome> {
         match policy {
             OnFailure::Continue => {
                 self.reporter.event(&Event::Message { text: format!("{why}; continuing (on_failure: continue)") });
@@ -290,24 +413,55 @@ impl Runner {
     }
 
     fn skip(&self, id: &str, reason: &str) -> Result<(), RunOutcome> {
-        self.record(Record::Skipped { t: t(), step: id.into(), reason: reason.into() }).map_err(|e| self.journal_failed(e))?;
-        self.reporter.event(&Event::StepSkipped { id: id.into(), reason: reason.into() });
+        self.record(Record::Skipped {
+            t: t(),
+            step: id.into(),
+            reason: reason.into(),
+        })
+        .map_err(|e| self.journal_failed(e))?;
+        self.reporter.event(&Event::StepSkipped {
+            id: id.into(),
+            reason: reason.into(),
+        });
         Ok(())
     }
 
     fn decide(&self, step: &str, host: &str, decision: &str) -> Result<(), RunOutcome> {
-        self.reporter.event(&Event::Message { text: format!("step `{step}` on `{host}` was in flight: {decision}") });
-        self.record(Record::Decision { t: t(), step: step.into(), host: host.into(), decision: decision.into() }).map_err(|e| self.journal_failed(e))
+        self.reporter.event(&Event::Message {
+            text: format!("step `{step}` on `{host}` was in flight: {decision}"),
+        });
+        self.record(Record::Decision {
+            t: t(),
+            step: step.into(),
+            host: host.into(),
+            decision: decision.into(),
+        })
+        .map_err(|e| self.journal_failed(e))
     }
 
     fn journal_failed(&self, e: StateError) -> RunOutcome {
-        RunOutcome::new("journal-failed", Exit::NeedsHuman, format!("cannot write the journal, stopping: {e}"))
+        RunOutcome::new(
+            "journal-failed",
+            Exit::NeedsHuman,
+            format!("cannot write the journal, stopping: {e}"),
+        )
     }
 
     async fn gate(self: &Arc<Self>, idx: usize, msg: &str) -> Result<(), RunOutcome> {
         let ps = &self.plan.steps[idx];
         let id = ps.step.id.value.clone();
-        let message = self.plan.render(&self.engine, msg, Mode::Text, ps, None, &BTreeMap::new(), true).unwrap_or_else(|e| format!("{msg} (template error: {e})"));
+        let message = self
+            .plan
+            .render(
+                &self.engine,
+                msg,
+                Mode::Text,
+                ps,
+                None,
+                &BTreeMap::new(),
+                true,
+            )
+            .unwrap_or_else(|e| format!("{msg} (template error: {e})"));
         let approved_by = if self.opts.yes {
             Some(format!("{} (--yes)", current_user()))
         } else if self.opts.approve.contains(&id) {
@@ -328,30 +482,70 @@ impl Runner {
             if answer == "yes" || answer == "y" {
                 Some(format!("{} (terminal)", current_user()))
             } else {
-                self.reporter.event(&Event::Gate { id: id.clone(), message: message.clone(), approved_by: None });
-                return self.on_failure(ps.on_failure, format!("approval `{id}` declined")).await;
+                self.reporter.event(&Event::Gate {
+                    id: id.clone(),
+                    message: message.clone(),
+                    approved_by: None,
+                });
+                return self
+                    .on_failure(ps.on_failure, format!("approval `{id}` declined"))
+                    .await;
             }
         } else {
-            let o = RunOutcome::new("waiting-approval", Exit::InFlight, format!(
-                "stopped at approval gate `{id}`: {message}. No terminal to ask on; approve with `drctl resume {} --approve {id}` (or run with --yes)",
-                self.plan.run_id
-            ));
-            self.reporter.event(&Event::Gate { id: id.clone(), message, approved_by: None });
+            let o = RunOutcome::new(
+                "waiting-approval",
+                Exit::InFlight,
+                format!(
+                    "stopped at approval gate `{id}`: {message}. No terminal to ask on; approve with `drctl resume {} --approve {id}` (or run with --yes)",
+                    self.plan.run_id
+                ),
+            );
+            self.reporter.event(&Event::Gate {
+                id: id.clone(),
+                message,
+                approved_by: None,
+            });
             return Err(self.finish(o));
         };
         let by = approved_by.expect("set");
-        self.record(Record::Gate { t: t(), step: id.clone(), approved_by: by.clone() }).map_err(|e| self.journal_failed(e))?;
-        self.audit("approve", Some(&id), None, Some(message.clone()), None, None);
-        self.reporter.event(&Event::Gate { id, message, approved_by: Some(by) });
+        self.record(Record::Gate {
+            t: t(),
+            step: id.clone(),
+            approved_by: by.clone(),
+        })
+        .map_err(|e| self.journal_failed(e))?;
+        self.audit(
+            "approve",
+            Some(&id),
+            None,
+            Some(message.clone()),
+            None,
+            None,
+        );
+        self.reporter.event(&Event::Gate {
+            id,
+            message,
+            approved_by: Some(by),
+        });
         Ok(())
     }
 
     /// Undo every completed step, newest first, on exactly the hosts where it succeeded.
     pub async fn rollback_all(self: &Arc<Self>, reason: String) -> RunOutcome {
+        self.rollback_steps(reason, true).await
+    }
+
+    /// Roll back; a clean result is journaled as the run's end only when `finish_clean`.
+    async fn rollback_steps(self: &Arc<Self>, reason: String, finish_clean: bool) -> RunOutcome {
         if self.cp().rollback_begun.is_none() {
-            let _ = self.record(Record::RollbackBegin { t: t(), reason: reason.clone() });
+            let _ = self.record(Record::RollbackBegin {
+                t: t(),
+                reason: reason.clone(),
+            });
         }
-        self.reporter.event(&Event::RollbackStarted { reason: reason.clone() });
+        self.reporter.event(&Event::RollbackStarted {
+            reason: reason.clone(),
+        });
         for idx in (0..self.plan.steps.len()).rev() {
             let ps = &self.plan.steps[idx];
             let id = ps.step.id.value.clone();
@@ -366,7 +560,9 @@ impl Runner {
                 }
                 match cp.rollback_state(&id, &h.name) {
                     Some(HostState::Ok) => {}
-                    Some(HostState::InFlight) if !(ps.idempotent || self.opts.rerun.contains(&id)) => {
+                    Some(HostState::InFlight)
+                        if !(ps.idempotent || self.opts.rerun.contains(&id)) =>
+                    {
                         return self.finish(RunOutcome::new("in-flight", Exit::InFlight, format!(
                             "the rollback of step `{id}` was in flight on `{}`; its outcome is unknown. Check the host, then `drctl resume {} --rerun {id}`",
                             h.name, self.plan.run_id
@@ -390,11 +586,32 @@ impl Runner {
             });
             let began = Instant::now();
             let results = self.fan_out(idx, todo.clone(), Phase::Rollback).await;
-            let mut failed: Vec<String> = results.iter().filter(|(_, o)| !o.ok).map(|(h, _)| h.clone()).collect();
-            failed.extend(todo.iter().filter(|h| !results.contains_key(&h.name)).map(|h| h.name.clone()));
+            let mut failed: Vec<String> = results
+                .iter()
+                .filter(|(_, o)| !o.ok)
+                .map(|(h, _)| h.clone())
+                .collect();
+            failed.extend(
+                todo.iter()
+                    .filter(|h| !results.contains_key(&h.name))
+                    .map(|h| h.name.clone()),
+            );
             let ok = failed.is_empty();
-            let _ = self.record(Record::StepEnd { t: t(), step: id.clone(), phase: Phase::Rollback, ok, failed_hosts: failed.clone(), duration_ms: began.elapsed().as_millis() as u64 });
-            self.reporter.event(&Event::StepFinished { id: id.clone(), ok, failed: failed.clone(), duration: began.elapsed(), run_phase: Phase::Rollback });
+            let _ = self.record(Record::StepEnd {
+                t: t(),
+                step: id.clone(),
+                phase: Phase::Rollback,
+                ok,
+                failed_hosts: failed.clone(),
+                duration_ms: began.elapsed().as_millis() as u64,
+            });
+            self.reporter.event(&Event::StepFinished {
+                id: id.clone(),
+                ok,
+                failed: failed.clone(),
+                duration: began.elapsed(),
+                run_phase: Phase::Rollback,
+            });
             if !ok {
                 if self.opts.cancel.load(Ordering::SeqCst) && results.values().all(|o| o.ok) {
                     return self.interrupted();
@@ -407,13 +624,22 @@ impl Runner {
                 )));
             }
         }
-        self.finish(RunOutcome::new("rolled-back", Exit::FailedRolledBack, format!("{reason}; every completed step was rolled back")))
+        let o = RunOutcome::new(
+            "rolled-back",
+            Exit::FailedRolledBack,
+            format!("{reason}; every completed step was rolled back"),
+        );
+        if finish_clean { self.finish(o) } else { o }
     }
 
     /// What a failed rollback leaves: the failing step's hosts and every older completed step.
     fn rollback_left(&self, failed_idx: usize, failed: &[String]) -> Vec<String> {
         let cp = self.cp();
-        let mut left = vec![format!("{} on {}", self.plan.steps[failed_idx].step.id.value, failed.join(","))];
+        let mut left = vec![format!(
+            "{} on {}",
+            self.plan.steps[failed_idx].step.id.value,
+            failed.join(",")
+        )];
         for idx in (0..failed_idx).rev() {
             let ps = &self.plan.steps[idx];
             if ps.step.rollback.is_none() {
@@ -422,7 +648,10 @@ impl Runner {
             let hosts: Vec<&str> = ps
                 .hosts
                 .iter()
-                .filter(|h| cp.forward_state(&ps.step.id.value, &h.name) == Some(HostState::Ok) && cp.rollback_state(&ps.step.id.value, &h.name) != Some(HostState::Ok))
+                .filter(|h| {
+                    cp.forward_state(&ps.step.id.value, &h.name) == Some(HostState::Ok)
+                        && cp.rollback_state(&ps.step.id.value, &h.name) != Some(HostState::Ok)
+                })
                 .map(|h| h.name.as_str())
                 .collect();
             if !hosts.is_empty() {

@@ -25,15 +25,50 @@ pub struct HostReport {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    RunStarted { run_id: String, name: String, kind: String, mode: String, steps: usize, resumed: bool },
-    StepStarted { id: String, title: String, phase: Option<String>, hosts: Vec<String>, run_phase: Phase },
+    RunStarted {
+        run_id: String,
+        name: String,
+        kind: String,
+        mode: String,
+        steps: usize,
+        resumed: bool,
+    },
+    StepStarted {
+        id: String,
+        title: String,
+        phase: Option<String>,
+        hosts: Vec<String>,
+        run_phase: Phase,
+    },
     HostDone(HostReport),
-    StepFinished { id: String, ok: bool, failed: Vec<String>, duration: Duration, run_phase: Phase },
-    StepSkipped { id: String, reason: String },
-    Gate { id: String, message: String, approved_by: Option<String> },
-    RollbackStarted { reason: String },
-    Message { text: String },
-    RunFinished { outcome: String, exit: i32, duration: Duration, message: String },
+    StepFinished {
+        id: String,
+        ok: bool,
+        failed: Vec<String>,
+        duration: Duration,
+        run_phase: Phase,
+    },
+    StepSkipped {
+        id: String,
+        reason: String,
+    },
+    Gate {
+        id: String,
+        message: String,
+        approved_by: Option<String>,
+    },
+    RollbackStarted {
+        reason: String,
+    },
+    Message {
+        text: String,
+    },
+    RunFinished {
+        outcome: String,
+        exit: i32,
+        duration: Duration,
+        message: String,
+    },
 }
 
 /// Receives events. Implementations must be cheap: they run on the engine's tasks.

@@ -34,7 +34,12 @@ fn digest(o: &HostOutcome) -> String {
 impl Runner {
     /// Run step `idx` on `hosts`. Hosts not started because of Ctrl-C, or because a
     /// rolling (`serial`) step already failed on a host, are absent from the results.
-    pub async fn fan_out(self: &Arc<Self>, idx: usize, hosts: Vec<Host>, phase: Phase) -> StepResults {
+    pub async fn fan_out(
+        self: &Arc<Self>,
+        idx: usize,
+        hosts: Vec<Host>,
+        phase: Phase,
+    ) -> StepResults {
         let ps = &self.plan.steps[idx];
         let limit = ps.serial.unwrap_or(usize::MAX).min(self.opts.forks).max(1);
         let rolling = ps.serial.is_some();
@@ -43,7 +48,8 @@ impl Runner {
         let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
         for host in hosts {
             let permit = sem.clone().acquire_owned().await.expect("semaphore open");
-            if self.opts.cancel.load(Ordering::SeqCst) || (rolling && failed.load(Ordering::SeqCst)) {
+            if self.opts.cancel.load(Ordering::SeqCst) || (rolling && failed.load(Ordering::SeqCst))
+            {
                 break;
             }
             let me = self.clone();
@@ -52,7 +58,10 @@ impl Runner {
                 let name = host.name.clone();
                 let out = tokio::task::spawn_blocking(move || me.run_host(idx, host, phase))
                     .await
-                    .unwrap_or_else(|e| HostOutcome { error: Some(format!("internal error: {e}")), ..Default::default() });
+                    .unwrap_or_else(|e| HostOutcome {
+                        error: Some(format!("internal error: {e}")),
+                        ..Default::default()
+                    });
                 if !out.ok {
                     failed.store(true, Ordering::SeqCst);
                 }
@@ -87,19 +96,36 @@ impl Runner {
             match job.when() {
                 Ok(true) => {}
                 Ok(false) => {
-                    let o = HostOutcome { ok: true, skipped: true, ..Default::default() };
+                    let o = HostOutcome {
+                        ok: true,
+                        skipped: true,
+                        ..Default::default()
+                    };
                     self.report_host(&step, &host.name, phase, &o, std::time::Duration::ZERO);
                     return o;
                 }
                 Err(e) => {
-                    let o = HostOutcome { ok: false, error: Some(e), ..Default::default() };
+                    let o = HostOutcome {
+                        ok: false,
+                        error: Some(e),
+                        ..Default::default()
+                    };
                     self.report_host(&step, &host.name, phase, &o, std::time::Duration::ZERO);
                     return o;
                 }
             }
         }
-        if let Err(e) = self.record(Record::Started { t: t(), step: step.clone(), host: host.name.clone(), phase }) {
-            return HostOutcome { ok: false, error: Some(format!("journal: {e}")), ..Default::default() };
+        if let Err(e) = self.record(Record::Started {
+            t: t(),
+            step: step.clone(),
+            host: host.name.clone(),
+            phase,
+        }) {
+            return HostOutcome {
+                ok: false,
+                error: Some(format!("journal: {e}")),
+                ..Default::default()
+            };
         }
         let started = Instant::now();
         let mut out = job.run();
@@ -132,7 +158,14 @@ impl Runner {
         out
     }
 
-    fn report_host(&self, step: &str, host: &str, phase: Phase, o: &HostOutcome, duration: std::time::Duration) {
+    fn report_host(
+        &self,
+        step: &str,
+        host: &str,
+        phase: Phase,
+        o: &HostOutcome,
+        duration: std::time::Duration,
+    ) {
         self.reporter.event(&Event::HostDone(HostReport {
             step: step.to_string(),
             host: host.to_string(),

@@ -49,7 +49,9 @@ impl Check {
     pub fn failure(&self, o: &Output, default_exit: bool) -> Option<String> {
         let out = o.stdout.trim();
         match &self.exit {
-            Some(codes) if !codes.contains(&o.exit) => return Some(format!("exit {} (expected {:?})", o.exit, codes)),
+            Some(codes) if !codes.contains(&o.exit) => {
+                return Some(format!("exit {} (expected {:?})", o.exit, codes));
+            }
             None if default_exit && o.exit != 0 => return Some(format!("exit {}", o.exit)),
             _ => {}
         }
@@ -73,7 +75,11 @@ impl Check {
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
 }
 
 impl HostJob {
@@ -82,7 +88,15 @@ impl HostJob {
     }
 
     fn render(&self, src: &str, mode: Mode) -> Result<String, String> {
-        self.plan.render(&self.engine, src, mode, self.ps(), Some(&self.host), &self.captures, false)
+        self.plan.render(
+            &self.engine,
+            src,
+            mode,
+            self.ps(),
+            Some(&self.host),
+            &self.captures,
+            false,
+        )
     }
 
     /// Is the step's `when` true on this host?
@@ -90,8 +104,12 @@ impl HostJob {
         match &self.ps().step.when {
             None => Ok(true),
             Some(w) => {
-                let ctx = self.plan.context_for(self.ps(), Some(&self.host), &self.captures, false);
-                self.engine.eval_when(w, &ctx).map_err(|e| format!("`when` failed: {}", e.detail().unwrap_or("error")))
+                let ctx = self
+                    .plan
+                    .context_for(self.ps(), Some(&self.host), &self.captures, false);
+                self.engine
+                    .eval_when(w, &ctx)
+                    .map_err(|e| format!("`when` failed: {}", e.detail().unwrap_or("error")))
             }
         }
     }
@@ -100,7 +118,13 @@ impl HostJob {
     pub fn run(&self) -> HostOutcome {
         let ps = self.ps();
         if self.phase == Phase::Rollback {
-            let Some(rb) = &ps.step.rollback else { return HostOutcome { ok: true, skipped: true, ..Default::default() } };
+            let Some(rb) = &ps.step.rollback else {
+                return HostOutcome {
+                    ok: true,
+                    skipped: true,
+                    ..Default::default()
+                };
+            };
             return match self.render(rb, Mode::Command) {
                 Ok(cmd) => self.exec_once(&cmd, ps.timeout, None, 1),
                 Err(e) => fail(format!("template error in rollback: {e}")),
@@ -108,7 +132,13 @@ impl HostJob {
         }
         match &ps.step.action {
             Action::Run(_) => {
-                let Some(src) = &ps.command else { return HostOutcome { ok: true, skipped: true, ..Default::default() } };
+                let Some(src) = &ps.command else {
+                    return HostOutcome {
+                        ok: true,
+                        skipped: true,
+                        ..Default::default()
+                    };
+                };
                 match self.render(src, Mode::Command) {
                     Ok(cmd) => self.run_command(&cmd),
                     Err(e) => fail(format!("template error: {e}")),
@@ -116,19 +146,32 @@ impl HostJob {
             }
             Action::Upload(t) | Action::Download(t) => {
                 let upload = matches!(ps.step.action, Action::Upload(_));
-                let (src, dest) = match (self.render(&t.src, Mode::Text), self.render(&t.dest, Mode::Text)) {
+                let (src, dest) = match (
+                    self.render(&t.src, Mode::Text),
+                    self.render(&t.dest, Mode::Text),
+                ) {
                     (Ok(s), Ok(d)) => (s, d),
                     (Err(e), _) | (_, Err(e)) => return fail(format!("template error: {e}")),
                 };
                 let base = self.plan.runbook.file.dir().to_path_buf();
-                let command = format!("{} {src} -> {dest}", if upload { "upload" } else { "download" });
+                let command = format!(
+                    "{} {src} -> {dest}",
+                    if upload { "upload" } else { "download" }
+                );
                 let mut attempts = 0;
                 loop {
                     attempts += 1;
                     let res = self.plan_pool_transfer(upload, &src, &dest, t.mode, &base);
                     match res {
                         Ok(r) => {
-                            return HostOutcome { ok: true, attempts, exit: Some(0), stdout: format!("{} bytes, sha256 {}", r.bytes, r.sha256), command, ..Default::default() };
+                            return HostOutcome {
+                                ok: true,
+                                attempts,
+                                exit: Some(0),
+                                stdout: format!("{} bytes, sha256 {}", r.bytes, r.sha256),
+                                command,
+                                ..Default::default()
+                            };
                         }
                         Err(e) if attempts > ps.retries || self.cancel.load(Ordering::SeqCst) => {
                             let mut o = fail(e.to_string());
@@ -141,18 +184,32 @@ impl HostJob {
                     }
                 }
             }
-            Action::Approve(_) => HostOutcome { ok: true, skipped: true, ..Default::default() },
+            Action::Approve(_) => HostOutcome {
+                ok: true,
+                skipped: true,
+                ..Default::default()
+            },
         }
     }
 
-    fn plan_pool_transfer(&self, upload: bool, src: &str, dest: &str, mode: Option<u32>, base: &Path) -> Result<crate::transport::TransferResult, TransportError> {
+    fn plan_pool_transfer(
+        &self,
+        upload: bool,
+        src: &str,
+        dest: &str,
+        mode: Option<u32>,
+        base: &Path,
+    ) -> Result<crate::transport::TransferResult, TransportError> {
         let timeout = self.ps().timeout;
         if upload {
             let local = resolve_path(src, base);
-            self.pool.with(&self.host, |c| c.upload(&local, dest, mode.unwrap_or(0o644), timeout))
+            self.pool.with(&self.host, |c| {
+                c.upload(&local, dest, mode.unwrap_or(0o644), timeout)
+            })
         } else {
             let local = resolve_path(dest, base);
-            self.pool.with(&self.host, |c| c.download(src, &local, timeout))
+            self.pool
+                .with(&self.host, |c| c.download(src, &local, timeout))
         }
     }
 
@@ -166,7 +223,11 @@ impl HostJob {
                 Some(until) => self.poll(cmd, until, attempts),
                 None => self.exec_once(cmd, ps.timeout, ps.step.expect.as_ref(), attempts),
             };
-            if out.ok || out.host_key_refused || attempts > ps.retries || self.cancel.load(Ordering::SeqCst) {
+            if out.ok
+                || out.host_key_refused
+                || attempts > ps.retries
+                || self.cancel.load(Ordering::SeqCst)
+            {
                 return out;
             }
             std::thread::sleep(ps.retry_delay);
@@ -177,13 +238,29 @@ impl HostJob {
         let ps = self.ps();
         let deadline = Instant::now() + ps.timeout;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100));
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(100));
             let mut o = self.exec_once(cmd, left, None, attempts);
-            if o.host_key_refused || o.error.as_deref().is_some_and(|e| e.contains("timed out")) && Instant::now() >= deadline {
+            if o.host_key_refused
+                || o.error.as_deref().is_some_and(|e| e.contains("timed out"))
+                    && Instant::now() >= deadline
+            {
                 return o;
             }
-            let output = Output { exit: o.exit.unwrap_or(-1), stdout: o.stdout.clone(), stderr: o.stderr.clone() };
-            let why = if o.exit.is_some() { until.failure(&output, until.stdout.is_none() && until.contains.is_none() && until.regex.is_none()) } else { o.error.clone() };
+            let output = Output {
+                exit: o.exit.unwrap_or(-1),
+                stdout: o.stdout.clone(),
+                stderr: o.stderr.clone(),
+            };
+            let why = if o.exit.is_some() {
+                until.failure(
+                    &output,
+                    until.stdout.is_none() && until.contains.is_none() && until.regex.is_none(),
+                )
+            } else {
+                o.error.clone()
+            };
             match why {
                 None => {
                     if let Some(exp) = &ps.step.expect {
@@ -199,9 +276,14 @@ impl HostJob {
                     return o;
                 }
                 Some(w) => {
-                    if Instant::now() + ps.interval >= deadline || self.cancel.load(Ordering::SeqCst) {
+                    if Instant::now() + ps.interval >= deadline
+                        || self.cancel.load(Ordering::SeqCst)
+                    {
                         o.ok = false;
-                        o.error = Some(format!("`until` not met within {}: last {w}", crate::runbook::duration::format_duration(ps.timeout)));
+                        o.error = Some(format!(
+                            "`until` not met within {}: last {w}",
+                            crate::runbook::duration::format_duration(ps.timeout)
+                        ));
                         return o;
                     }
                     std::thread::sleep(ps.interval);
@@ -211,18 +293,38 @@ impl HostJob {
     }
 
     fn capture(&self, o: &Output) -> Option<(String, String)> {
-        self.ps().step.capture.as_ref().map(|c| (c.value.clone(), o.stdout.trim().to_string()))
+        self.ps()
+            .step
+            .capture
+            .as_ref()
+            .map(|c| (c.value.clone(), o.stdout.trim().to_string()))
     }
 
-    fn exec_once(&self, cmd: &str, timeout: Duration, expect: Option<&Check>, attempts: u32) -> HostOutcome {
+    fn exec_once(
+        &self,
+        cmd: &str,
+        timeout: Duration,
+        expect: Option<&Check>,
+        attempts: u32,
+    ) -> HostOutcome {
         let env: Vec<(String, String)> = self
             .ps()
             .step
             .env
             .iter()
-            .map(|(k, v)| (k.clone(), self.render(v, Mode::Text).unwrap_or_else(|_| v.value.clone())))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    self.render(v, Mode::Text)
+                        .unwrap_or_else(|_| v.value.clone()),
+                )
+            })
             .collect();
-        let spec = CommandSpec { command: cmd.to_string(), env, timeout };
+        let spec = CommandSpec {
+            command: cmd.to_string(),
+            env,
+            timeout,
+        };
         match self.pool.with(&self.host, |c| c.exec(&spec)) {
             Ok(o) => {
                 let why = match expect {
@@ -236,8 +338,18 @@ impl HostJob {
                     skipped: false,
                     exit: Some(o.exit),
                     attempts,
-                    captured: if ok && self.phase == Phase::Forward { self.capture(&o) } else { None },
-                    error: why.map(|w| if expect.is_some() { format!("expect not met: {w}") } else { w }),
+                    captured: if ok && self.phase == Phase::Forward {
+                        self.capture(&o)
+                    } else {
+                        None
+                    },
+                    error: why.map(|w| {
+                        if expect.is_some() {
+                            format!("expect not met: {w}")
+                        } else {
+                            w
+                        }
+                    }),
                     stdout: o.stdout,
                     stderr: o.stderr,
                     host_key_refused: false,
@@ -246,15 +358,31 @@ impl HostJob {
             }
             Err(e) => {
                 let (stdout, stderr) = match &e {
-                    TransportError::Timeout { partial, .. } => (partial.stdout.clone(), partial.stderr.clone()),
+                    TransportError::Timeout { partial, .. } => {
+                        (partial.stdout.clone(), partial.stderr.clone())
+                    }
                     _ => (String::new(), String::new()),
                 };
-                HostOutcome { ok: false, attempts, stdout, stderr, host_key_refused: e.is_host_key(), error: Some(e.to_string()), command: cmd.to_string(), ..Default::default() }
+                HostOutcome {
+                    ok: false,
+                    attempts,
+                    stdout,
+                    stderr,
+                    host_key_refused: e.is_host_key(),
+                    error: Some(e.to_string()),
+                    command: cmd.to_string(),
+                    ..Default::default()
+                }
             }
         }
     }
 }
 
 fn fail(msg: String) -> HostOutcome {
-    HostOutcome { ok: false, attempts: 1, error: Some(msg), ..Default::default() }
+    HostOutcome {
+        ok: false,
+        attempts: 1,
+        error: Some(msg),
+        ..Default::default()
+    }
 }

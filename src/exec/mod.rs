@@ -59,6 +59,10 @@ pub struct RunOutcome {
 
 impl RunOutcome {
     pub fn new(outcome: &str, exit: Exit, message: impl Into<String>) -> Self {
-        Self { outcome: outcome.into(), exit, message: message.into() }
+        Self {
+            outcome: outcome.into(),
+            exit,
+            message: message.into(),
+        }
     }
 }

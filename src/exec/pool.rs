@@ -16,16 +16,28 @@ pub struct Pool {
 
 impl Pool {
     pub fn new(connector: Arc<dyn Connector>) -> Self {
-        Self { connector, slots: Mutex::default() }
+        Self {
+            connector,
+            slots: Mutex::default(),
+        }
     }
 
     fn slot(&self, host: &str) -> Slot {
-        self.slots.lock().expect("pool").entry(host.to_string()).or_default().clone()
+        self.slots
+            .lock()
+            .expect("pool")
+            .entry(host.to_string())
+            .or_default()
+            .clone()
     }
 
     /// Run `f` with the host's connection, connecting first if needed. A connection that
     /// failed with a lost/timeout error is dropped so the next use reconnects.
-    pub fn with<T>(&self, host: &Host, f: impl FnOnce(&mut dyn Connection) -> Result<T, TransportError>) -> Result<T, TransportError> {
+    pub fn with<T>(
+        &self,
+        host: &Host,
+        f: impl FnOnce(&mut dyn Connection) -> Result<T, TransportError>,
+    ) -> Result<T, TransportError> {
         let slot = self.slot(&host.name);
         let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
@@ -33,7 +45,10 @@ impl Pool {
         }
         let conn = guard.as_mut().expect("connected");
         let res = f(conn.as_mut());
-        if matches!(res, Err(TransportError::Lost { .. }) | Err(TransportError::Timeout { .. })) {
+        if matches!(
+            res,
+            Err(TransportError::Lost { .. }) | Err(TransportError::Timeout { .. })
+        ) {
             *guard = None;
         }
         res

@@ -38,13 +38,22 @@ pub struct Console {
 }
 
 fn stamp() -> String {
-    jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 impl Console {
     pub fn new(verbosity: Verbosity, progress: bool, log: Option<std::fs::File>) -> Self {
         let bars = progress.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        Self { verbosity, bars, current: Mutex::new(None), steps: Mutex::new(Vec::new()), log: log.map(Mutex::new) }
+        Self {
+            verbosity,
+            bars,
+            current: Mutex::new(None),
+            steps: Mutex::new(Vec::new()),
+            log: log.map(Mutex::new),
+        }
     }
 
     /// Print a line: above the bars on a terminal, timestamped otherwise; and to the log file.
@@ -64,23 +73,67 @@ impl Console {
     }
 
     fn host_line(&self, h: &HostReport) -> String {
-        let what = if h.phase == Phase::Rollback { "rollback " } else { "" };
+        let what = if h.phase == Phase::Rollback {
+            "rollback "
+        } else {
+            ""
+        };
         if h.skipped {
-            return format!("  {what}{} on {}: skipped (`when` is false)", h.step, h.host);
+            return format!(
+                "  {what}{} on {}: skipped (`when` is false)",
+                h.step, h.host
+            );
         }
-        let status = if h.ok { "ok".to_string() } else { format!("FAILED: {}", h.error.clone().unwrap_or_default()) };
-        let retries = if h.attempts > 1 { format!(", {} attempts", h.attempts) } else { String::new() };
-        format!("  {what}{} on {}: {status} ({}{retries})", h.step, h.host, format_duration(h.duration))
+        let status = if h.ok {
+            "ok".to_string()
+        } else {
+            format!("FAILED: {}", h.error.clone().unwrap_or_default())
+        };
+        let retries = if h.attempts > 1 {
+            format!(", {} attempts", h.attempts)
+        } else {
+            String::new()
+        };
+        format!(
+            "  {what}{} on {}: {status} ({}{retries})",
+            h.step,
+            h.host,
+            format_duration(h.duration)
+        )
     }
 
     fn summary(&self) -> String {
         let steps = self.steps.lock().expect("steps");
         let mut o = String::from("\nsummary:\n");
         for s in steps.iter() {
-            let tag = if s.phase == Phase::Rollback { "rollback " } else { "" };
+            let tag = if s.phase == Phase::Rollback {
+                "rollback "
+            } else {
+                ""
+            };
             let mark = if s.ok { "ok    " } else { "FAILED" };
-            o.push_str(&format!("  {mark} {tag}{:<28} {:>8}  ", s.id, format_duration(s.duration)));
-            let hosts: Vec<String> = s.hosts.iter().map(|h| format!("{}={}", h.host, if h.skipped { "skip" } else if h.ok { "ok" } else { "failed" })).collect();
+            o.push_str(&format!(
+                "  {mark} {:<36} {:>8}  ",
+                format!("{tag}{}", s.id),
+                format_duration(s.duration)
+            ));
+            let hosts: Vec<String> = s
+                .hosts
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{}={}",
+                        h.host,
+                        if h.skipped {
+                            "skip"
+                        } else if h.ok {
+                            "ok"
+                        } else {
+                            "failed"
+                        }
+                    )
+                })
+                .collect();
             o.push_str(&hosts.join(" "));
             o.push('\n');
         }
@@ -91,26 +144,67 @@ impl Console {
 impl Reporter for Console {
     fn event(&self, e: &Event) {
         match e {
-            Event::RunStarted { run_id, name, kind, mode, steps, resumed } => {
+            Event::RunStarted {
+                run_id,
+                name,
+                kind,
+                mode,
+                steps,
+                resumed,
+            } => {
                 let verb = if *resumed { "resuming" } else { "starting" };
-                self.line(&format!("{verb} {mode} of {name} ({kind}, {steps} steps), run id {run_id}"));
+                self.line(&format!(
+                    "{verb} {mode} of {name} ({kind}, {steps} steps), run id {run_id}"
+                ));
             }
-            Event::StepStarted { id, title, hosts, run_phase, .. } => {
-                let what = if *run_phase == Phase::Rollback { "rolling back" } else { "step" };
-                let t = if title != id { format!(" ({title})") } else { String::new() };
+            Event::StepStarted {
+                id,
+                title,
+                hosts,
+                run_phase,
+                ..
+            } => {
+                let what = if *run_phase == Phase::Rollback {
+                    "rolling back"
+                } else {
+                    "step"
+                };
+                let t = if title != id {
+                    format!(" ({title})")
+                } else {
+                    String::new()
+                };
                 if let Some(b) = &self.bars {
                     let pb = b.add(ProgressBar::new(hosts.len() as u64));
-                    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}] {pos}/{len} hosts").expect("template"));
+                    pb.set_style(
+                        ProgressStyle::with_template(
+                            "{spinner} {msg} [{elapsed}] {pos}/{len} hosts",
+                        )
+                        .expect("template"),
+                    );
                     pb.set_message(format!("{what} {id}{t}"));
                     pb.enable_steady_tick(Duration::from_millis(120));
                     *self.current.lock().expect("bar") = Some((pb, 0, 0, hosts.len()));
                 } else {
                     self.line(&format!("{what} {id}{t} on {}", hosts.join(", ")));
                 }
-                self.steps.lock().expect("steps").push(StepLine { id: id.clone(), phase: *run_phase, ok: true, duration: Duration::ZERO, hosts: Vec::new() });
+                self.steps.lock().expect("steps").push(StepLine {
+                    id: id.clone(),
+                    phase: *run_phase,
+                    ok: true,
+                    duration: Duration::ZERO,
+                    hosts: Vec::new(),
+                });
             }
             Event::HostDone(h) => {
-                if let Some(s) = self.steps.lock().expect("steps").iter_mut().rev().find(|s| s.id == h.step && s.phase == h.phase) {
+                if let Some(s) = self
+                    .steps
+                    .lock()
+                    .expect("steps")
+                    .iter_mut()
+                    .rev()
+                    .find(|s| s.id == h.step && s.phase == h.phase)
+                {
                     s.hosts.push(h.clone());
                 }
                 if let Some((pb, done, failed, _)) = self.current.lock().expect("bar").as_mut() {
@@ -140,33 +234,68 @@ impl Reporter for Console {
                     }
                 }
             }
-            Event::StepFinished { id, ok, failed, duration, run_phase } => {
+            Event::StepFinished {
+                id,
+                ok,
+                failed,
+                duration,
+                run_phase,
+            } => {
                 if let Some((pb, ..)) = self.current.lock().expect("bar").take() {
                     pb.finish_and_clear();
                 }
-                if let Some(s) = self.steps.lock().expect("steps").iter_mut().rev().find(|s| &s.id == id && s.phase == *run_phase) {
+                if let Some(s) = self
+                    .steps
+                    .lock()
+                    .expect("steps")
+                    .iter_mut()
+                    .rev()
+                    .find(|s| &s.id == id && s.phase == *run_phase)
+                {
                     s.ok = *ok;
                     s.duration = *duration;
                 }
-                let what = if *run_phase == Phase::Rollback { "rollback of " } else { "" };
+                let what = if *run_phase == Phase::Rollback {
+                    "rollback of "
+                } else {
+                    ""
+                };
                 if *ok {
                     self.line(&format!("{what}{id}: ok in {}", format_duration(*duration)));
                 } else {
-                    self.line(&format!("{what}{id}: FAILED on {} after {}", failed.join(", "), format_duration(*duration)));
+                    self.line(&format!(
+                        "{what}{id}: FAILED on {} after {}",
+                        failed.join(", "),
+                        format_duration(*duration)
+                    ));
                 }
             }
-            Event::StepSkipped { id, reason } => self.line(&format!("step {id}: skipped ({reason})")),
-            Event::Gate { id, message, approved_by } => match approved_by {
+            Event::StepSkipped { id, reason } => {
+                self.line(&format!("step {id}: skipped ({reason})"))
+            }
+            Event::Gate {
+                id,
+                message,
+                approved_by,
+            } => match approved_by {
                 Some(by) => self.line(&format!("gate {id}: \"{message}\" approved by {by}")),
                 None => self.line(&format!("gate {id}: \"{message}\" NOT approved")),
             },
             Event::RollbackStarted { reason } => self.line(&format!("ROLLING BACK: {reason}")),
             Event::Message { text } => self.line(text),
-            Event::RunFinished { outcome, exit, duration, message } => {
+            Event::RunFinished {
+                outcome,
+                exit,
+                duration,
+                message,
+            } => {
                 if self.verbosity != Verbosity::Quiet {
                     eprint!("{}", self.summary());
                 }
-                self.line(&format!("{outcome} in {} (exit {exit}): {message}", format_duration(*duration)));
+                self.line(&format!(
+                    "{outcome} in {} (exit {exit}): {message}",
+                    format_duration(*duration)
+                ));
             }
         }
     }

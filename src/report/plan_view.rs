@@ -43,8 +43,17 @@ pub struct StepView {
     pub rollback: BTreeMap<String, String>,
 }
 
-fn render_or_err(plan: &Plan, engine: &Engine, src: &str, mode: Mode, s: &PlanStep, h: Option<&crate::runbook::inventory::Host>, caps: &BTreeMap<String, String>) -> String {
-    plan.render(engine, src, mode, s, h, caps, true).unwrap_or_else(|e| format!("<template error: {e}>"))
+fn render_or_err(
+    plan: &Plan,
+    engine: &Engine,
+    src: &str,
+    mode: Mode,
+    s: &PlanStep,
+    h: Option<&crate::runbook::inventory::Host>,
+    caps: &BTreeMap<String, String>,
+) -> String {
+    plan.render(engine, src, mode, s, h, caps, true)
+        .unwrap_or_else(|e| format!("<template error: {e}>"))
 }
 
 /// Build the view. `captures` stands in for values captured at run time.
@@ -54,7 +63,8 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
     let mut caps = captures.clone();
     for s in &rb.steps {
         if let Some(c) = &s.capture {
-            caps.entry(c.value.clone()).or_insert_with(|| format!("<{} captured by {}>", c.value, s.id.value));
+            caps.entry(c.value.clone())
+                .or_insert_with(|| format!("<{} captured by {}>", c.value, s.id.value));
         }
     }
     let steps = plan
@@ -65,7 +75,9 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
             let mut rollback = BTreeMap::new();
             for h in &s.hosts {
                 let text = match (&s.step.action, &s.command) {
-                    (Action::Run(_), Some(c)) => render_or_err(plan, &engine, c, Mode::Command, s, Some(h), &caps),
+                    (Action::Run(_), Some(c)) => {
+                        render_or_err(plan, &engine, c, Mode::Command, s, Some(h), &caps)
+                    }
                     (Action::Upload(t), _) => format!(
                         "upload {} -> {}",
                         render_or_err(plan, &engine, &t.src, Mode::Text, s, Some(h), &caps),
@@ -80,11 +92,16 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
                 };
                 commands.insert(h.name.clone(), text);
                 if let Some(r) = &s.step.rollback {
-                    rollback.insert(h.name.clone(), render_or_err(plan, &engine, r, Mode::Command, s, Some(h), &caps));
+                    rollback.insert(
+                        h.name.clone(),
+                        render_or_err(plan, &engine, r, Mode::Command, s, Some(h), &caps),
+                    );
                 }
             }
             let gate = match &s.step.action {
-                Action::Approve(m) => Some(render_or_err(plan, &engine, m, Mode::Text, s, None, &caps)),
+                Action::Approve(m) => {
+                    Some(render_or_err(plan, &engine, m, Mode::Text, s, None, &caps))
+                }
                 _ => None,
             };
             StepView {
@@ -127,18 +144,31 @@ pub fn render_text(v: &PlanView) -> String {
         "plan: {} ({}{}, mode {}){}",
         v.name,
         v.kind,
-        v.severity.as_ref().map(|s| format!(", {s}")).unwrap_or_default(),
+        v.severity
+            .as_ref()
+            .map(|s| format!(", {s}"))
+            .unwrap_or_default(),
         v.mode,
-        v.rto.as_ref().map(|r| format!(", RTO {r}")).unwrap_or_default()
+        v.rto
+            .as_ref()
+            .map(|r| format!(", RTO {r}"))
+            .unwrap_or_default()
     );
     if let Some(i) = &v.inventory {
         let _ = writeln!(o, "inventory: {i}");
     }
     for m in &v.missing_env {
-        let _ = writeln!(o, "warning: environment variable {m} is not set; a run would stop");
+        let _ = writeln!(
+            o,
+            "warning: environment variable {m} is not set; a run would stop"
+        );
     }
     for (i, s) in v.steps.iter().enumerate() {
-        let phase = s.phase.as_ref().map(|p| format!(" [{p}]")).unwrap_or_default();
+        let phase = s
+            .phase
+            .as_ref()
+            .map(|p| format!(" [{p}]"))
+            .unwrap_or_default();
         let _ = writeln!(o, "\n{:>2}. {}{}", i + 1, s.id, phase);
         if s.name != s.id {
             let _ = writeln!(o, "    name: {}", s.name);
@@ -153,7 +183,8 @@ pub fn render_text(v: &PlanView) -> String {
         if let Some(w) = &s.when {
             let _ = writeln!(o, "    when: {w}");
         }
-        let mut settings = format!("timeout {}, on_failure {:?}", s.timeout, s.on_failure).to_lowercase();
+        let mut settings =
+            format!("timeout {}, on_failure {:?}", s.timeout, s.on_failure).to_lowercase();
         if s.retries > 0 {
             settings.push_str(&format!(", retries {}", s.retries));
         }
@@ -163,7 +194,15 @@ pub fn render_text(v: &PlanView) -> String {
         if s.idempotent {
             settings.push_str(", idempotent");
         }
-        let _ = writeln!(o, "    on: {} ({settings})", if s.hosts.is_empty() { "(no hosts)".into() } else { s.hosts.join(", ") });
+        let _ = writeln!(
+            o,
+            "    on: {} ({settings})",
+            if s.hosts.is_empty() {
+                "(no hosts)".into()
+            } else {
+                s.hosts.join(", ")
+            }
+        );
         for (h, c) in &s.commands {
             let _ = writeln!(o, "    {h}: {c}");
         }

@@ -9,7 +9,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err("empty duration".into());
     }
     if s.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("`{s}` has no unit; write e.g. `{s}s` (units: ms, s, m, h)"));
+        return Err(format!(
+            "`{s}` has no unit; write e.g. `{s}s` (units: ms, s, m, h)"
+        ));
     }
     let mut total: u128 = 0;
     let mut rest = s;
@@ -17,7 +19,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     while !rest.is_empty() {
         let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
         if digits == 0 {
-            return Err(format!("`{s}` is not a duration; write e.g. `30s`, `5m` or `1m30s`"));
+            return Err(format!(
+                "`{s}` is not a duration; write e.g. `30s`, `5m` or `1m30s`"
+            ));
         }
         let n: u128 = rest[..digits]
             .parse()
@@ -35,7 +39,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             u => return Err(format!("unknown unit `{u}` in `{s}`; units: ms, s, m, h")),
         };
         if rank <= last_rank && last_rank != usize::MAX {
-            return Err(format!("`{s}`: units must go from largest to smallest, each once"));
+            return Err(format!(
+                "`{s}`: units must go from largest to smallest, each once"
+            ));
         }
         last_rank = rank;
         total = total.saturating_add(n.saturating_mul(ms));
@@ -88,7 +94,16 @@ mod tests {
 
     #[test]
     fn rejects_bad() {
-        for bad in ["30", "5x", "s", "30s5m", "1m1m", "-5s", "", "99999999999999999999999h"] {
+        for bad in [
+            "30",
+            "5x",
+            "s",
+            "30s5m",
+            "1m1m",
+            "-5s",
+            "",
+            "99999999999999999999999h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -13,7 +13,14 @@ use crate::runbook::yaml::{self, Budget, Kind};
 /// The built-in controller host.
 pub const LOCAL: &str = "local";
 const HOST_KEYS: &[&str] = &[
-    "addr", "port", "user", "identity", "known_hosts", "transport", "connect_timeout", "host_key_checking",
+    "addr",
+    "port",
+    "user",
+    "identity",
+    "known_hosts",
+    "transport",
+    "connect_timeout",
+    "host_key_checking",
 ];
 
 /// How a host is reached.
@@ -94,7 +101,11 @@ impl Default for Inventory {
     fn default() -> Self {
         let mut hosts = BTreeMap::new();
         hosts.insert(LOCAL.to_string(), Host::local());
-        Self { file: None, hosts, groups: BTreeMap::new() }
+        Self {
+            file: None,
+            hosts,
+            groups: BTreeMap::new(),
+        }
     }
 }
 
@@ -110,7 +121,10 @@ impl Inventory {
 
     /// All names a step's `on:` may use.
     pub fn target_names(&self) -> impl Iterator<Item = &str> {
-        self.hosts.keys().chain(self.groups.keys()).map(String::as_str)
+        self.hosts
+            .keys()
+            .chain(self.groups.keys())
+            .map(String::as_str)
     }
 
     /// "did you mean" for an unknown target.
@@ -121,16 +135,25 @@ impl Inventory {
 
 /// Parse an inventory file; errors name file, line and column.
 pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
-    let mut inv = Inventory { file: Some(file.clone()), ..Inventory::default() };
+    let mut inv = Inventory {
+        file: Some(file.clone()),
+        ..Inventory::default()
+    };
     let root = match yaml::load(file, Budget::default()) {
         Ok(Some(n)) => n,
         Ok(None) => return (inv, vec![]),
         Err(d) => return (inv, vec![d]),
     };
     let mut r = Reader::new(file.clone());
-    let Some(f) = r.map(&root, "", &["defaults", "hosts", "groups"]) else { return (inv, r.diags) };
+    let Some(f) = r.map(&root, "", &["defaults", "hosts", "groups"]) else {
+        return (inv, r.diags);
+    };
     let base = file.dir().to_path_buf();
-    let mut defaults = Host { name: String::new(), port: 22, ..Host::local() };
+    let mut defaults = Host {
+        name: String::new(),
+        port: 22,
+        ..Host::local()
+    };
     defaults.transport = TransportKind::Ssh;
     defaults.known_hosts = resolve_path("~/.ssh/known_hosts", &base);
     if let Some(d) = f.get("defaults") {
@@ -141,9 +164,18 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
     if let Some(h) = f.get("hosts") {
         if let Some(hf) = r.map(h, "hosts", &[]) {
             for (name, kn, v) in hf.iter() {
-                let mut host = Host { name: name.to_string(), addr: String::new(), ..defaults.clone() };
+                let mut host = Host {
+                    name: name.to_string(),
+                    addr: String::new(),
+                    ..defaults.clone()
+                };
                 if name == LOCAL {
-                    r.error(kn, "reserved-host", "`local` is the built-in controller host").hint =
+                    r.error(
+                        kn,
+                        "reserved-host",
+                        "`local` is the built-in controller host",
+                    )
+                    .hint =
                         Some("give this host another name, or set `transport: local` on it".into());
                     continue;
                 }
@@ -153,8 +185,8 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
                         if host.transport == TransportKind::Local {
                             host.addr = "127.0.0.1".into();
                         } else {
-                            r.error(v, "missing-key", format!("host `{name}` has no `addr:`")).hint =
-                                Some("e.g. `{ addr: 10.0.0.11 }`".into());
+                            r.error(v, "missing-key", format!("host `{name}` has no `addr:`"))
+                                .hint = Some("e.g. `{ addr: 10.0.0.11 }`".into());
                         }
                     }
                 }
@@ -167,12 +199,24 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
             let mut raw: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
             for (name, kn, v) in gf.iter() {
                 if inv.hosts.contains_key(name) {
-                    r.error(kn, "group-is-host", format!("group `{name}` has the name of a host")).hint =
-                        Some("host and group names share one namespace; rename one".into());
+                    r.error(
+                        kn,
+                        "group-is-host",
+                        format!("group `{name}` has the name of a host"),
+                    )
+                    .hint = Some("host and group names share one namespace; rename one".into());
                 }
                 let members = match &v.kind {
-                    Kind::Seq(items) => items.iter().filter_map(|m| r.string(m, &format!("groups.{name}"))).map(|s| (s.value, s.span)).collect(),
-                    _ => r.string_list(v, &format!("groups.{name}")).into_iter().map(|s| (s.value, s.span)).collect(),
+                    Kind::Seq(items) => items
+                        .iter()
+                        .filter_map(|m| r.string(m, &format!("groups.{name}")))
+                        .map(|s| (s.value, s.span))
+                        .collect(),
+                    _ => r
+                        .string_list(v, &format!("groups.{name}"))
+                        .into_iter()
+                        .map(|s| (s.value, s.span))
+                        .collect(),
                 };
                 raw.insert(name.to_string(), members);
             }
@@ -207,21 +251,45 @@ fn flatten(
         } else if raw.contains_key(m) {
             if seen.iter().any(|s| s == m) {
                 if seen.len() == 1 || seen[0] == *group {
-                    r.diags.push(Diagnostic::error(file, *span, "group-cycle", format!("group `{group}` contains itself through `{m}`")));
+                    r.diags.push(Diagnostic::error(
+                        file,
+                        *span,
+                        "group-cycle",
+                        format!("group `{group}` contains itself through `{m}`"),
+                    ));
                 }
                 continue;
             }
             flatten(inv, raw, m, seen, out, r, file);
         } else if seen.len() == 1 {
-            let names: Vec<&str> = inv.hosts.keys().chain(raw.keys()).map(String::as_str).collect();
+            let names: Vec<&str> = inv
+                .hosts
+                .keys()
+                .chain(raw.keys())
+                .map(String::as_str)
+                .collect();
             let hint = did_you_mean(m, names).unwrap_or_else(|| "add it under `hosts:`".into());
-            r.diags.push(Diagnostic::error(file, *span, "unknown-host", format!("group `{group}` names unknown host `{m}`")).hint(hint));
+            r.diags.push(
+                Diagnostic::error(
+                    file,
+                    *span,
+                    "unknown-host",
+                    format!("group `{group}` names unknown host `{m}`"),
+                )
+                .hint(hint),
+            );
         }
     }
     seen.pop();
 }
 
-fn apply_host_fields(r: &mut Reader, f: &crate::runbook::reader::Fields<'_>, path: &str, base: &Path, h: &mut Host) {
+fn apply_host_fields(
+    r: &mut Reader,
+    f: &crate::runbook::reader::Fields<'_>,
+    path: &str,
+    base: &Path,
+    h: &mut Host,
+) {
     let p = |k: &str| format!("{path}.{k}");
     if let Some(n) = f.get("addr") {
         if let Some(s) = r.string(n, &p("addr")) {
@@ -255,12 +323,20 @@ fn apply_host_fields(r: &mut Reader, f: &crate::runbook::reader::Fields<'_>, pat
     }
     if let Some(n) = f.get("transport") {
         if let Some(s) = r.choice(n, &p("transport"), &["ssh", "local"]) {
-            h.transport = if s.value == "local" { TransportKind::Local } else { TransportKind::Ssh };
+            h.transport = if s.value == "local" {
+                TransportKind::Local
+            } else {
+                TransportKind::Ssh
+            };
         }
     }
     if let Some(n) = f.get("host_key_checking") {
         if let Some(s) = r.choice(n, &p("host_key_checking"), &["strict", "accept-new"]) {
-            h.host_key_policy = if s.value == "strict" { HostKeyPolicy::Strict } else { HostKeyPolicy::AcceptNew };
+            h.host_key_policy = if s.value == "strict" {
+                HostKeyPolicy::Strict
+            } else {
+                HostKeyPolicy::AcceptNew
+            };
         }
     }
 }

@@ -19,8 +19,13 @@ use source::{SourceFile, Span};
 pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|e| {
         let empty = SourceFile::new(path, "");
-        Diagnostic::error(&empty, Span::default(), "unreadable", format!("cannot read {}: {e}", path.display()))
-            .hint("check the path and its permissions")
+        Diagnostic::error(
+            &empty,
+            Span::default(),
+            "unreadable",
+            format!("cannot read {}: {e}", path.display()),
+        )
+        .hint("check the path and its permissions")
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text)),
@@ -32,8 +37,13 @@ pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
             let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             let lossy = String::from_utf8_lossy(&bytes).into_owned();
             let file = SourceFile::new(path, lossy);
-            Err(Diagnostic::error(&file, Span::new(line, col, 1), "not-utf8", "the file is not valid UTF-8")
-                .hint("save the file as UTF-8"))
+            Err(Diagnostic::error(
+                &file,
+                Span::new(line, col, 1),
+                "not-utf8",
+                "the file is not valid UTF-8",
+            )
+            .hint("save the file as UTF-8"))
         }
     }
 }

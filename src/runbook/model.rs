@@ -11,15 +11,52 @@ pub const FORMAT_VERSION: i64 = 1;
 
 /// Top-level runbook keys.
 pub const RUNBOOK_KEYS: &[&str] = &[
-    "drctl", "kind", "name", "description", "severity", "objectives", "inventory", "vars", "defaults", "steps",
+    "drctl",
+    "kind",
+    "name",
+    "description",
+    "severity",
+    "objectives",
+    "inventory",
+    "vars",
+    "defaults",
+    "steps",
 ];
 /// Keys of a step.
 pub const STEP_KEYS: &[&str] = &[
-    "id", "name", "phase", "on", "run", "upload", "download", "approve", "expect", "until", "capture", "rollback",
-    "on_failure", "timeout", "retries", "retry_delay", "interval", "serial", "when", "drill", "idempotent", "env",
+    "id",
+    "name",
+    "phase",
+    "on",
+    "run",
+    "upload",
+    "download",
+    "approve",
+    "expect",
+    "until",
+    "capture",
+    "rollback",
+    "on_failure",
+    "timeout",
+    "retries",
+    "retry_delay",
+    "interval",
+    "serial",
+    "when",
+    "drill",
+    "idempotent",
+    "env",
 ];
 /// Keys of `defaults:`.
-pub const DEFAULT_KEYS: &[&str] = &["timeout", "on_failure", "retries", "retry_delay", "interval", "idempotent", "serial"];
+pub const DEFAULT_KEYS: &[&str] = &[
+    "timeout",
+    "on_failure",
+    "retries",
+    "retry_delay",
+    "interval",
+    "idempotent",
+    "serial",
+];
 /// Keys of `expect:` and `until:`.
 pub const CHECK_KEYS: &[&str] = &["exit", "stdout", "contains", "regex"];
 /// Keys of `upload:` and `download:`.
@@ -77,7 +114,10 @@ pub struct VarDef {
 pub enum VarSource {
     Value(minijinja::Value),
     /// From the controller's environment at run time, with an optional default.
-    Env { name: Spanned<String>, default: Option<String> },
+    Env {
+        name: Spanned<String>,
+        default: Option<String>,
+    },
 }
 
 /// Success criteria (`expect:`) or a polling condition (`until:`).

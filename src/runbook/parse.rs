@@ -32,33 +32,56 @@ fn runbook(r: &mut Reader, root: &Node) -> Option<Runbook> {
     let f = r.map(root, "", RUNBOOK_KEYS)?;
     match f.get("drctl") {
         None => {
-            r.error(root, "missing-key", "missing `drctl:` format version").hint = Some("add `drctl: 1` as the first line".into());
+            r.error(root, "missing-key", "missing `drctl:` format version")
+                .hint = Some("add `drctl: 1` as the first line".into());
         }
         Some(n) => match n.as_str() {
             Some("1") => {}
             _ => {
-                r.error(n, "bad-version", format!("unsupported format version `{}`", n.as_str().unwrap_or("?")))
-                    .hint = Some(format!("this drctl reads `drctl: {FORMAT_VERSION}`"));
+                r.error(
+                    n,
+                    "bad-version",
+                    format!("unsupported format version `{}`", n.as_str().unwrap_or("?")),
+                )
+                .hint = Some(format!("this drctl reads `drctl: {FORMAT_VERSION}`"));
             }
         },
     }
     let kind = match f.get("kind") {
-        Some(n) => r.choice(n, "kind", KINDS).map(|s| s.value).unwrap_or_default(),
+        Some(n) => r
+            .choice(n, "kind", KINDS)
+            .map(|s| s.value)
+            .unwrap_or_default(),
         None => {
-            r.error(root, "missing-key", "missing `kind:`").hint = Some(format!("one of: {}", KINDS.join(", ")));
+            r.error(root, "missing-key", "missing `kind:`").hint =
+                Some(format!("one of: {}", KINDS.join(", ")));
             String::new()
         }
     };
     let name = match f.get("name") {
-        Some(n) => r.string(n, "name").filter(|s| r.name(s, n, "runbook name")).map(|s| s.value).unwrap_or_default(),
+        Some(n) => r
+            .string(n, "name")
+            .filter(|s| r.name(s, n, "runbook name"))
+            .map(|s| s.value)
+            .unwrap_or_default(),
         None => {
-            r.error(root, "missing-key", "missing `name:`").hint = Some("name the runbook, e.g. `name: pg-failover`".into());
+            r.error(root, "missing-key", "missing `name:`").hint =
+                Some("name the runbook, e.g. `name: pg-failover`".into());
             String::new()
         }
     };
-    let description = f.get("description").and_then(|n| r.string(n, "description")).map(|s| s.value);
-    let severity = f.get("severity").and_then(|n| r.choice(n, "severity", SEVERITIES)).map(|s| s.value);
-    let objectives = f.get("objectives").map(|n| objectives(r, n)).unwrap_or_default();
+    let description = f
+        .get("description")
+        .and_then(|n| r.string(n, "description"))
+        .map(|s| s.value);
+    let severity = f
+        .get("severity")
+        .and_then(|n| r.choice(n, "severity", SEVERITIES))
+        .map(|s| s.value);
+    let objectives = f
+        .get("objectives")
+        .map(|n| objectives(r, n))
+        .unwrap_or_default();
     let inventory = f.get("inventory").and_then(|n| r.string(n, "inventory"));
     let vars = f.get("vars").map(|n| vars(r, n)).unwrap_or_default();
     let defaults = f
@@ -73,7 +96,8 @@ fn runbook(r: &mut Reader, root: &Node) -> Option<Runbook> {
         Some(n) => match &n.kind {
             Kind::Seq(items) => {
                 if items.is_empty() {
-                    r.error(n, "no-steps", "`steps` is empty").hint = Some("add at least one step".into());
+                    r.error(n, "no-steps", "`steps` is empty").hint =
+                        Some("add at least one step".into());
                 }
                 let mut seen: Vec<(&str, usize)> = Vec::new();
                 for item in items {
@@ -81,8 +105,14 @@ fn runbook(r: &mut Reader, root: &Node) -> Option<Runbook> {
                     let Some(id) = idn.as_str() else { continue };
                     match seen.iter().find(|(s, _)| *s == id) {
                         Some((_, line)) => {
-                            r.error(idn, "duplicate-step-id", format!("duplicate step id `{id}`")).hint =
-                                Some(format!("the same id is used on line {line}; step ids are checkpoint keys and must be unique"));
+                            r.error(
+                                idn,
+                                "duplicate-step-id",
+                                format!("duplicate step id `{id}`"),
+                            )
+                            .hint = Some(format!(
+                                "the same id is used on line {line}; step ids are checkpoint keys and must be unique"
+                            ));
                         }
                         None => seen.push((id, idn.span.line)),
                     }
@@ -94,12 +124,17 @@ fn runbook(r: &mut Reader, root: &Node) -> Option<Runbook> {
                 }
             }
             _ => {
-                r.error(n, "wrong-type", format!("`steps` must be a list, found {}", n.describe())).hint =
-                    Some("write each step as `- id: ...`".into());
+                r.error(
+                    n,
+                    "wrong-type",
+                    format!("`steps` must be a list, found {}", n.describe()),
+                )
+                .hint = Some("write each step as `- id: ...`".into());
             }
         },
         None => {
-            r.error(root, "missing-key", "missing `steps:`").hint = Some("a runbook needs a list of steps".into());
+            r.error(root, "missing-key", "missing `steps:`").hint =
+                Some("a runbook needs a list of steps".into());
         }
     }
     Some(Runbook {
@@ -121,8 +156,14 @@ fn objectives(r: &mut Reader, n: &Node) -> Objectives {
         return Objectives::default();
     };
     Objectives {
-        rto: f.get("rto").and_then(|n| r.duration(n, "objectives.rto")).map(|d| d.value),
-        rpo: f.get("rpo").and_then(|n| r.duration(n, "objectives.rpo")).map(|d| d.value),
+        rto: f
+            .get("rto")
+            .and_then(|n| r.duration(n, "objectives.rto"))
+            .map(|d| d.value),
+        rpo: f
+            .get("rpo")
+            .and_then(|n| r.duration(n, "objectives.rpo"))
+            .map(|d| d.value),
     }
 }
 
@@ -135,7 +176,13 @@ pub fn to_value(n: &Node) -> minijinja::Value {
                 Value::from(())
             } else if let Ok(i) = value.parse::<i64>() {
                 Value::from(i)
-            } else if let Ok(x) = value.parse::<f64>().map_err(|_| ()).and_then(|x| if value.chars().any(|c| c.is_ascii_digit()) { Ok(x) } else { Err(()) }) {
+            } else if let Ok(x) = value.parse::<f64>().map_err(|_| ()).and_then(|x| {
+                if value.chars().any(|c| c.is_ascii_digit()) {
+                    Ok(x)
+                } else {
+                    Err(())
+                }
+            }) {
                 Value::from(x)
             } else if matches!(value.as_str(), "true" | "True" | "TRUE") {
                 Value::from(true)
@@ -148,7 +195,9 @@ pub fn to_value(n: &Node) -> minijinja::Value {
         Kind::Scalar { value, .. } => Value::from(value.as_str()),
         Kind::Seq(items) => Value::from(items.iter().map(to_value).collect::<Vec<_>>()),
         Kind::Map(items) => Value::from_pairs(
-            items.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), to_value(v))),
+            items
+                .iter()
+                .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), to_value(v))),
         ),
     }
 }
@@ -160,71 +209,127 @@ fn vars(r: &mut Reader, n: &Node) -> Vec<VarDef> {
     let mut out = Vec::new();
     for (key, knode, v) in f.iter() {
         let name = Spanned::new(key.to_string(), knode.span);
-        let ident_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let ident_ok = key
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !ident_ok {
-            r.error(knode, "bad-var-name", format!("variable name `{key}` cannot be used in templates"))
-                .hint = Some("use letters, digits and _ (e.g. `api_token`)".into());
+            r.error(
+                knode,
+                "bad-var-name",
+                format!("variable name `{key}` cannot be used in templates"),
+            )
+            .hint = Some("use letters, digits and _ (e.g. `api_token`)".into());
         }
         if RESERVED_VARS.contains(&key) {
-            r.error(knode, "reserved-var", format!("`{key}` is a built-in template variable"))
-                .hint = Some("choose another name".into());
+            r.error(
+                knode,
+                "reserved-var",
+                format!("`{key}` is a built-in template variable"),
+            )
+            .hint = Some("choose another name".into());
         }
         let special = matches!(&v.kind, Kind::Map(items) if items.iter().any(|(k, _)| matches!(k.as_str(), Some("env" | "secret" | "value"))));
         if special {
-            let Some(vf) = r.map(v, &format!("vars.{key}"), &["env", "secret", "value", "default"]) else { continue };
-            let secret = vf.get("secret").and_then(|n| r.bool(n, &format!("vars.{key}.secret"))).unwrap_or(false);
+            let Some(vf) = r.map(
+                v,
+                &format!("vars.{key}"),
+                &["env", "secret", "value", "default"],
+            ) else {
+                continue;
+            };
+            let secret = vf
+                .get("secret")
+                .and_then(|n| r.bool(n, &format!("vars.{key}.secret")))
+                .unwrap_or(false);
             let source = match (vf.get("env"), vf.get("value")) {
                 (Some(e), None) => match r.string(e, &format!("vars.{key}.env")) {
                     Some(env) => VarSource::Env {
                         name: env,
-                        default: vf.get("default").and_then(|d| d.as_str()).map(str::to_string),
+                        default: vf
+                            .get("default")
+                            .and_then(|d| d.as_str())
+                            .map(str::to_string),
                     },
                     None => continue,
                 },
                 (None, Some(val)) => VarSource::Value(to_value(val)),
                 (Some(_), Some(val)) => {
-                    r.error(val, "conflicting-keys", format!("`vars.{key}` has both `env` and `value`")).hint =
-                        Some("keep one".into());
+                    r.error(
+                        val,
+                        "conflicting-keys",
+                        format!("`vars.{key}` has both `env` and `value`"),
+                    )
+                    .hint = Some("keep one".into());
                     continue;
                 }
                 (None, None) => {
-                    r.error(v, "missing-key", format!("`vars.{key}` needs `env:` or `value:`")).hint =
-                        Some("e.g. `{ env: DR_API_TOKEN, secret: true }`".into());
+                    r.error(
+                        v,
+                        "missing-key",
+                        format!("`vars.{key}` needs `env:` or `value:`"),
+                    )
+                    .hint = Some("e.g. `{ env: DR_API_TOKEN, secret: true }`".into());
                     continue;
                 }
             };
-            out.push(VarDef { name, source, secret });
+            out.push(VarDef {
+                name,
+                source,
+                secret,
+            });
         } else {
-            out.push(VarDef { name, source: VarSource::Value(to_value(v)), secret: false });
+            out.push(VarDef {
+                name,
+                source: VarSource::Value(to_value(v)),
+                secret: false,
+            });
         }
     }
     out
 }
 
 /// Names the template context defines itself.
-pub const RESERVED_VARS: &[&str] = &["host", "groups", "name", "kind", "mode", "run_id", "step", "severity"];
+pub const RESERVED_VARS: &[&str] = &[
+    "host", "groups", "name", "kind", "mode", "run_id", "step", "severity",
+];
 
 fn settings(r: &mut Reader, f: &crate::runbook::reader::Fields<'_>, path: &str) -> StepDefaults {
     let p = |k: &str| format!("{path}.{k}");
     StepDefaults {
-        timeout: f.get("timeout").and_then(|n| r.duration(n, &p("timeout"))).map(|d| d.value),
+        timeout: f
+            .get("timeout")
+            .and_then(|n| r.duration(n, &p("timeout")))
+            .map(|d| d.value),
         on_failure: f
             .get("on_failure")
             .and_then(|n| r.choice(n, &p("on_failure"), ON_FAILURE))
             .and_then(|s| OnFailure::parse(&s.value)),
-        retries: f.get("retries").and_then(|n| r.int(n, &p("retries"), 0, MAX_RETRIES)).map(|n| n as u32),
-        retry_delay: f.get("retry_delay").and_then(|n| r.duration(n, &p("retry_delay"))).map(|d| d.value),
+        retries: f
+            .get("retries")
+            .and_then(|n| r.int(n, &p("retries"), 0, MAX_RETRIES))
+            .map(|n| n as u32),
+        retry_delay: f
+            .get("retry_delay")
+            .and_then(|n| r.duration(n, &p("retry_delay")))
+            .map(|d| d.value),
         interval: f.get("interval").and_then(|n| {
             let d = r.duration(n, &p("interval"))?;
             if d.value.is_zero() {
-                r.error(n, "zero-interval", format!("`{}` is zero: polling would spin", p("interval"))).hint =
-                    Some("use at least `100ms`".into());
+                r.error(
+                    n,
+                    "zero-interval",
+                    format!("`{}` is zero: polling would spin", p("interval")),
+                )
+                .hint = Some("use at least `100ms`".into());
                 return None;
             }
             Some(d.value)
         }),
-        idempotent: f.get("idempotent").and_then(|n| r.bool(n, &p("idempotent"))),
+        idempotent: f
+            .get("idempotent")
+            .and_then(|n| r.bool(n, &p("idempotent"))),
         serial: f.get("serial").and_then(|n| serial(r, n, &p("serial"))),
     }
 }
@@ -234,19 +339,29 @@ fn serial(r: &mut Reader, n: &Node, path: &str) -> Option<Serial> {
         return match pct.parse::<u8>() {
             Ok(p) if (1..=100).contains(&p) => Some(Serial::Percent(p)),
             _ => {
-                r.error(n, "out-of-range", format!("`{path}` percentage must be 1% to 100%"));
+                r.error(
+                    n,
+                    "out-of-range",
+                    format!("`{path}` percentage must be 1% to 100%"),
+                );
                 None
             }
         };
     }
-    r.int(n, path, 1, 100_000).map(|c| Serial::Count(c as usize))
+    r.int(n, path, 1, 100_000)
+        .map(|c| Serial::Count(c as usize))
 }
 
 fn check(r: &mut Reader, n: &Node, path: &str) -> Option<Check> {
     let f = r.map(n, path, CHECK_KEYS)?;
     let exit = f.get("exit").and_then(|e| match &e.kind {
-        Kind::Seq(items) => items.iter().map(|i| r.int(i, &format!("{path}.exit"), 0, 255).map(|x| x as i32)).collect(),
-        _ => r.int(e, &format!("{path}.exit"), 0, 255).map(|x| vec![x as i32]),
+        Kind::Seq(items) => items
+            .iter()
+            .map(|i| r.int(i, &format!("{path}.exit"), 0, 255).map(|x| x as i32))
+            .collect(),
+        _ => r
+            .int(e, &format!("{path}.exit"), 0, 255)
+            .map(|x| vec![x as i32]),
     });
     let regex = f.get("regex").and_then(|rn| {
         let s = r.string(rn, &format!("{path}.regex"))?;
@@ -263,8 +378,14 @@ fn check(r: &mut Reader, n: &Node, path: &str) -> Option<Check> {
     });
     Some(Check {
         exit,
-        stdout: f.get("stdout").and_then(|s| r.string(s, &format!("{path}.stdout"))).map(|s| s.value),
-        contains: f.get("contains").and_then(|s| r.string(s, &format!("{path}.contains"))).map(|s| s.value),
+        stdout: f
+            .get("stdout")
+            .and_then(|s| r.string(s, &format!("{path}.stdout")))
+            .map(|s| s.value),
+        contains: f
+            .get("contains")
+            .and_then(|s| r.string(s, &format!("{path}.contains")))
+            .map(|s| s.value),
         regex,
         span: n.span,
     })
@@ -286,25 +407,38 @@ fn transfer(r: &mut Reader, n: &Node, path: &str) -> Option<Transfer> {
         match u32::from_str_radix(s, 8) {
             Ok(v) if v <= 0o7777 && !s.is_empty() => Some(v),
             _ => {
-                r.error(m, "bad-mode", format!("`{path}.mode` must be octal permissions like \"0644\"")).hint =
-                    Some("quote it so YAML keeps the leading zero: mode: \"0644\"".into());
+                r.error(
+                    m,
+                    "bad-mode",
+                    format!("`{path}.mode` must be octal permissions like \"0644\""),
+                )
+                .hint = Some("quote it so YAML keeps the leading zero: mode: \"0644\"".into());
                 None
             }
         }
     });
-    Some(Transfer { src: src?, dest: dest?, mode })
+    Some(Transfer {
+        src: src?,
+        dest: dest?,
+        mode,
+    })
 }
 
 /// The `id:` written in a step mapping, if any, before the step is read.
 fn raw_id(n: &Node) -> Option<&Node> {
     match &n.kind {
-        Kind::Map(items) => items.iter().find(|(k, _)| k.as_str() == Some("id")).map(|(_, v)| v),
+        Kind::Map(items) => items
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("id"))
+            .map(|(_, v)| v),
         _ => None,
     }
 }
 
 fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
-    let label = raw_id(n).and_then(Node::as_str).map_or(format!("steps[{index}]"), |id| format!("steps.{id}"));
+    let label = raw_id(n)
+        .and_then(Node::as_str)
+        .map_or(format!("steps[{index}]"), |id| format!("steps.{id}"));
     let f = r.map(n, &label, STEP_KEYS)?;
     let id = match f.get("id") {
         Some(idn) => {
@@ -313,14 +447,19 @@ fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
             s
         }
         None => {
-            r.error(n, "missing-key", format!("step {} has no `id`", index + 1)).hint =
-                Some("every step needs a unique `id:` ([a-z0-9-]+); it is the checkpoint key".into());
+            r.error(n, "missing-key", format!("step {} has no `id`", index + 1))
+                .hint = Some(
+                "every step needs a unique `id:` ([a-z0-9-]+); it is the checkpoint key".into(),
+            );
             return None;
         }
     };
     let path = format!("steps.{}", id.value);
     let p = |k: &str| format!("{path}.{k}");
-    let actions: Vec<&str> = ["run", "upload", "download", "approve"].into_iter().filter(|k| f.has(k)).collect();
+    let actions: Vec<&str> = ["run", "upload", "download", "approve"]
+        .into_iter()
+        .filter(|k| f.has(k))
+        .collect();
     let action = match actions.as_slice() {
         [one] => {
             let an = f.get(one).expect("present");
@@ -332,29 +471,52 @@ fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
             }
         }
         [] => {
-            r.error(n, "no-action", format!("step `{}` has no action", id.value)).hint =
+            r.error(n, "no-action", format!("step `{}` has no action", id.value))
+                .hint =
                 Some("give it exactly one of `run`, `upload`, `download` or `approve`".into());
             None
         }
         many => {
             let second = f.key_node(many[1]).expect("present");
-            r.error(second, "many-actions", format!("step `{}` has more than one action ({})", id.value, many.join(", ")))
-                .hint = Some("split it into one step per action".into());
+            r.error(
+                second,
+                "many-actions",
+                format!(
+                    "step `{}` has more than one action ({})",
+                    id.value,
+                    many.join(", ")
+                ),
+            )
+            .hint = Some("split it into one step per action".into());
             None
         }
     };
-    let on = f.get("on").map(|o| r.string_list(o, &p("on"))).unwrap_or_default();
+    let on = f
+        .get("on")
+        .map(|o| r.string_list(o, &p("on")))
+        .unwrap_or_default();
     if let Some(a) = &action {
         let on_node = f.key_node("on");
         match (a, on.is_empty()) {
             (Action::Approve(_), false) => {
-                r.error(on_node.expect("on"), "gate-with-hosts", "an `approve` gate runs on the controller and takes no `on:`")
-                    .hint = Some("remove `on:` from this step".into());
+                r.error(
+                    on_node.expect("on"),
+                    "gate-with-hosts",
+                    "an `approve` gate runs on the controller and takes no `on:`",
+                )
+                .hint = Some("remove `on:` from this step".into());
             }
             (Action::Approve(_), true) => {}
             (_, true) if on_node.is_none() => {
-                r.error(n, "missing-key", format!("step `{}` needs `on:` to say which hosts it runs on", id.value)).hint =
-                    Some("e.g. `on: standby`, or `on: local` for the controller".into());
+                r.error(
+                    n,
+                    "missing-key",
+                    format!(
+                        "step `{}` needs `on:` to say which hosts it runs on",
+                        id.value
+                    ),
+                )
+                .hint = Some("e.g. `on: standby`, or `on: local` for the controller".into());
             }
             _ => {}
         }
@@ -366,7 +528,11 @@ fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
             Some("skip") => DrillMode::Skip,
             Some(_) if !d.is_null() => DrillMode::Replace(r.string(d, &p("drill"))?),
             _ => {
-                r.error(d, "bad-value", "`drill` must be `run`, `skip` or a replacement command");
+                r.error(
+                    d,
+                    "bad-value",
+                    "`drill` must be `run`, `skip` or a replacement command",
+                );
                 DrillMode::Run
             }
         },
@@ -377,8 +543,14 @@ fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
         .map(|ef| {
             ef.iter()
                 .filter_map(|(k, kn, v)| {
-                    if !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || k.starts_with(|c: char| c.is_ascii_digit()) {
-                        r.error(kn, "bad-env-name", format!("`{k}` is not a valid environment variable name"));
+                    if !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        || k.starts_with(|c: char| c.is_ascii_digit())
+                    {
+                        r.error(
+                            kn,
+                            "bad-env-name",
+                            format!("`{k}` is not a valid environment variable name"),
+                        );
                         return None;
                     }
                     let val = match &v.kind {
@@ -393,17 +565,33 @@ fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
     let until = f.get("until").and_then(|u| check(r, u, &p("until")));
     let settings = settings(r, &f, &path);
     let step = Step {
-        name: f.get("name").and_then(|x| r.string(x, &p("name"))).map(|s| s.value),
-        phase: f.get("phase").and_then(|x| r.string(x, &p("phase"))).map(|s| s.value),
+        name: f
+            .get("name")
+            .and_then(|x| r.string(x, &p("name")))
+            .map(|s| s.value),
+        phase: f
+            .get("phase")
+            .and_then(|x| r.string(x, &p("phase")))
+            .map(|s| s.value),
         expect: f.get("expect").and_then(|e| check(r, e, &p("expect"))),
         until,
         capture: f.get("capture").and_then(|c| {
             let s = r.string(c, &p("capture"))?;
-            let ok = s.value.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && s.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let ok = s
+                .value
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && s.value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !ok {
-                r.error(c, "bad-var-name", format!("capture name `{}` cannot be used in templates", s.value)).hint =
-                    Some("use letters, digits and _".into());
+                r.error(
+                    c,
+                    "bad-var-name",
+                    format!("capture name `{}` cannot be used in templates", s.value),
+                )
+                .hint = Some("use letters, digits and _".into());
             }
             Some(s)
         }),
@@ -419,14 +607,22 @@ fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
     };
     if step.until.is_some() && step.expect.is_some() {
         let un = f.key_node("until").expect("until");
-        r.warning(un, "until-and-expect", "both `until` and `expect`: `expect` is checked on the final poll").hint =
-            Some("usually one of them is enough".into());
+        r.warning(
+            un,
+            "until-and-expect",
+            "both `until` and `expect`: `expect` is checked on the final poll",
+        )
+        .hint = Some("usually one of them is enough".into());
     }
     if matches!(step.action, Action::Approve(_)) {
         for k in ["rollback", "capture", "expect", "until", "retries"] {
             if let Some(kn) = f.key_node(k) {
-                r.error(kn, "not-for-gate", format!("`{k}` has no meaning on an `approve` gate")).hint =
-                    Some(format!("remove `{k}` from this step"));
+                r.error(
+                    kn,
+                    "not-for-gate",
+                    format!("`{k}` has no meaning on an `approve` gate"),
+                )
+                .hint = Some(format!("remove `{k}` from this step"));
             }
         }
     }

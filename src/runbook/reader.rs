@@ -22,11 +22,17 @@ pub struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     pub fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|(k, ..)| *k == key).map(|(_, _, v)| *v)
+        self.entries
+            .iter()
+            .find(|(k, ..)| *k == key)
+            .map(|(_, _, v)| *v)
     }
 
     pub fn key_node(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|(k, ..)| *k == key).map(|(_, k, _)| *k)
+        self.entries
+            .iter()
+            .find(|(k, ..)| *k == key)
+            .map(|(_, k, _)| *k)
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -46,18 +52,34 @@ impl Reader {
         }
     }
 
-    pub fn error(&mut self, node: &Node, code: &'static str, msg: impl Into<String>) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::error(&self.file, node.span, code, msg));
+    pub fn error(
+        &mut self,
+        node: &Node,
+        code: &'static str,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diags
+            .push(Diagnostic::error(&self.file, node.span, code, msg));
         self.diags.last_mut().expect("just pushed")
     }
 
-    pub fn warning(&mut self, node: &Node, code: &'static str, msg: impl Into<String>) -> &mut Diagnostic {
-        self.diags.push(Diagnostic::warning(&self.file, node.span, code, msg));
+    pub fn warning(
+        &mut self,
+        node: &Node,
+        code: &'static str,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diags
+            .push(Diagnostic::warning(&self.file, node.span, code, msg));
         self.diags.last_mut().expect("just pushed")
     }
 
     fn type_error(&mut self, node: &Node, path: &str, want: &str) {
-        let d = self.error(node, "wrong-type", format!("`{path}` must be {want}, found {}", node.describe()));
+        let d = self.error(
+            node,
+            "wrong-type",
+            format!("`{path}` must be {want}, found {}", node.describe()),
+        );
         d.hint = Some(format!("write `{path}` as {want}"));
     }
 
@@ -71,17 +93,36 @@ impl Reader {
         let mut entries: Vec<(&str, &Node, &Node)> = Vec::new();
         for (k, v) in items {
             let Some(key) = k.as_str() else {
-                self.error(k, "wrong-type", format!("keys in `{path}` must be plain names"));
+                self.error(
+                    k,
+                    "wrong-type",
+                    format!("keys in `{path}` must be plain names"),
+                );
                 continue;
             };
             if let Some((_, first, _)) = entries.iter().find(|(n, ..)| *n == key) {
                 let line = first.span.line;
-                self.error(k, "duplicate-key", format!("duplicate key `{key}` in {}", if path.is_empty() { "the top level".to_string() } else { format!("`{path}`") }))
-                    .hint = Some(format!("`{key}` is already set on line {line}; keep one"));
+                self.error(
+                    k,
+                    "duplicate-key",
+                    format!(
+                        "duplicate key `{key}` in {}",
+                        if path.is_empty() {
+                            "the top level".to_string()
+                        } else {
+                            format!("`{path}`")
+                        }
+                    ),
+                )
+                .hint = Some(format!("`{key}` is already set on line {line}; keep one"));
                 continue;
             }
             if !known.is_empty() && !known.contains(&key) {
-                let full = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+                let full = if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                };
                 let hint = did_you_mean(key, known.iter().copied())
                     .unwrap_or_else(|| format!("known keys here: {}", known.join(", ")));
                 let d = self.error(k, "unknown-key", format!("unknown key `{full}`"));
@@ -96,7 +137,9 @@ impl Reader {
 
     pub fn string(&mut self, node: &Node, path: &str) -> Option<Spanned<String>> {
         match &node.kind {
-            Kind::Scalar { value, .. } if !node.is_null() => Some(Spanned::new(value.clone(), node.span)),
+            Kind::Scalar { value, .. } if !node.is_null() => {
+                Some(Spanned::new(value.clone(), node.span))
+            }
             _ => {
                 self.type_error(node, path, "a string");
                 None
@@ -123,8 +166,12 @@ impl Reader {
         match parsed {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(n) => {
-                self.error(node, "out-of-range", format!("`{path}` is {n}, outside {min}..={max}"))
-                    .hint = Some(format!("use a whole number from {min} to {max}"));
+                self.error(
+                    node,
+                    "out-of-range",
+                    format!("`{path}` is {n}, outside {min}..={max}"),
+                )
+                .hint = Some(format!("use a whole number from {min} to {max}"));
                 None
             }
             None => {
@@ -157,7 +204,12 @@ impl Reader {
         } else {
             let hint = did_you_mean(&s.value, choices.iter().copied())
                 .unwrap_or_else(|| format!("one of: {}", choices.join(", ")));
-            self.error(node, "bad-value", format!("`{path}` cannot be `{}`", s.value)).hint = Some(hint);
+            self.error(
+                node,
+                "bad-value",
+                format!("`{path}` cannot be `{}`", s.value),
+            )
+            .hint = Some(hint);
             None
         }
     }
@@ -173,7 +225,9 @@ impl Reader {
     /// Check a name against `[a-z0-9-]+`.
     pub fn name(&mut self, s: &Spanned<String>, node: &Node, what: &str) -> bool {
         let ok = !s.value.is_empty()
-            && s.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && s.value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !ok {
             let suggestion: String = s
                 .value
@@ -181,8 +235,12 @@ impl Reader {
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
                 .collect();
-            self.error(node, "bad-name", format!("{what} `{}` may only use a-z, 0-9 and -", s.value))
-                .hint = Some(format!("for example `{suggestion}`"));
+            self.error(
+                node,
+                "bad-name",
+                format!("{what} `{}` may only use a-z, 0-9 and -", s.value),
+            )
+            .hint = Some(format!("for example `{suggestion}`"));
         }
         ok
     }

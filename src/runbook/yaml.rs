@@ -34,7 +34,10 @@ impl Default for Budget {
 #[derive(Debug, Clone)]
 pub enum Kind {
     /// A scalar; `plain` is false for quoted and block scalars (they are always strings).
-    Scalar { value: String, plain: bool },
+    Scalar {
+        value: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -96,11 +99,15 @@ fn span_of(s: &saphyr_parser::Span) -> Span {
 pub fn load(file: &Arc<SourceFile>, budget: Budget) -> Result<Option<Node>, Diagnostic> {
     let err = |span: Span, code, msg: String| Diagnostic::error(file, span, code, msg);
     if file.text.len() > budget.max_bytes {
-        return Err(err(Span::new(1, 1, 1), "too-large", format!(
-            "file is {} bytes, more than the {} bytes a runbook may have",
-            file.text.len(),
-            budget.max_bytes
-        ))
+        return Err(err(
+            Span::new(1, 1, 1),
+            "too-large",
+            format!(
+                "file is {} bytes, more than the {} bytes a runbook may have",
+                file.text.len(),
+                budget.max_bytes
+            ),
+        )
         .hint("split it into smaller runbooks"));
     }
     let mut stack: Vec<Frame> = Vec::new();
@@ -133,24 +140,44 @@ pub fn load(file: &Arc<SourceFile>, budget: Budget) -> Result<Option<Node>, Diag
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= budget.max_depth {
-                    return Err(err(span, "too-deep", format!("nesting deeper than {} levels", budget.max_depth)));
+                    return Err(err(
+                        span,
+                        "too-deep",
+                        format!("nesting deeper than {} levels", budget.max_depth),
+                    ));
                 }
                 stack.push(Frame::Seq(Vec::new(), span, anchor));
                 None
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= budget.max_depth {
-                    return Err(err(span, "too-deep", format!("nesting deeper than {} levels", budget.max_depth)));
+                    return Err(err(
+                        span,
+                        "too-deep",
+                        format!("nesting deeper than {} levels", budget.max_depth),
+                    ));
                 }
                 stack.push(Frame::Map(Vec::new(), None, span, anchor));
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq(items, s, anchor)) => Some((Node { kind: Kind::Seq(items), span: s }, anchor)),
+                Some(Frame::Seq(items, s, anchor)) => Some((
+                    Node {
+                        kind: Kind::Seq(items),
+                        span: s,
+                    },
+                    anchor,
+                )),
                 _ => None,
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(items, _, s, anchor)) => Some((Node { kind: Kind::Map(items), span: s }, anchor)),
+                Some(Frame::Map(items, _, s, anchor)) => Some((
+                    Node {
+                        kind: Kind::Map(items),
+                        span: s,
+                    },
+                    anchor,
+                )),
                 _ => None,
             },
             Event::Scalar(value, style, anchor, tag) => {
@@ -163,30 +190,53 @@ pub fn load(file: &Arc<SourceFile>, budget: Budget) -> Result<Option<Node>, Diag
                         span = span.shifted(1, span.len.saturating_sub(2).max(1));
                     }
                 }
-                Some((Node { kind: Kind::Scalar { value: value.into_owned(), plain }, span }, anchor))
+                Some((
+                    Node {
+                        kind: Kind::Scalar {
+                            value: value.into_owned(),
+                            plain,
+                        },
+                        span,
+                    },
+                    anchor,
+                ))
             }
             Event::Alias(id) => match anchors.get(&id) {
                 Some(n) => {
                     nodes += n.count();
                     if nodes > budget.max_nodes {
-                        return Err(err(span, "alias-budget", format!(
-                            "aliases expand to more than {} nodes (an alias bomb?)",
-                            budget.max_nodes
-                        ))
+                        return Err(err(
+                            span,
+                            "alias-budget",
+                            format!(
+                                "aliases expand to more than {} nodes (an alias bomb?)",
+                                budget.max_nodes
+                            ),
+                        )
                         .hint("use fewer nested aliases"));
                     }
                     let mut n = n.clone();
                     n.span = span;
                     Some((n, 0))
                 }
-                None => return Err(err(span, "yaml-syntax", "alias to an unknown anchor".into())),
+                None => {
+                    return Err(err(
+                        span,
+                        "yaml-syntax",
+                        "alias to an unknown anchor".into(),
+                    ));
+                }
             },
             _ => None,
         };
         if let Some((node, anchor)) = finished {
             nodes += 1;
             if nodes > budget.max_nodes {
-                return Err(err(node.span, "node-budget", format!("more than {} YAML nodes", budget.max_nodes)));
+                return Err(err(
+                    node.span,
+                    "node-budget",
+                    format!("more than {} YAML nodes", budget.max_nodes),
+                ));
             }
             if anchor > 0 {
                 anchors.insert(anchor, node.clone());
@@ -247,7 +297,11 @@ mod tests {
     fn deep_nesting_is_refused() {
         let s = "[".repeat(10_000);
         let e = parse(&s).unwrap_err();
-        assert!(e.code == "too-deep" || e.code == "yaml-syntax", "{}", e.code);
+        assert!(
+            e.code == "too-deep" || e.code == "yaml-syntax",
+            "{}",
+            e.code
+        );
     }
 
     #[test]

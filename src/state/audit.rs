@@ -62,26 +62,46 @@ impl Audit {
     /// Append an entry (its `seq`, `t` and `prev` are filled in here).
     pub fn append(&self, mut e: Entry) -> Result<(), StateError> {
         let p = &self.path;
-        let mut f = OpenOptions::new().create(true).append(true).read(true).mode(0o600).open(p).map_err(io_err(p))?;
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .mode(0o600)
+            .open(p)
+            .map_err(io_err(p))?;
         unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
-        let head: Option<Head> = std::fs::read(Self::head_path(p)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let head: Option<Head> = std::fs::read(Self::head_path(p))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
         let (count, prev) = match head {
             Some(h) => (h.count, h.last),
             None => {
                 // No head yet (first entry, or a journal from before heads): derive from the file.
                 let text = std::fs::read_to_string(p).unwrap_or_default();
                 let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
-                (lines.len() as u64, lines.last().map_or(GENESIS.to_string(), |l| sha256_hex(l.as_bytes())))
+                (
+                    lines.len() as u64,
+                    lines
+                        .last()
+                        .map_or(GENESIS.to_string(), |l| sha256_hex(l.as_bytes())),
+                )
             }
         };
         e.seq = count + 1;
         e.t = now_rfc3339();
         e.prev = prev;
         let line = serde_json::to_string(&e).expect("entry serializes");
-        f.write_all(format!("{line}\n").as_bytes()).map_err(io_err(p))?;
+        f.write_all(format!("{line}\n").as_bytes())
+            .map_err(io_err(p))?;
         f.sync_data().map_err(io_err(p))?;
-        let head = Head { count: e.seq, last: sha256_hex(line.as_bytes()) };
-        write_atomic(&Self::head_path(p), serde_json::to_string(&head).unwrap_or_default().as_bytes())?;
+        let head = Head {
+            count: e.seq,
+            last: sha256_hex(line.as_bytes()),
+        };
+        write_atomic(
+            &Self::head_path(p),
+            serde_json::to_string(&head).unwrap_or_default().as_bytes(),
+        )?;
         unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
         Ok(())
     }
@@ -98,8 +118,15 @@ pub enum Verdict {
 pub fn verify(path: &Path) -> Result<Verdict, StateError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Verdict::Intact { entries: 0 }),
-        Err(e) => return Err(StateError::Io { path: path.to_path_buf(), source: e }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Verdict::Intact { entries: 0 });
+        }
+        Err(e) => {
+            return Err(StateError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
     };
     let mut prev = GENESIS.to_string();
     let mut n = 0u64;
@@ -107,7 +134,12 @@ pub fn verify(path: &Path) -> Result<Verdict, StateError> {
         let lineno = i + 1;
         let e: Entry = match serde_json::from_str(line) {
             Ok(e) => e,
-            Err(err) => return Ok(Verdict::Broken { line: lineno, reason: format!("not a valid entry: {err}") }),
+            Err(err) => {
+                return Ok(Verdict::Broken {
+                    line: lineno,
+                    reason: format!("not a valid entry: {err}"),
+                });
+            }
         };
         if e.prev != prev {
             return Ok(Verdict::Broken {
@@ -116,7 +148,10 @@ pub fn verify(path: &Path) -> Result<Verdict, StateError> {
             });
         }
         if e.seq != n + 1 {
-            return Ok(Verdict::Broken { line: lineno, reason: format!("sequence number {} where {} was expected", e.seq, n + 1) });
+            return Ok(Verdict::Broken {
+                line: lineno,
+                reason: format!("sequence number {} where {} was expected", e.seq, n + 1),
+            });
         }
         prev = sha256_hex(line.as_bytes());
         n += 1;
@@ -126,7 +161,10 @@ pub fn verify(path: &Path) -> Result<Verdict, StateError> {
             if h.count != n || h.last != prev {
                 return Ok(Verdict::Broken {
                     line: n as usize,
-                    reason: format!("the journal ends at entry {n} but its head records {} entries: the last line(s) were altered or removed", h.count),
+                    reason: format!(
+                        "the journal ends at entry {n} but its head records {} entries: the last line(s) were altered or removed",
+                        h.count
+                    ),
                 });
             }
         }
@@ -139,7 +177,10 @@ mod tests {
     use super::*;
 
     fn entry(a: &str) -> Entry {
-        Entry { action: a.into(), ..Default::default() }
+        Entry {
+            action: a.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -150,7 +191,10 @@ mod tests {
         for x in ["a", "b", "c", "d"] {
             a.append(entry(x)).unwrap();
         }
-        assert!(matches!(verify(&p).unwrap(), Verdict::Intact { entries: 4 }));
+        assert!(matches!(
+            verify(&p).unwrap(),
+            Verdict::Intact { entries: 4 }
+        ));
         let orig = std::fs::read_to_string(&p).unwrap();
         let lines: Vec<&str> = orig.lines().collect();
         let check = |text: String, want_line: usize| {
@@ -162,7 +206,10 @@ mod tests {
         };
         check(orig.replace("\"action\":\"b\"", "\"action\":\"x\""), 3);
         check(format!("{}\n{}\n{}\n", lines[0], lines[2], lines[3]), 2);
-        check(format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]), 2);
+        check(
+            format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]),
+            2,
+        );
         check(format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]), 3);
     }
 }

@@ -44,7 +44,9 @@ impl Checkpoint {
         let c = self;
         {
             match r {
-                Record::Started { step, host, phase, .. } => {
+                Record::Started {
+                    step, host, phase, ..
+                } => {
                     let key = (step.clone(), host.clone());
                     match phase {
                         Phase::Forward => {
@@ -59,14 +61,28 @@ impl Checkpoint {
                     }
                     c.ended = None;
                 }
-                Record::Finished { step, host, phase, ok, captured, .. } => {
-                    let st = if *ok { HostState::Ok } else { HostState::Failed };
+                Record::Finished {
+                    step,
+                    host,
+                    phase,
+                    ok,
+                    captured,
+                    ..
+                } => {
+                    let st = if *ok {
+                        HostState::Ok
+                    } else {
+                        HostState::Failed
+                    };
                     let key = (step.clone(), host.clone());
                     match phase {
                         Phase::Forward => {
                             c.forward.insert(key, st);
                             if let Some((k, v)) = captured {
-                                c.captures.entry(host.clone()).or_default().insert(k.clone(), v.clone());
+                                c.captures
+                                    .entry(host.clone())
+                                    .or_default()
+                                    .insert(k.clone(), v.clone());
                             }
                         }
                         Phase::Rollback => {
@@ -74,7 +90,12 @@ impl Checkpoint {
                         }
                     }
                 }
-                Record::Decision { step, host, decision, .. } => {
+                Record::Decision {
+                    step,
+                    host,
+                    decision,
+                    ..
+                } => {
                     let key = (step.clone(), host.clone());
                     match decision.as_str() {
                         "skip" => {
@@ -91,7 +112,12 @@ impl Checkpoint {
                 Record::Skipped { step, .. } => {
                     c.skipped.insert(step.clone());
                 }
-                Record::StepEnd { step, phase: Phase::Forward, ok, .. } => {
+                Record::StepEnd {
+                    step,
+                    phase: Phase::Forward,
+                    ok,
+                    ..
+                } => {
                     c.step_end.insert(step.clone(), *ok);
                 }
                 Record::RollbackBegin { reason, .. } => c.rollback_begun = Some(reason.clone()),
@@ -102,11 +128,15 @@ impl Checkpoint {
     }
 
     pub fn forward_state(&self, step: &str, host: &str) -> Option<HostState> {
-        self.forward.get(&(step.to_string(), host.to_string())).copied()
+        self.forward
+            .get(&(step.to_string(), host.to_string()))
+            .copied()
     }
 
     pub fn rollback_state(&self, step: &str, host: &str) -> Option<HostState> {
-        self.rollback.get(&(step.to_string(), host.to_string())).copied()
+        self.rollback
+            .get(&(step.to_string(), host.to_string()))
+            .copied()
     }
 
     /// (step, host) pairs left in flight by a crash, forward and rollback.
@@ -116,7 +146,12 @@ impl Checkpoint {
             .iter()
             .filter(|(_, s)| **s == HostState::InFlight)
             .map(|((s, h), _)| (s.clone(), h.clone(), Phase::Forward))
-            .chain(self.rollback.iter().filter(|(_, s)| **s == HostState::InFlight).map(|((s, h), _)| (s.clone(), h.clone(), Phase::Rollback)))
+            .chain(
+                self.rollback
+                    .iter()
+                    .filter(|(_, s)| **s == HostState::InFlight)
+                    .map(|((s, h), _)| (s.clone(), h.clone(), Phase::Rollback)),
+            )
             .collect();
         v.sort();
         v

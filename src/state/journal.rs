@@ -53,7 +53,12 @@ pub struct Header {
 pub enum Record {
     Header(Header),
     /// Written before the command is sent.
-    Started { t: String, step: String, host: String, phase: Phase },
+    Started {
+        t: String,
+        step: String,
+        host: String,
+        phase: Phase,
+    },
     Finished {
         t: String,
         step: String,
@@ -71,14 +76,45 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         captured: Option<(String, String)>,
     },
-    Skipped { t: String, step: String, reason: String },
-    Gate { t: String, step: String, approved_by: String },
-    StepEnd { t: String, step: String, phase: Phase, ok: bool, failed_hosts: Vec<String>, duration_ms: u64 },
-    RollbackBegin { t: String, reason: String },
+    Skipped {
+        t: String,
+        step: String,
+        reason: String,
+    },
+    Gate {
+        t: String,
+        step: String,
+        approved_by: String,
+    },
+    StepEnd {
+        t: String,
+        step: String,
+        phase: Phase,
+        ok: bool,
+        failed_hosts: Vec<String>,
+        duration_ms: u64,
+    },
+    RollbackBegin {
+        t: String,
+        reason: String,
+    },
     /// The operator chose, on resume, what to do with a step left in flight.
-    Decision { t: String, step: String, host: String, decision: String },
-    Note { t: String, text: String },
-    RunEnd { t: String, outcome: String, exit: i32, message: String },
+    Decision {
+        t: String,
+        step: String,
+        host: String,
+        decision: String,
+    },
+    Note {
+        t: String,
+        text: String,
+    },
+    RunEnd {
+        t: String,
+        outcome: String,
+        exit: i32,
+        message: String,
+    },
 }
 
 struct Pending {
@@ -101,7 +137,12 @@ impl Journal {
     /// Create a new journal with its header (fails if it exists).
     pub fn create(dir: &Path, header: Header) -> Result<Self, StateError> {
         let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new().append(true).create_new(true).mode(0o600).open(&path).map_err(io_err(&path))?;
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io_err(&path))?;
         let j = Self::from_file(path, file);
         j.append(&Record::Header(header))?;
         if let Ok(d) = File::open(dir) {
@@ -113,7 +154,10 @@ impl Journal {
     /// Open an existing journal to append to (resume, rollback).
     pub fn open_append(dir: &Path) -> Result<Self, StateError> {
         let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new().append(true).open(&path).map_err(io_err(&path))?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
         Ok(Self::from_file(path, file))
     }
 
@@ -121,7 +165,13 @@ impl Journal {
         Self {
             path,
             file: Mutex::new(file),
-            pending: Mutex::new(Pending { buf: Vec::new(), next_seq: 0, synced_seq: 0, flushing: false, error: None }),
+            pending: Mutex::new(Pending {
+                buf: Vec::new(),
+                next_seq: 0,
+                synced_seq: 0,
+                flushing: false,
+                error: None,
+            }),
             cv: Condvar::new(),
         }
     }
@@ -143,7 +193,10 @@ impl Journal {
         let my_seq = p.next_seq;
         loop {
             if let Some(e) = &p.error {
-                return Err(StateError::Io { path: self.path.clone(), source: std::io::Error::other(e.clone()) });
+                return Err(StateError::Io {
+                    path: self.path.clone(),
+                    source: std::io::Error::other(e.clone()),
+                });
             }
             if p.synced_seq >= my_seq {
                 return Ok(());
@@ -200,30 +253,60 @@ pub fn load(dir: &Path) -> Result<Loaded, StateError> {
         }
         match serde_json::from_str::<Record>(line) {
             Ok(r) => records.push(r),
-            Err(_) if last && (!ends_clean || serde_json::from_str::<serde_json::Value>(line).is_err()) && i > 0 => {
+            Err(_)
+                if last
+                    && (!ends_clean
+                        || serde_json::from_str::<serde_json::Value>(line).is_err())
+                    && i > 0 =>
+            {
                 torn_tail = true;
             }
             Err(e) => {
                 // A header from a newer drctl may not parse: say so rather than "corrupt".
                 if i == 0 {
-                    if let Some(v) = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v.get("version").and_then(|x| x.as_u64())) {
+                    if let Some(v) = serde_json::from_str::<serde_json::Value>(line)
+                        .ok()
+                        .and_then(|v| v.get("version").and_then(|x| x.as_u64()))
+                    {
                         if v as u32 > JOURNAL_VERSION {
-                            return Err(StateError::FutureVersion { path, found: v as u32, supported: JOURNAL_VERSION });
+                            return Err(StateError::FutureVersion {
+                                path,
+                                found: v as u32,
+                                supported: JOURNAL_VERSION,
+                            });
                         }
                     }
                 }
-                return Err(StateError::Corrupt { path, line: i + 1, msg: e.to_string() });
+                return Err(StateError::Corrupt {
+                    path,
+                    line: i + 1,
+                    msg: e.to_string(),
+                });
             }
         }
     }
     let header = match records.first() {
         Some(Record::Header(h)) => h.clone(),
-        _ => return Err(StateError::Corrupt { path, line: 1, msg: "the first record is not a header".into() }),
+        _ => {
+            return Err(StateError::Corrupt {
+                path,
+                line: 1,
+                msg: "the first record is not a header".into(),
+            });
+        }
     };
     if header.version > JOURNAL_VERSION {
-        return Err(StateError::FutureVersion { path, found: header.version, supported: JOURNAL_VERSION });
+        return Err(StateError::FutureVersion {
+            path,
+            found: header.version,
+            supported: JOURNAL_VERSION,
+        });
     }
-    Ok(Loaded { header, records, torn_tail })
+    Ok(Loaded {
+        header,
+        records,
+        torn_tail,
+    })
 }
 
 /// Timestamp for a new record.

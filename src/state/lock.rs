@@ -25,7 +25,9 @@ struct Holder {
 }
 
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Take the lock for runbook `name` on behalf of `run_id`.
@@ -33,26 +35,53 @@ pub fn acquire(dir: &StateDir, name: &str, run_id: &str) -> Result<RunLock, Stat
     let locks = dir.locks();
     dir.ensure(&locks)?;
     let path = locks.join(format!("{name}.lock"));
-    let mut f = OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(&path).map_err(io_err(&path))?;
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io_err(&path))?;
     let mut previous = String::new();
     let _ = f.read_to_string(&mut previous);
     let held = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0;
     let old: Option<Holder> = serde_json::from_str(&previous).ok();
     if held {
         let who = old
-            .map(|h| format!("run {} (pid {} on {}, started {})", h.run_id, h.pid, h.host, h.started))
+            .map(|h| {
+                format!(
+                    "run {} (pid {} on {}, started {})",
+                    h.run_id, h.pid, h.host, h.started
+                )
+            })
             .unwrap_or_else(|| "another drctl process".into());
-        return Err(StateError::Locked(format!("runbook `{name}` is locked by {who}; {}", path.display())));
+        return Err(StateError::Locked(format!(
+            "runbook `{name}` is locked by {who}; {}",
+            path.display()
+        )));
     }
     let took_over = old.filter(|h| !h.run_id.is_empty()).map(|h| {
-        format!("taking over the stale lock of run {} (pid {} on {} is gone)", h.run_id, h.pid, h.host)
+        format!(
+            "taking over the stale lock of run {} (pid {} on {} is gone)",
+            h.run_id, h.pid, h.host
+        )
     });
-    let me = Holder { pid: std::process::id(), host: hostname(), started: now_rfc3339(), run_id: run_id.to_string() };
+    let me = Holder {
+        pid: std::process::id(),
+        host: hostname(),
+        started: now_rfc3339(),
+        run_id: run_id.to_string(),
+    };
     f.set_len(0).map_err(io_err(&path))?;
     f.rewind().map_err(io_err(&path))?;
-    f.write_all(serde_json::to_string(&me).unwrap_or_default().as_bytes()).map_err(io_err(&path))?;
+    f.write_all(serde_json::to_string(&me).unwrap_or_default().as_bytes())
+        .map_err(io_err(&path))?;
     let _ = f.sync_data();
-    Ok(RunLock { _file: f, took_over })
+    Ok(RunLock {
+        _file: f,
+        took_over,
+    })
 }
 
 impl Drop for RunLock {
@@ -69,7 +98,9 @@ mod tests {
     #[test]
     fn second_holder_is_refused_and_lock_released_on_drop() {
         let td = tempfile::tempdir().unwrap();
-        let sd = StateDir { root: td.path().to_path_buf() };
+        let sd = StateDir {
+            root: td.path().to_path_buf(),
+        };
         let a = acquire(&sd, "rb", "run-a").unwrap();
         // flock is per open file description: a second open in this process conflicts too.
         let e = acquire(&sd, "rb", "run-b").unwrap_err().to_string();

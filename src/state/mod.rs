@@ -15,11 +15,24 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: corrupt journal record: {msg}")]
-    Corrupt { path: PathBuf, line: usize, msg: String },
-    #[error("{path}: written by a newer drctl (journal version {found}, this drctl reads {supported})")]
-    FutureVersion { path: PathBuf, found: u32, supported: u32 },
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        msg: String,
+    },
+    #[error(
+        "{path}: written by a newer drctl (journal version {found}, this drctl reads {supported})"
+    )]
+    FutureVersion {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     #[error("no run `{0}` in the state directory")]
     NoSuchRun(String),
     #[error("{0}")]
@@ -27,7 +40,10 @@ pub enum StateError {
 }
 
 pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {
-    move |source| StateError::Io { path: path.to_path_buf(), source }
+    move |source| StateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The state directory: `runs/RUN_ID/`, `locks/`, `audit.jsonl`.
@@ -43,7 +59,9 @@ impl StateDir {
             .or_else(|| std::env::var_os("DRCTL_STATE_DIR").map(PathBuf::from))
             .or_else(|| std::env::var_os("XDG_STATE_HOME").map(|x| PathBuf::from(x).join("drctl")))
             .unwrap_or_else(|| {
-                let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+                let home = std::env::var_os("HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from("."));
                 home.join(".local/state/drctl")
             });
         Self { root }
@@ -67,7 +85,11 @@ impl StateDir {
 
     /// Create a directory (and parents) private to the user.
     pub fn ensure(&self, dir: &Path) -> Result<(), StateError> {
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io_err(dir))?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io_err(dir))?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))
     }
 }
@@ -79,7 +101,10 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), StateError> {
     tmp.write_all(data).map_err(io_err(path))?;
     tmp.as_file().sync_all().map_err(io_err(path))?;
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(io_err(path))?;
-    tmp.persist(path).map_err(|e| StateError::Io { path: path.to_path_buf(), source: e.error })?;
+    tmp.persist(path).map_err(|e| StateError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -88,5 +113,8 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), StateError> {
 
 /// Now as RFC 3339 UTC.
 pub fn now_rfc3339() -> String {
-    jiff::Timestamp::now().round(jiff::Unit::Millisecond).map(|t| t.to_string()).unwrap_or_default()
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Millisecond)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }

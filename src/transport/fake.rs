@@ -18,8 +18,13 @@ pub struct FakeConnector {
 }
 
 impl FakeConnector {
-    pub fn new(script: impl Fn(&str, &str) -> Result<Output, TransportError> + Send + Sync + 'static) -> Self {
-        Self { script: Arc::new(script), log: Arc::default() }
+    pub fn new(
+        script: impl Fn(&str, &str) -> Result<Output, TransportError> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            script: Arc::new(script),
+            log: Arc::default(),
+        }
     }
 
     /// Every command succeeds with empty output.
@@ -39,23 +44,55 @@ struct FakeConnection {
 
 impl Connector for FakeConnector {
     fn connect(&self, host: &Host) -> Result<Box<dyn Connection>, TransportError> {
-        Ok(Box::new(FakeConnection { host: host.name.clone(), c: self.clone() }))
+        Ok(Box::new(FakeConnection {
+            host: host.name.clone(),
+            c: self.clone(),
+        }))
     }
 }
 
 impl Connection for FakeConnection {
     fn exec(&mut self, spec: &CommandSpec) -> Result<Output, TransportError> {
-        self.c.log.lock().expect("log").push(format!("{}: {}", self.host, spec.command));
+        self.c
+            .log
+            .lock()
+            .expect("log")
+            .push(format!("{}: {}", self.host, spec.command));
         (self.c.script)(&self.host, &spec.command)
     }
 
-    fn upload(&mut self, local: &Path, remote: &str, _mode: u32, _t: Duration) -> Result<TransferResult, TransportError> {
-        self.c.log.lock().expect("log").push(format!("{}: upload {} {remote}", self.host, local.display()));
-        Ok(TransferResult { bytes: 0, sha256: String::new() })
+    fn upload(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        _mode: u32,
+        _t: Duration,
+    ) -> Result<TransferResult, TransportError> {
+        self.c.log.lock().expect("log").push(format!(
+            "{}: upload {} {remote}",
+            self.host,
+            local.display()
+        ));
+        Ok(TransferResult {
+            bytes: 0,
+            sha256: String::new(),
+        })
     }
 
-    fn download(&mut self, remote: &str, local: &Path, _t: Duration) -> Result<TransferResult, TransportError> {
-        self.c.log.lock().expect("log").push(format!("{}: download {remote} {}", self.host, local.display()));
-        Ok(TransferResult { bytes: 0, sha256: String::new() })
+    fn download(
+        &mut self,
+        remote: &str,
+        local: &Path,
+        _t: Duration,
+    ) -> Result<TransferResult, TransportError> {
+        self.c.log.lock().expect("log").push(format!(
+            "{}: download {remote} {}",
+            self.host,
+            local.display()
+        ));
+        Ok(TransferResult {
+            bytes: 0,
+            sha256: String::new(),
+        })
     }
 }

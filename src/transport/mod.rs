@@ -46,15 +46,37 @@ pub struct Output {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TransportError {
     #[error("{host}: cannot connect to {addr}: {msg}")]
-    Connect { host: String, addr: String, msg: String },
+    Connect {
+        host: String,
+        addr: String,
+        msg: String,
+    },
     #[error("{host}: host key is not in {known_hosts} (refusing; {fingerprint})")]
-    UnknownHostKey { host: String, known_hosts: String, fingerprint: String },
-    #[error("{host}: HOST KEY CHANGED, possible impersonation (refusing; now {fingerprint}, see {known_hosts})")]
-    ChangedHostKey { host: String, known_hosts: String, fingerprint: String },
+    UnknownHostKey {
+        host: String,
+        known_hosts: String,
+        fingerprint: String,
+    },
+    #[error(
+        "{host}: HOST KEY CHANGED, possible impersonation (refusing; now {fingerprint}, see {known_hosts})"
+    )]
+    ChangedHostKey {
+        host: String,
+        known_hosts: String,
+        fingerprint: String,
+    },
     #[error("{host}: authentication failed for user `{user}`: {msg}")]
-    Auth { host: String, user: String, msg: String },
+    Auth {
+        host: String,
+        user: String,
+        msg: String,
+    },
     #[error("{host}: timed out after {after:?}")]
-    Timeout { host: String, after: Duration, partial: Box<Output> },
+    Timeout {
+        host: String,
+        after: Duration,
+        partial: Box<Output>,
+    },
     #[error("{host}: connection lost: {msg}")]
     Lost { host: String, msg: String },
     #[error("{host}: file transfer failed: {msg}")]
@@ -64,7 +86,10 @@ pub enum TransportError {
 impl TransportError {
     /// Host-key problems refuse the run (exit 4) rather than fail a step.
     pub fn is_host_key(&self) -> bool {
-        matches!(self, Self::UnknownHostKey { .. } | Self::ChangedHostKey { .. })
+        matches!(
+            self,
+            Self::UnknownHostKey { .. } | Self::ChangedHostKey { .. }
+        )
     }
 
     /// What the operator should do about it.
@@ -76,7 +101,9 @@ impl TransportError {
             Self::ChangedHostKey { known_hosts, .. } => Some(format!(
                 "if the host was really rebuilt, remove its old line from {known_hosts} and add the new key"
             )),
-            Self::Auth { .. } => Some("load the key into ssh-agent or set `identity:` in the inventory".into()),
+            Self::Auth { .. } => {
+                Some("load the key into ssh-agent or set `identity:` in the inventory".into())
+            }
             _ => None,
         }
     }
@@ -93,9 +120,20 @@ pub struct TransferResult {
 pub trait Connection: Send {
     fn exec(&mut self, spec: &CommandSpec) -> Result<Output, TransportError>;
     /// Copy a local file to `remote`, set `mode`, and verify its sha256 on the host.
-    fn upload(&mut self, local: &Path, remote: &str, mode: u32, timeout: Duration) -> Result<TransferResult, TransportError>;
+    fn upload(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        mode: u32,
+        timeout: Duration,
+    ) -> Result<TransferResult, TransportError>;
     /// Copy `remote` to a local file (written atomically) and verify its sha256.
-    fn download(&mut self, remote: &str, local: &Path, timeout: Duration) -> Result<TransferResult, TransportError>;
+    fn download(
+        &mut self,
+        remote: &str,
+        local: &Path,
+        timeout: Duration,
+    ) -> Result<TransferResult, TransportError>;
 }
 
 /// Opens connections.

@@ -27,66 +27,119 @@ pub struct SshConnection {
 
 fn sha256_fingerprint(sess: &Session) -> String {
     sess.host_key_hash(HashType::Sha256)
-        .map(|h| format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(h)))
+        .map(|h| {
+            format!(
+                "SHA256:{}",
+                base64::engine::general_purpose::STANDARD_NO_PAD.encode(h)
+            )
+        })
         .unwrap_or_else(|| "unknown fingerprint".into())
 }
 
 fn default_identities() -> Vec<PathBuf> {
-    let Some(home) = std::env::var_os("HOME") else { return vec![] };
-    ["id_ed25519", "id_ecdsa", "id_rsa"].iter().map(|f| Path::new(&home).join(".ssh").join(f)).collect()
+    let Some(home) = std::env::var_os("HOME") else {
+        return vec![];
+    };
+    ["id_ed25519", "id_ecdsa", "id_rsa"]
+        .iter()
+        .map(|f| Path::new(&home).join(".ssh").join(f))
+        .collect()
 }
 
 impl SshConnection {
     /// Connect, check the host key, authenticate.
     pub fn connect(host: &Host) -> Result<Self, TransportError> {
         let target = format!("{}:{}", host.addr, host.port);
-        let cerr = |msg: String| TransportError::Connect { host: host.name.clone(), addr: target.clone(), msg };
+        let cerr = |msg: String| TransportError::Connect {
+            host: host.name.clone(),
+            addr: target.clone(),
+            msg,
+        };
         let addr = (host.addr.as_str(), host.port)
             .to_socket_addrs()
             .map_err(|e| cerr(format!("cannot resolve: {e}")))?
             .next()
             .ok_or_else(|| cerr("no address".into()))?;
-        let tcp = TcpStream::connect_timeout(&addr, host.connect_timeout).map_err(|e| cerr(e.to_string()))?;
+        let tcp = TcpStream::connect_timeout(&addr, host.connect_timeout)
+            .map_err(|e| cerr(e.to_string()))?;
         tcp.set_nodelay(true).map_err(|e| cerr(e.to_string()))?;
         let mut sess = Session::new().map_err(|e| cerr(e.to_string()))?;
         sess.set_tcp_stream(tcp.try_clone().map_err(|e| cerr(e.to_string()))?);
         sess.set_timeout(host.connect_timeout.as_millis().min(u32::MAX as u128) as u32);
-        sess.handshake().map_err(|e| cerr(format!("SSH handshake: {}", e.message())))?;
+        sess.handshake()
+            .map_err(|e| cerr(format!("SSH handshake: {}", e.message())))?;
         Self::check_host_key(host, &sess)?;
         Self::authenticate(host, &sess)?;
         sess.set_keepalive(true, 10);
         sess.set_blocking(false);
-        Ok(Self { host: host.clone(), sess, tcp })
+        Ok(Self {
+            host: host.clone(),
+            sess,
+            tcp,
+        })
     }
 
     fn check_host_key(host: &Host, sess: &Session) -> Result<(), TransportError> {
-        let (key, kind) = sess.host_key().ok_or_else(|| TransportError::Lost { host: host.name.clone(), msg: "no host key".into() })?;
-        let mut kh = sess.known_hosts().map_err(|e| TransportError::Lost { host: host.name.clone(), msg: e.to_string() })?;
+        let (key, kind) = sess.host_key().ok_or_else(|| TransportError::Lost {
+            host: host.name.clone(),
+            msg: "no host key".into(),
+        })?;
+        let mut kh = sess.known_hosts().map_err(|e| TransportError::Lost {
+            host: host.name.clone(),
+            msg: e.to_string(),
+        })?;
         if host.known_hosts.exists() {
-            kh.read_file(&host.known_hosts, KnownHostFileKind::OpenSSH).map_err(|e| TransportError::Connect {
-                host: host.name.clone(),
-                addr: host.addr.clone(),
-                msg: format!("cannot read {}: {}", host.known_hosts.display(), e.message()),
-            })?;
+            kh.read_file(&host.known_hosts, KnownHostFileKind::OpenSSH)
+                .map_err(|e| TransportError::Connect {
+                    host: host.name.clone(),
+                    addr: host.addr.clone(),
+                    msg: format!(
+                        "cannot read {}: {}",
+                        host.known_hosts.display(),
+                        e.message()
+                    ),
+                })?;
         }
         let fingerprint = sha256_fingerprint(sess);
         let known_hosts = host.known_hosts.display().to_string();
         match kh.check_port(&host.addr, host.port, key) {
             CheckResult::Match => Ok(()),
-            CheckResult::Mismatch => Err(TransportError::ChangedHostKey { host: host.name.clone(), known_hosts, fingerprint }),
-            CheckResult::NotFound | CheckResult::Failure if host.host_key_policy == HostKeyPolicy::AcceptNew => {
-                let name = if host.port == 22 { host.addr.clone() } else { format!("[{}]:{}", host.addr, host.port) };
-                let line = format!("{name} {} {}\n", kind_name(kind), base64::engine::general_purpose::STANDARD.encode(key));
-                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&host.known_hosts).map_err(|e| TransportError::Connect {
-                    host: host.name.clone(),
-                    addr: host.addr.clone(),
-                    msg: format!("cannot record new host key in {known_hosts}: {e}"),
-                })?;
+            CheckResult::Mismatch => Err(TransportError::ChangedHostKey {
+                host: host.name.clone(),
+                known_hosts,
+                fingerprint,
+            }),
+            CheckResult::NotFound | CheckResult::Failure
+                if host.host_key_policy == HostKeyPolicy::AcceptNew =>
+            {
+                let name = if host.port == 22 {
+                    host.addr.clone()
+                } else {
+                    format!("[{}]:{}", host.addr, host.port)
+                };
+                let line = format!(
+                    "{name} {} {}\n",
+                    kind_name(kind),
+                    base64::engine::general_purpose::STANDARD.encode(key)
+                );
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&host.known_hosts)
+                    .map_err(|e| TransportError::Connect {
+                        host: host.name.clone(),
+                        addr: host.addr.clone(),
+                        msg: format!("cannot record new host key in {known_hosts}: {e}"),
+                    })?;
                 let _ = f.write_all(line.as_bytes());
                 tracing::warn!(host = %host.name, %fingerprint, "accepted new host key");
                 Ok(())
             }
-            CheckResult::NotFound | CheckResult::Failure => Err(TransportError::UnknownHostKey { host: host.name.clone(), known_hosts, fingerprint }),
+            CheckResult::NotFound | CheckResult::Failure => Err(TransportError::UnknownHostKey {
+                host: host.name.clone(),
+                known_hosts,
+                fingerprint,
+            }),
         }
     }
 
@@ -101,7 +154,10 @@ impl SshConnection {
         }
         let files = match &host.identity {
             Some(p) => vec![p.clone()],
-            None => default_identities().into_iter().filter(|p| p.exists()).collect(),
+            None => default_identities()
+                .into_iter()
+                .filter(|p| p.exists())
+                .collect(),
         };
         for f in files {
             match sess.userauth_pubkey_file(&host.user, None, &f, None) {
@@ -110,60 +166,107 @@ impl SshConnection {
                 Err(e) => tried.push(format!("{} ({})", f.display(), e.message())),
             }
         }
-        let msg = if tried.is_empty() { "no ssh-agent and no identity file".to_string() } else { format!("tried {}", tried.join(", ")) };
-        Err(TransportError::Auth { host: host.name.clone(), user: host.user.clone(), msg })
+        let msg = if tried.is_empty() {
+            "no ssh-agent and no identity file".to_string()
+        } else {
+            format!("tried {}", tried.join(", "))
+        };
+        Err(TransportError::Auth {
+            host: host.name.clone(),
+            user: host.user.clone(),
+            msg,
+        })
     }
 
     fn lost(&self, msg: impl std::fmt::Display) -> TransportError {
-        TransportError::Lost { host: self.host.name.clone(), msg: msg.to_string() }
+        TransportError::Lost {
+            host: self.host.name.clone(),
+            msg: msg.to_string(),
+        }
     }
 
     /// Wait until the socket is ready in the direction libssh2 is blocked on, or the deadline.
-    fn wait(&self, deadline: Instant, started: Instant, limit: Duration) -> Result<(), TransportError> {
+    fn wait(
+        &self,
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+    ) -> Result<(), TransportError> {
         let now = Instant::now();
         if now >= deadline {
-            return Err(TransportError::Timeout { host: self.host.name.clone(), after: limit.min(now - started), partial: Box::default() });
+            return Err(TransportError::Timeout {
+                host: self.host.name.clone(),
+                after: limit.min(now - started),
+                partial: Box::default(),
+            });
         }
         let events = match self.sess.block_directions() {
             BlockDirections::Inbound => libc::POLLIN,
             BlockDirections::Outbound => libc::POLLOUT,
             _ => libc::POLLIN | libc::POLLOUT,
         };
-        let mut pfd = libc::pollfd { fd: self.tcp.as_raw_fd(), events, revents: 0 };
+        let mut pfd = libc::pollfd {
+            fd: self.tcp.as_raw_fd(),
+            events,
+            revents: 0,
+        };
         let ms = (deadline - now).as_millis().min(1000) as i32;
         unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
         Ok(())
     }
 
     /// Retry a libssh2 call that may say EAGAIN until it completes or the deadline passes.
-    fn retry<T>(&self, deadline: Instant, started: Instant, limit: Duration, mut f: impl FnMut(&Session) -> Result<T, ssh2::Error>) -> Result<T, TransportError> {
+    fn retry<T>(
+        &self,
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+        mut f: impl FnMut(&Session) -> Result<T, ssh2::Error>,
+    ) -> Result<T, TransportError> {
         loop {
             match f(&self.sess) {
-                Err(e) if e.code() == ErrorCode::Session(EAGAIN) => self.wait(deadline, started, limit)?,
+                Err(e) if e.code() == ErrorCode::Session(EAGAIN) => {
+                    self.wait(deadline, started, limit)?
+                }
                 Err(e) => return Err(self.lost(e.message())),
                 Ok(v) => return Ok(v),
             }
         }
     }
 
-    fn run(&mut self, script: &str, limit: Duration) -> Result<(Output, Option<i32>), (TransportError, Output, Option<i32>)> {
+    fn run(
+        &mut self,
+        script: &str,
+        limit: Duration,
+    ) -> Result<(Output, Option<i32>), (TransportError, Output, Option<i32>)> {
         let started = Instant::now();
         let deadline = started + limit;
-        let mut ch = self.retry(deadline, started, limit, |s| s.channel_session()).map_err(|e| (e, Output::default(), None))?;
+        let mut ch = self
+            .retry(deadline, started, limit, |s| s.channel_session())
+            .map_err(|e| (e, Output::default(), None))?;
         let wrapped = format!("printf '{PID_MARK}%s\\n' \"$$\" >&2; {script}");
-        self.retry(deadline, started, limit, |_| ch.exec(&wrapped)).map_err(|e| (e, Output::default(), None))?;
+        self.retry(deadline, started, limit, |_| ch.exec(&wrapped))
+            .map_err(|e| (e, Output::default(), None))?;
         let _ = ch.send_eof();
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let mut buf = [0u8; 32 * 1024];
         loop {
             let mut progressed = false;
             for stderr in [false, true] {
-                let res = if stderr { ch.stderr().read(&mut buf) } else { ch.read(&mut buf) };
+                let res = if stderr {
+                    ch.stderr().read(&mut buf)
+                } else {
+                    ch.read(&mut buf)
+                };
                 match res {
                     Ok(0) => {}
                     Ok(n) => {
                         progressed = true;
-                        if stderr { err.extend_from_slice(&buf[..n]) } else { out.extend_from_slice(&buf[..n]) }
+                        if stderr {
+                            err.extend_from_slice(&buf[..n])
+                        } else {
+                            out.extend_from_slice(&buf[..n])
+                        }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {}
                     Err(e) => return Err((self.lost(e), split_output(out, err).0, None)),
@@ -182,7 +285,9 @@ impl SshConnection {
         let _ = self.retry(deadline, started, limit, |_| ch.wait_close());
         let exit = ch.exit_status().unwrap_or(-1);
         let exit = match ch.exit_signal() {
-            Ok(sig) if sig.exit_signal.is_some() && exit == 0 => 128 + signal_number(sig.exit_signal.as_deref().unwrap_or("")),
+            Ok(sig) if sig.exit_signal.is_some() && exit == 0 => {
+                128 + signal_number(sig.exit_signal.as_deref().unwrap_or(""))
+            }
             _ => exit,
         };
         let (mut o, pid) = split_output(out, err);
@@ -192,7 +297,9 @@ impl SshConnection {
 
     /// Kill the remote process group of a timed-out command, over a fresh channel.
     fn kill_remote(&mut self, pid: i32) -> bool {
-        let cmd = format!("kill -TERM -- -{pid} 2>/dev/null; (sleep 2; kill -KILL -- -{pid}) >/dev/null 2>&1 &");
+        let cmd = format!(
+            "kill -TERM -- -{pid} 2>/dev/null; (sleep 2; kill -KILL -- -{pid}) >/dev/null 2>&1 &"
+        );
         self.run(&cmd, Duration::from_secs(3)).is_ok()
     }
 }
@@ -232,7 +339,14 @@ fn split_output(out: Vec<u8>, err: Vec<u8>) -> (Output, Option<i32>) {
         }
         None => (None, stderr),
     };
-    (Output { exit: -1, stdout: String::from_utf8_lossy(&out).into_owned(), stderr }, pid)
+    (
+        Output {
+            exit: -1,
+            stdout: String::from_utf8_lossy(&out).into_owned(),
+            stderr,
+        },
+        pid,
+    )
 }
 
 impl Connection for SshConnection {
@@ -245,23 +359,43 @@ impl Connection for SshConnection {
                         tracing::warn!(host = %host, pid, "could not kill the timed-out remote command");
                     }
                 }
-                Err(TransportError::Timeout { host, after: spec.timeout, partial: Box::new(partial) })
+                Err(TransportError::Timeout {
+                    host,
+                    after: spec.timeout,
+                    partial: Box::new(partial),
+                })
             }
             Err((e, ..)) => Err(e),
         }
     }
 
-    fn upload(&mut self, local: &Path, remote: &str, mode: u32, timeout: Duration) -> Result<TransferResult, TransportError> {
+    fn upload(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        mode: u32,
+        timeout: Duration,
+    ) -> Result<TransferResult, TransportError> {
         let hn = self.host.name.clone();
-        let terr = |msg: String| TransportError::Transfer { host: hn.clone(), msg };
-        let (bytes, want) = sha256_file(local).map_err(|e| terr(format!("{}: {e}", local.display())))?;
+        let terr = |msg: String| TransportError::Transfer {
+            host: hn.clone(),
+            msg,
+        };
+        let (bytes, want) =
+            sha256_file(local).map_err(|e| terr(format!("{}: {e}", local.display())))?;
         let tmp = format!("{remote}.drctl-{}", std::process::id());
         {
             self.sess.set_blocking(true);
-            self.sess.set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
+            self.sess
+                .set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
             let res = (|| -> Result<(), String> {
-                let sftp = self.sess.sftp().map_err(|e| format!("SFTP: {}", e.message()))?;
-                let mut f = sftp.create(Path::new(&tmp)).map_err(|e| format!("create {tmp}: {}", e.message()))?;
+                let sftp = self
+                    .sess
+                    .sftp()
+                    .map_err(|e| format!("SFTP: {}", e.message()))?;
+                let mut f = sftp
+                    .create(Path::new(&tmp))
+                    .map_err(|e| format!("create {tmp}: {}", e.message()))?;
                 let mut src = std::fs::File::open(local).map_err(|e| e.to_string())?;
                 std::io::copy(&mut src, &mut f).map_err(|e| format!("write {tmp}: {e}"))?;
                 Ok(())
@@ -270,34 +404,78 @@ impl Connection for SshConnection {
             res.map_err(|m| terr(m))?;
         }
         let q = crate::template::shell_quote;
-        let cmd = format!("chmod {mode:o} {t} && mv -f {t} {r} && sha256sum {r}", t = q(&tmp), r = q(remote));
-        let out = self.exec(&CommandSpec { command: cmd, env: vec![], timeout })?;
-        let got = out.stdout.split_whitespace().next().unwrap_or_default().to_string();
+        let cmd = format!(
+            "chmod {mode:o} {t} && mv -f {t} {r} && sha256sum {r}",
+            t = q(&tmp),
+            r = q(remote)
+        );
+        let out = self.exec(&CommandSpec {
+            command: cmd,
+            env: vec![],
+            timeout,
+        })?;
+        let got = out
+            .stdout
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
         if out.exit != 0 {
-            return Err(terr(format!("installing {remote} failed: {}", out.stderr.trim())));
+            return Err(terr(format!(
+                "installing {remote} failed: {}",
+                out.stderr.trim()
+            )));
         }
         if got != want {
-            return Err(terr(format!("checksum mismatch for {remote}: sent {want}, host has {got}")));
+            return Err(terr(format!(
+                "checksum mismatch for {remote}: sent {want}, host has {got}"
+            )));
         }
         Ok(TransferResult { bytes, sha256: got })
     }
 
-    fn download(&mut self, remote: &str, local: &Path, timeout: Duration) -> Result<TransferResult, TransportError> {
+    fn download(
+        &mut self,
+        remote: &str,
+        local: &Path,
+        timeout: Duration,
+    ) -> Result<TransferResult, TransportError> {
         let hn = self.host.name.clone();
-        let terr = |msg: String| TransportError::Transfer { host: hn.clone(), msg };
-        let out = self.exec(&CommandSpec { command: format!("sha256sum {}", crate::template::shell_quote(remote)), env: vec![], timeout })?;
+        let terr = |msg: String| TransportError::Transfer {
+            host: hn.clone(),
+            msg,
+        };
+        let out = self.exec(&CommandSpec {
+            command: format!("sha256sum {}", crate::template::shell_quote(remote)),
+            env: vec![],
+            timeout,
+        })?;
         if out.exit != 0 {
             return Err(terr(format!("{remote}: {}", out.stderr.trim())));
         }
-        let want = out.stdout.split_whitespace().next().unwrap_or_default().to_string();
-        let dir = local.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let want = out
+            .stdout
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let dir = local
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| terr(format!("{}: {e}", dir.display())))?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| terr(e.to_string()))?;
         self.sess.set_blocking(true);
-        self.sess.set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
+        self.sess
+            .set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
         let res = (|| -> Result<(), String> {
-            let sftp = self.sess.sftp().map_err(|e| format!("SFTP: {}", e.message()))?;
-            let mut f = sftp.open(Path::new(remote)).map_err(|e| format!("open {remote}: {}", e.message()))?;
+            let sftp = self
+                .sess
+                .sftp()
+                .map_err(|e| format!("SFTP: {}", e.message()))?;
+            let mut f = sftp
+                .open(Path::new(remote))
+                .map_err(|e| format!("open {remote}: {}", e.message()))?;
             std::io::copy(&mut f, tmp.as_file_mut()).map_err(|e| format!("read {remote}: {e}"))?;
             Ok(())
         })();
@@ -305,9 +483,12 @@ impl Connection for SshConnection {
         res.map_err(|m| terr(m))?;
         let (bytes, got) = sha256_file(tmp.path()).map_err(|e| terr(e.to_string()))?;
         if got != want {
-            return Err(terr(format!("checksum mismatch for {remote}: host has {want}, received {got}")));
+            return Err(terr(format!(
+                "checksum mismatch for {remote}: host has {want}, received {got}"
+            )));
         }
-        tmp.persist(local).map_err(|e| terr(format!("{}: {e}", local.display())))?;
+        tmp.persist(local)
+            .map_err(|e| terr(format!("{}: {e}", local.display())))?;
         Ok(TransferResult { bytes, sha256: got })
     }
 }

@@ -22,10 +22,16 @@ pub struct Report {
 
 impl Report {
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
     pub fn warnings(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 }
 
@@ -51,14 +57,24 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
             files.push(p.clone());
         } else {
             let f = SourceFile::new(p, "");
-            diags.push(Diagnostic::error(&f, Span::default(), "not-found", format!("{} does not exist", p.display())).hint("give a runbook file or a folder of runbooks"));
+            diags.push(
+                Diagnostic::error(
+                    &f,
+                    Span::default(),
+                    "not-found",
+                    format!("{} does not exist", p.display()),
+                )
+                .hint("give a runbook file or a folder of runbooks"),
+            );
         }
     }
     (files, diags)
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         let name = e.file_name();
@@ -86,15 +102,28 @@ pub struct InventoryCache {
 impl InventoryCache {
     /// The inventory a runbook uses: `-i` if given, else its `inventory:` field.
     /// Inventory problems are appended to `out` the first time the file is loaded.
-    pub fn for_runbook(&mut self, rb: &Runbook, override_path: Option<&Path>, out: &mut Vec<Diagnostic>) -> Option<Inventory> {
+    pub fn for_runbook(
+        &mut self,
+        rb: &Runbook,
+        override_path: Option<&Path>,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<Inventory> {
         let path = match (override_path, &rb.inventory) {
             (Some(p), _) => p.to_path_buf(),
             (None, Some(i)) => {
                 let p = resolve_path(&i.value, rb.file.dir());
                 if !p.is_file() {
                     out.push(
-                        Diagnostic::error(&rb.file, i.span, "missing-inventory", format!("inventory `{}` does not exist", i.value))
-                            .hint(format!("looked for {} (relative to the runbook); or pass -i", p.display())),
+                        Diagnostic::error(
+                            &rb.file,
+                            i.span,
+                            "missing-inventory",
+                            format!("inventory `{}` does not exist", i.value),
+                        )
+                        .hint(format!(
+                            "looked for {} (relative to the runbook); or pass -i",
+                            p.display()
+                        )),
                     );
                     return None;
                 }
@@ -114,7 +143,12 @@ impl InventoryCache {
 }
 
 /// Check a parsed runbook against its inventory; appends diagnostics.
-pub fn check_runbook(rb: &Runbook, inv: Option<&Inventory>, extra_vars: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
+pub fn check_runbook(
+    rb: &Runbook,
+    inv: Option<&Inventory>,
+    extra_vars: &BTreeSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
     rules::known_targets(rb, inv, out);
     rules::upload_sources(rb, out);
     templates::check(rb, inv, extra_vars, out);
@@ -122,7 +156,11 @@ pub fn check_runbook(rb: &Runbook, inv: Option<&Inventory>, extra_vars: &BTreeSe
 }
 
 /// Validate paths (files or folders), collecting every problem of every file.
-pub fn validate_paths(paths: &[PathBuf], inventory: Option<&Path>, extra_vars: &BTreeSet<String>) -> Report {
+pub fn validate_paths(
+    paths: &[PathBuf],
+    inventory: Option<&Path>,
+    extra_vars: &BTreeSet<String>,
+) -> Report {
     let (files, mut diagnostics) = collect(paths);
     let mut cache = InventoryCache::default();
     for f in &files {
@@ -135,7 +173,11 @@ pub fn validate_paths(paths: &[PathBuf], inventory: Option<&Path>, extra_vars: &
     }
     // Stable order: by file, then position; errors before warnings at the same place.
     diagnostics.sort_by(|a, b| {
-        (a.file.display(), a.span.line, a.span.col).cmp(&(b.file.display(), b.span.line, b.span.col))
+        (a.file.display(), a.span.line, a.span.col).cmp(&(
+            b.file.display(),
+            b.span.line,
+            b.span.col,
+        ))
     });
     diagnostics.dedup_by(|a, b| a.location() == b.location() && a.message == b.message);
     Report { files, diagnostics }

@@ -19,11 +19,30 @@ pub fn known_targets(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagno
                         let names: Vec<&str> = inv.target_names().collect();
                         format!("known hosts and groups: {}", names.join(", "))
                     });
-                    out.push(Diagnostic::error(&rb.file, t.span, "unknown-target", format!("unknown host or group `{}` in step `{}`", t.value, s.id.value)).hint(hint));
+                    out.push(
+                        Diagnostic::error(
+                            &rb.file,
+                            t.span,
+                            "unknown-target",
+                            format!(
+                                "unknown host or group `{}` in step `{}`",
+                                t.value, s.id.value
+                            ),
+                        )
+                        .hint(hint),
+                    );
                 }
                 None => out.push(
-                    Diagnostic::error(&rb.file, t.span, "unknown-target", format!("step `{}` runs on `{}`, but there is no inventory", s.id.value, t.value))
-                        .hint("set `inventory:` in the runbook or pass `-i INVENTORY`"),
+                    Diagnostic::error(
+                        &rb.file,
+                        t.span,
+                        "unknown-target",
+                        format!(
+                            "step `{}` runs on `{}`, but there is no inventory",
+                            s.id.value, t.value
+                        ),
+                    )
+                    .hint("set `inventory:` in the runbook or pass `-i INVENTORY`"),
                 ),
             }
         }
@@ -40,8 +59,16 @@ pub fn upload_sources(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             let p = crate::runbook::inventory::resolve_path(&t.src.value, rb.file.dir());
             if !p.is_file() {
                 out.push(
-                    Diagnostic::error(&rb.file, t.src.span, "missing-upload-source", format!("upload source `{}` does not exist", t.src.value))
-                        .hint(format!("looked for {} (paths are relative to the runbook's folder)", p.display())),
+                    Diagnostic::error(
+                        &rb.file,
+                        t.src.span,
+                        "missing-upload-source",
+                        format!("upload source `{}` does not exist", t.src.value),
+                    )
+                    .hint(format!(
+                        "looked for {} (paths are relative to the runbook's folder)",
+                        p.display()
+                    )),
                 );
             }
         }
@@ -55,9 +82,16 @@ pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     )
     .expect("static regex");
     for s in &rb.steps {
-        let on_failure = s.settings.on_failure.or(rb.defaults.on_failure).unwrap_or(OnFailure::Rollback);
+        let on_failure = s
+            .settings
+            .on_failure
+            .or(rb.defaults.on_failure)
+            .unwrap_or(OnFailure::Rollback);
         if let Action::Run(cmd) = &s.action {
-            if s.rollback.is_none() && destructive.is_match(&cmd.value) && on_failure == OnFailure::Rollback {
+            if s.rollback.is_none()
+                && destructive.is_match(&cmd.value)
+                && on_failure == OnFailure::Rollback
+            {
                 out.push(
                     Diagnostic::warning(&rb.file, cmd.span, "no-rollback", format!("step `{}` looks destructive but has no `rollback`", s.id.value))
                         .hint("add `rollback:` with the command that undoes it, so a failed run can be undone"),

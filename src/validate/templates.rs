@@ -12,7 +12,9 @@ use crate::template::Engine;
 /// Fields of `host` a template may use.
 pub const HOST_FIELDS: &[&str] = &["name", "addr", "port", "user"];
 /// Run-wide names every template may use.
-pub const BUILTINS: &[&str] = &["name", "kind", "mode", "run_id", "severity", "step", "groups"];
+pub const BUILTINS: &[&str] = &[
+    "name", "kind", "mode", "run_id", "severity", "step", "groups",
+];
 
 /// Which templated field is being checked, for messages.
 struct Field<'a> {
@@ -23,7 +25,12 @@ struct Field<'a> {
 }
 
 /// Check every template in a runbook.
-pub fn check(rb: &Runbook, inv: Option<&Inventory>, extra: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
+pub fn check(
+    rb: &Runbook,
+    inv: Option<&Inventory>,
+    extra: &BTreeSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
     let engine = Engine::default();
     let mut known: BTreeSet<String> = rb.vars.iter().map(|v| v.name.value.clone()).collect();
     known.extend(extra.iter().cloned());
@@ -31,42 +38,120 @@ pub fn check(rb: &Runbook, inv: Option<&Inventory>, extra: &BTreeSet<String>, ou
     let mut captured_at: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
     for (i, s) in rb.steps.iter().enumerate() {
         if let Some(c) = &s.capture {
-            captured_at.entry(c.value.as_str()).or_insert((i, s.id.value.as_str()));
+            captured_at
+                .entry(c.value.as_str())
+                .or_insert((i, s.id.value.as_str()));
         }
     }
     for (i, step) in rb.steps.iter().enumerate() {
         let mut fields: Vec<(Field, usize)> = Vec::new();
         let before = i; // captures of steps < i are visible
         match &step.action {
-            Action::Run(c) => fields.push((Field { what: "run", src: c, expr: false, host: true }, before)),
-            Action::Approve(m) => fields.push((Field { what: "approve", src: m, expr: false, host: false }, before)),
+            Action::Run(c) => fields.push((
+                Field {
+                    what: "run",
+                    src: c,
+                    expr: false,
+                    host: true,
+                },
+                before,
+            )),
+            Action::Approve(m) => fields.push((
+                Field {
+                    what: "approve",
+                    src: m,
+                    expr: false,
+                    host: false,
+                },
+                before,
+            )),
             Action::Upload(t) | Action::Download(t) => {
-                fields.push((Field { what: "src", src: &t.src, expr: false, host: true }, before));
-                fields.push((Field { what: "dest", src: &t.dest, expr: false, host: true }, before));
+                fields.push((
+                    Field {
+                        what: "src",
+                        src: &t.src,
+                        expr: false,
+                        host: true,
+                    },
+                    before,
+                ));
+                fields.push((
+                    Field {
+                        what: "dest",
+                        src: &t.dest,
+                        expr: false,
+                        host: true,
+                    },
+                    before,
+                ));
             }
         }
         if let Some(r) = &step.rollback {
-            fields.push((Field { what: "rollback", src: r, expr: false, host: true }, i + 1));
+            fields.push((
+                Field {
+                    what: "rollback",
+                    src: r,
+                    expr: false,
+                    host: true,
+                },
+                i + 1,
+            ));
         }
         if let DrillMode::Replace(d) = &step.drill {
-            fields.push((Field { what: "drill", src: d, expr: false, host: true }, before));
+            fields.push((
+                Field {
+                    what: "drill",
+                    src: d,
+                    expr: false,
+                    host: true,
+                },
+                before,
+            ));
         }
         if let Some(w) = &step.when {
-            fields.push((Field { what: "when", src: w, expr: true, host: true }, before));
+            fields.push((
+                Field {
+                    what: "when",
+                    src: w,
+                    expr: true,
+                    host: true,
+                },
+                before,
+            ));
         }
         for (_, v) in &step.env {
-            fields.push((Field { what: "env", src: v, expr: false, host: true }, before));
+            fields.push((
+                Field {
+                    what: "env",
+                    src: v,
+                    expr: false,
+                    host: true,
+                },
+                before,
+            ));
         }
         for (f, visible) in fields {
-            let vars = if f.expr { engine.expr_variables(&f.src.value) } else { engine.variables(&f.src.value) };
+            let vars = if f.expr {
+                engine.expr_variables(&f.src.value)
+            } else {
+                engine.variables(&f.src.value)
+            };
             let vars = match vars {
                 Ok(v) => v,
                 Err(e) => {
                     let detail = e.detail().unwrap_or("invalid template").to_string();
                     let span = error_span(f.src, e.range(), f.expr);
                     out.push(
-                        Diagnostic::error(&rb.file, span, "template-syntax", format!("template error in `{}` of step `{}`: {detail}", f.what, step.id.value))
-                            .hint("templates look like `{{ name }}`; close every `{{` with `}}`"),
+                        Diagnostic::error(
+                            &rb.file,
+                            span,
+                            "template-syntax",
+                            format!(
+                                "template error in `{}` of step `{}`: {detail}",
+                                f.what, step.id.value
+                            ),
+                        )
+                        .hint("templates look like `{{ name }}`; close every `{{` with `}}`"),
                     );
                     continue;
                 }
@@ -77,20 +162,27 @@ pub fn check(rb: &Runbook, inv: Option<&Inventory>, extra: &BTreeSet<String>, ou
                 let sub = parts.next();
                 let problem: Option<(String, String)> = match top {
                     "host" if !f.host => Some((
-                        format!("`{var}` is not available in `{}`: a gate runs once, on no host", f.what),
+                        format!(
+                            "`{var}` is not available in `{}`: a gate runs once, on no host",
+                            f.what
+                        ),
                         "use `groups.NAME` or a variable instead".into(),
                     )),
                     "host" => match sub {
                         Some(x) if !HOST_FIELDS.contains(&x) => Some((
                             format!("`host.{x}` is not a host field"),
-                            did_you_mean(x, HOST_FIELDS.iter().copied()).unwrap_or_else(|| format!("host fields: {}", HOST_FIELDS.join(", "))),
+                            did_you_mean(x, HOST_FIELDS.iter().copied()).unwrap_or_else(|| {
+                                format!("host fields: {}", HOST_FIELDS.join(", "))
+                            }),
                         )),
                         _ => None,
                     },
                     "groups" => match (sub, inv) {
                         (Some(g), Some(inv)) if !inv.groups.contains_key(g) => Some((
                             format!("`groups.{g}`: the inventory has no group `{g}`"),
-                            did_you_mean(g, inv.groups.keys().map(String::as_str)).unwrap_or_else(|| "define it under `groups:` in the inventory".into()),
+                            did_you_mean(g, inv.groups.keys().map(String::as_str)).unwrap_or_else(
+                                || "define it under `groups:` in the inventory".into(),
+                            ),
                         )),
                         _ => None,
                     },
@@ -102,7 +194,13 @@ pub fn check(rb: &Runbook, inv: Option<&Inventory>, extra: &BTreeSet<String>, ou
                             format!("move this after step `{by}`, or capture `{t}` earlier"),
                         )),
                         None => {
-                            let cands: Vec<&str> = known.iter().map(String::as_str).chain(BUILTINS.iter().copied()).chain(["host"]).chain(captured_at.keys().copied()).collect();
+                            let cands: Vec<&str> = known
+                                .iter()
+                                .map(String::as_str)
+                                .chain(BUILTINS.iter().copied())
+                                .chain(["host"])
+                                .chain(captured_at.keys().copied())
+                                .collect();
                             Some((
                                 format!("undefined variable `{t}` in `{}` of step `{}`", f.what, step.id.value),
                                 did_you_mean(t, cands).unwrap_or_else(|| "define it under `vars:`, pass `-e NAME=VALUE`, or `capture:` it in an earlier step".into()),
@@ -112,7 +210,9 @@ pub fn check(rb: &Runbook, inv: Option<&Inventory>, extra: &BTreeSet<String>, ou
                 };
                 if let Some((msg, hint)) = problem {
                     let span = find_in(f.src, top);
-                    out.push(Diagnostic::error(&rb.file, span, "undefined-variable", msg).hint(hint));
+                    out.push(
+                        Diagnostic::error(&rb.file, span, "undefined-variable", msg).hint(hint),
+                    );
                 }
             }
         }
@@ -152,9 +252,15 @@ fn find_word(hay: &str, word: &str) -> Option<usize> {
 
 fn error_span(src: &Spanned<String>, range: Option<std::ops::Range<usize>>, expr: bool) -> Span {
     match range {
-        Some(r) if single_line(src) && !expr && r.start <= src.value.len() && src.value.is_char_boundary(r.start) => {
+        Some(r)
+            if single_line(src)
+                && !expr
+                && r.start <= src.value.len()
+                && src.value.is_char_boundary(r.start) =>
+        {
             let chars = src.value[..r.start].chars().count();
-            src.span.shifted(chars, (r.end.saturating_sub(r.start)).max(1))
+            src.span
+                .shifted(chars, (r.end.saturating_sub(r.start)).max(1))
         }
         _ => src.span,
     }

@@ -32,23 +32,42 @@ pub struct Lab {
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().expect("spawn");
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub fn sshd_path() -> Option<PathBuf> {
-    ["/usr/sbin/sshd", "/usr/bin/sshd"].iter().map(PathBuf::from).find(|p| p.exists())
+    ["/usr/sbin/sshd", "/usr/bin/sshd"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
 }
 
 impl Lab {
     /// Start `n` hosts named h1..hN. Panics with a clear message if sshd is missing.
     pub fn start(n: usize) -> Lab {
-        let sshd = sshd_path().expect("OpenSSH sshd not installed: the README's test command installs openssh-server");
-        let root = tempfile::Builder::new().prefix("drctl-lab-").tempdir().expect("tempdir");
-        let user = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| {
-            String::from_utf8_lossy(&Command::new("id").arg("-un").output().expect("id").stdout).trim().to_string()
-        });
+        let sshd = sshd_path().expect(
+            "OpenSSH sshd not installed: the README's test command installs openssh-server",
+        );
+        let root = tempfile::Builder::new()
+            .prefix("drctl-lab-")
+            .tempdir()
+            .expect("tempdir");
+        let user = std::env::var("USER")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&Command::new("id").arg("-un").output().expect("id").stdout)
+                    .trim()
+                    .to_string()
+            });
         let key = root.path().join("client_key");
-        run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key));
+        run(Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key));
         let auth = root.path().join("authorized_keys");
         fs::copy(key.with_extension("pub"), &auth).unwrap();
         let _ = fs::create_dir_all("/run/sshd");
@@ -63,7 +82,9 @@ impl Lab {
             let dir = root.path().join("hosts").join(&name);
             fs::create_dir_all(&dir).unwrap();
             let hk = root.path().join(format!("hostkey_{name}"));
-            run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&hk));
+            run(Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(&hk));
             let addr = format!("127.{a}.{b}.{}", i + 1);
             let port = 2222;
             let cfg = root.path().join(format!("sshd_{name}.conf"));
@@ -78,11 +99,24 @@ impl Lab {
             let mut parts = host_pub.split_whitespace();
             let (t, k) = (parts.next().unwrap(), parts.next().unwrap());
             writeln!(kh, "[{addr}]:{port} {t} {k}").unwrap();
-            let mut h = LabHost { name, addr, port, dir, child: None, host_pub: format!("{t} {k}") };
+            let mut h = LabHost {
+                name,
+                addr,
+                port,
+                dir,
+                child: None,
+                host_pub: format!("{t} {k}"),
+            };
             h.child = Some(spawn_sshd(&sshd, &cfg));
             hosts.push(h);
         }
-        let lab = Lab { root, hosts, key, known_hosts, user };
+        let lab = Lab {
+            root,
+            hosts,
+            key,
+            known_hosts,
+            user,
+        };
         for h in &lab.hosts {
             wait_port(&h.addr, h.port);
         }
@@ -106,7 +140,10 @@ impl Lab {
             known_hosts.display()
         );
         for h in &self.hosts {
-            s.push_str(&format!("  {}: {{ addr: {}, port: {} }}\n", h.name, h.addr, h.port));
+            s.push_str(&format!(
+                "  {}: {{ addr: {}, port: {} }}\n",
+                h.name, h.addr, h.port
+            ));
         }
         s.push_str("groups:\n");
         let all: Vec<&str> = self.hosts.iter().map(|h| h.name.as_str()).collect();
@@ -114,7 +151,10 @@ impl Lab {
         for (g, m) in groups {
             s.push_str(&format!("  {g}: [{}]\n", m.join(", ")));
         }
-        let p = self.path().join(format!("inventory-{}.yaml", LABS.fetch_add(1, Ordering::SeqCst)));
+        let p = self.path().join(format!(
+            "inventory-{}.yaml",
+            LABS.fetch_add(1, Ordering::SeqCst)
+        ));
         fs::write(&p, s).unwrap();
         p
     }
@@ -142,13 +182,27 @@ impl Lab {
 }
 
 fn spawn_sshd(sshd: &Path, cfg: &Path) -> Child {
-    Command::new(sshd).arg("-D").arg("-e").arg("-f").arg(cfg).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start sshd")
+    Command::new(sshd)
+        .arg("-D")
+        .arg("-e")
+        .arg("-f")
+        .arg(cfg)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sshd")
 }
 
 fn wait_port(addr: &str, port: u16) {
     let until = Instant::now() + Duration::from_secs(10);
     while Instant::now() < until {
-        if TcpStream::connect_timeout(&format!("{addr}:{port}").parse().unwrap(), Duration::from_millis(200)).is_ok() {
+        if TcpStream::connect_timeout(
+            &format!("{addr}:{port}").parse().unwrap(),
+            Duration::from_millis(200),
+        )
+        .is_ok()
+        {
             return;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -171,7 +225,9 @@ impl Drop for Lab {
 /// `drctl` with a private state dir and no terminal.
 pub fn drctl(state: &Path) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("drctl").unwrap();
-    c.env("DRCTL_STATE_DIR", state).env_remove("SSH_AUTH_SOCK").env("NO_COLOR", "1");
+    c.env("DRCTL_STATE_DIR", state)
+        .env_remove("SSH_AUTH_SOCK")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -181,9 +237,15 @@ pub fn descendants(pid: i32) -> Vec<i32> {
     let mut frontier = vec![pid];
     while let Some(p) = frontier.pop() {
         for e in fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Ok(child) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
+            let Ok(child) = e.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
             let stat = fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-            let ppid = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|x| x.parse::<i32>().ok());
+            let ppid = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().nth(1))
+                .and_then(|x| x.parse::<i32>().ok());
             if ppid == Some(p) {
                 all.push(child);
                 frontier.push(child);
