@@ -5,6 +5,9 @@
 //! emits events) → `transport` (ssh, local, fake); `state` and `report` consume events.
 //! `cli` sits on top and nothing depends on it.
 
+// Diagnostics and transport errors are returned once per file or command, never in a hot loop.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod diagnostic;
 pub mod error;

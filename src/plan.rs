@@ -254,6 +254,7 @@ impl Plan {
     }
 
     /// Render a template for a step and host.
+    #[allow(clippy::too_many_arguments)]
     pub fn render(
         &self,
         engine: &Engine,

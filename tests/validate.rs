@@ -64,8 +64,8 @@ fn every_problem_of_every_file_in_one_pass_as_json() {
             diags
                 .iter()
                 .any(|d| d["file"].as_str().unwrap().ends_with(file)
-                    && d["line"].to_string() == line
-                    && d["column"].to_string() == col
+                    && d["line"] == line
+                    && d["column"] == col
                     && d["code"] == *code
                     && d["severity"] == "error"
                     && d["message"].is_string()),
@@ -134,7 +134,7 @@ fn repo_runbooks_validate_against_the_json_schema() {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap_or_default();
-            if !p.extension().is_some_and(|x| x == "yaml")
+            if p.extension().is_none_or(|x| x != "yaml")
                 || !drctl::validate::looks_like_runbook(&text)
             {
                 continue;

@@ -117,6 +117,7 @@ fn install_ctrl_c(opts: &ExecOptions, reporter: Arc<dyn Reporter>) {
 }
 
 /// Run the engine on a plan with a journal, under the runbook's lock.
+#[allow(clippy::too_many_arguments)]
 fn execute(
     plan: Plan,
     journal: Journal,
@@ -163,24 +164,24 @@ fn start(
         .unwrap_or_else(|| "run".into());
     let run_id = new_run_id(&name);
     let plan = load_plan(target, mode, &run_id)?;
-    if let Some(k) = want_kind {
-        if plan.runbook.kind != k {
-            let cmd = match plan.runbook.kind.as_str() {
-                "failover" => "failover",
-                "migration" => "migrate",
-                "restore" => "restore",
-                _ => "cutover",
-            };
-            return Err(Failure::usage(format!(
-                "{} is a `{}` runbook, not `{k}`; refusing to run it",
-                target.runbook.display(),
-                plan.runbook.kind
-            ))
-            .hint(format!(
-                "use `drctl {cmd}` (or `drctl run`) if this is really the runbook you mean"
-            ))
-            .into());
-        }
+    if let Some(k) = want_kind
+        && plan.runbook.kind != k
+    {
+        let cmd = match plan.runbook.kind.as_str() {
+            "failover" => "failover",
+            "migration" => "migrate",
+            "restore" => "restore",
+            _ => "cutover",
+        };
+        return Err(Failure::usage(format!(
+            "{} is a `{}` runbook, not `{k}`; refusing to run it",
+            target.runbook.display(),
+            plan.runbook.kind
+        ))
+        .hint(format!(
+            "use `drctl {cmd}` (or `drctl run`) if this is really the runbook you mean"
+        ))
+        .into());
     }
     if dry_run {
         let view = crate::report::plan_view::build(&plan, &Default::default());

@@ -46,7 +46,7 @@ pub fn run(a: ValidateArgs, color: bool) -> anyhow::Result<Exit> {
             let files = if n == 1 {
                 "runbook".to_string()
             } else {
-                format!("runbooks")
+                "runbooks".to_string()
             };
             if failed {
                 println!(

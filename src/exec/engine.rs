@@ -255,7 +255,7 @@ impl Runner {
                 // A drill always cleans up what it did, unless it stopped for the operator.
                 let stopped = matches!(&res, Err(o) if matches!(o.exit, Exit::InFlight | Exit::Interrupted | Exit::Refused));
                 if stopped {
-                    return res.err().expect("error");
+                    return res.expect_err("error");
                 }
                 let failure = res.err().map(|o| o.message);
                 let reason = failure

@@ -55,20 +55,20 @@ impl Check {
             None if default_exit && o.exit != 0 => return Some(format!("exit {}", o.exit)),
             _ => {}
         }
-        if let Some(s) = &self.stdout {
-            if out != s.trim() {
-                return Some(format!("stdout {:?} is not {:?}", truncate(out, 80), s));
-            }
+        if let Some(s) = &self.stdout
+            && out != s.trim()
+        {
+            return Some(format!("stdout {:?} is not {:?}", truncate(out, 80), s));
         }
-        if let Some(s) = &self.contains {
-            if !o.stdout.contains(s.as_str()) {
-                return Some(format!("stdout does not contain {s:?}"));
-            }
+        if let Some(s) = &self.contains
+            && !o.stdout.contains(s.as_str())
+        {
+            return Some(format!("stdout does not contain {s:?}"));
         }
-        if let Some(re) = &self.regex {
-            if !re.is_match(&o.stdout) {
-                return Some(format!("stdout does not match /{}/", re.as_str()));
-            }
+        if let Some(re) = &self.regex
+            && !re.is_match(&o.stdout)
+        {
+            return Some(format!("stdout does not match /{}/", re.as_str()));
         }
         None
     }
@@ -263,12 +263,12 @@ impl HostJob {
             };
             match why {
                 None => {
-                    if let Some(exp) = &ps.step.expect {
-                        if let Some(w) = exp.failure(&output, true) {
-                            o.ok = false;
-                            o.error = Some(format!("expect not met: {w}"));
-                            return o;
-                        }
+                    if let Some(exp) = &ps.step.expect
+                        && let Some(w) = exp.failure(&output, true)
+                    {
+                        o.ok = false;
+                        o.error = Some(format!("expect not met: {w}"));
+                        return o;
                     }
                     o.ok = true;
                     o.error = None;

@@ -79,10 +79,10 @@ pub fn current_user() -> String {
 
 /// Expand `~/` and resolve relative paths against `base`.
 pub fn resolve_path(p: &str, base: &Path) -> PathBuf {
-    if let Some(rest) = p.strip_prefix("~/") {
-        if let Some(home) = std::env::var_os("HOME") {
-            return PathBuf::from(home).join(rest);
-        }
+    if let Some(rest) = p.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
     }
     let pb = PathBuf::from(p);
     if pb.is_absolute() { pb } else { base.join(pb) }
@@ -156,75 +156,74 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
     };
     defaults.transport = TransportKind::Ssh;
     defaults.known_hosts = resolve_path("~/.ssh/known_hosts", &base);
-    if let Some(d) = f.get("defaults") {
-        if let Some(df) = r.map(d, "defaults", HOST_KEYS) {
-            apply_host_fields(&mut r, &df, "defaults", &base, &mut defaults);
-        }
+    if let Some(d) = f.get("defaults")
+        && let Some(df) = r.map(d, "defaults", HOST_KEYS)
+    {
+        apply_host_fields(&mut r, &df, "defaults", &base, &mut defaults);
     }
-    if let Some(h) = f.get("hosts") {
-        if let Some(hf) = r.map(h, "hosts", &[]) {
-            for (name, kn, v) in hf.iter() {
-                let mut host = Host {
-                    name: name.to_string(),
-                    addr: String::new(),
-                    ..defaults.clone()
-                };
-                if name == LOCAL {
-                    r.error(
-                        kn,
-                        "reserved-host",
-                        "`local` is the built-in controller host",
-                    )
-                    .hint =
-                        Some("give this host another name, or set `transport: local` on it".into());
-                    continue;
-                }
-                if let Some(fields) = r.map(v, &format!("hosts.{name}"), HOST_KEYS) {
-                    apply_host_fields(&mut r, &fields, &format!("hosts.{name}"), &base, &mut host);
-                    if host.addr.is_empty() {
-                        if host.transport == TransportKind::Local {
-                            host.addr = "127.0.0.1".into();
-                        } else {
-                            r.error(v, "missing-key", format!("host `{name}` has no `addr:`"))
-                                .hint = Some("e.g. `{ addr: 10.0.0.11 }`".into());
-                        }
+    if let Some(h) = f.get("hosts")
+        && let Some(hf) = r.map(h, "hosts", &[])
+    {
+        for (name, kn, v) in hf.iter() {
+            let mut host = Host {
+                name: name.to_string(),
+                addr: String::new(),
+                ..defaults.clone()
+            };
+            if name == LOCAL {
+                r.error(
+                    kn,
+                    "reserved-host",
+                    "`local` is the built-in controller host",
+                )
+                .hint = Some("give this host another name, or set `transport: local` on it".into());
+                continue;
+            }
+            if let Some(fields) = r.map(v, &format!("hosts.{name}"), HOST_KEYS) {
+                apply_host_fields(&mut r, &fields, &format!("hosts.{name}"), &base, &mut host);
+                if host.addr.is_empty() {
+                    if host.transport == TransportKind::Local {
+                        host.addr = "127.0.0.1".into();
+                    } else {
+                        r.error(v, "missing-key", format!("host `{name}` has no `addr:`"))
+                            .hint = Some("e.g. `{ addr: 10.0.0.11 }`".into());
                     }
                 }
-                inv.hosts.insert(name.to_string(), host);
             }
+            inv.hosts.insert(name.to_string(), host);
         }
     }
-    if let Some(g) = f.get("groups") {
-        if let Some(gf) = r.map(g, "groups", &[]) {
-            let mut raw: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
-            for (name, kn, v) in gf.iter() {
-                if inv.hosts.contains_key(name) {
-                    r.error(
-                        kn,
-                        "group-is-host",
-                        format!("group `{name}` has the name of a host"),
-                    )
-                    .hint = Some("host and group names share one namespace; rename one".into());
-                }
-                let members = match &v.kind {
-                    Kind::Seq(items) => items
-                        .iter()
-                        .filter_map(|m| r.string(m, &format!("groups.{name}")))
-                        .map(|s| (s.value, s.span))
-                        .collect(),
-                    _ => r
-                        .string_list(v, &format!("groups.{name}"))
-                        .into_iter()
-                        .map(|s| (s.value, s.span))
-                        .collect(),
-                };
-                raw.insert(name.to_string(), members);
+    if let Some(g) = f.get("groups")
+        && let Some(gf) = r.map(g, "groups", &[])
+    {
+        let mut raw: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
+        for (name, kn, v) in gf.iter() {
+            if inv.hosts.contains_key(name) {
+                r.error(
+                    kn,
+                    "group-is-host",
+                    format!("group `{name}` has the name of a host"),
+                )
+                .hint = Some("host and group names share one namespace; rename one".into());
             }
-            for g in raw.keys() {
-                let mut out = Vec::new();
-                flatten(&inv, &raw, g, &mut Vec::new(), &mut out, &mut r, file);
-                inv.groups.insert(g.clone(), out);
-            }
+            let members = match &v.kind {
+                Kind::Seq(items) => items
+                    .iter()
+                    .filter_map(|m| r.string(m, &format!("groups.{name}")))
+                    .map(|s| (s.value, s.span))
+                    .collect(),
+                _ => r
+                    .string_list(v, &format!("groups.{name}"))
+                    .into_iter()
+                    .map(|s| (s.value, s.span))
+                    .collect(),
+            };
+            raw.insert(name.to_string(), members);
+        }
+        for g in raw.keys() {
+            let mut out = Vec::new();
+            flatten(&inv, &raw, g, &mut Vec::new(), &mut out, &mut r, file);
+            inv.groups.insert(g.clone(), out);
         }
     }
     (inv, r.diags)
@@ -291,52 +290,52 @@ fn apply_host_fields(
     h: &mut Host,
 ) {
     let p = |k: &str| format!("{path}.{k}");
-    if let Some(n) = f.get("addr") {
-        if let Some(s) = r.string(n, &p("addr")) {
-            h.addr = s.value;
-        }
+    if let Some(n) = f.get("addr")
+        && let Some(s) = r.string(n, &p("addr"))
+    {
+        h.addr = s.value;
     }
-    if let Some(n) = f.get("port") {
-        if let Some(v) = r.int(n, &p("port"), 1, 65535) {
-            h.port = v as u16;
-        }
+    if let Some(n) = f.get("port")
+        && let Some(v) = r.int(n, &p("port"), 1, 65535)
+    {
+        h.port = v as u16;
     }
-    if let Some(n) = f.get("user") {
-        if let Some(s) = r.string(n, &p("user")) {
-            h.user = s.value;
-        }
+    if let Some(n) = f.get("user")
+        && let Some(s) = r.string(n, &p("user"))
+    {
+        h.user = s.value;
     }
-    if let Some(n) = f.get("identity") {
-        if let Some(s) = r.string(n, &p("identity")) {
-            h.identity = Some(resolve_path(&s.value, base));
-        }
+    if let Some(n) = f.get("identity")
+        && let Some(s) = r.string(n, &p("identity"))
+    {
+        h.identity = Some(resolve_path(&s.value, base));
     }
-    if let Some(n) = f.get("known_hosts") {
-        if let Some(s) = r.string(n, &p("known_hosts")) {
-            h.known_hosts = resolve_path(&s.value, base);
-        }
+    if let Some(n) = f.get("known_hosts")
+        && let Some(s) = r.string(n, &p("known_hosts"))
+    {
+        h.known_hosts = resolve_path(&s.value, base);
     }
-    if let Some(n) = f.get("connect_timeout") {
-        if let Some(d) = r.duration(n, &p("connect_timeout")) {
-            h.connect_timeout = d.value;
-        }
+    if let Some(n) = f.get("connect_timeout")
+        && let Some(d) = r.duration(n, &p("connect_timeout"))
+    {
+        h.connect_timeout = d.value;
     }
-    if let Some(n) = f.get("transport") {
-        if let Some(s) = r.choice(n, &p("transport"), &["ssh", "local"]) {
-            h.transport = if s.value == "local" {
-                TransportKind::Local
-            } else {
-                TransportKind::Ssh
-            };
-        }
+    if let Some(n) = f.get("transport")
+        && let Some(s) = r.choice(n, &p("transport"), &["ssh", "local"])
+    {
+        h.transport = if s.value == "local" {
+            TransportKind::Local
+        } else {
+            TransportKind::Ssh
+        };
     }
-    if let Some(n) = f.get("host_key_checking") {
-        if let Some(s) = r.choice(n, &p("host_key_checking"), &["strict", "accept-new"]) {
-            h.host_key_policy = if s.value == "strict" {
-                HostKeyPolicy::Strict
-            } else {
-                HostKeyPolicy::AcceptNew
-            };
-        }
+    if let Some(n) = f.get("host_key_checking")
+        && let Some(s) = r.choice(n, &p("host_key_checking"), &["strict", "accept-new"])
+    {
+        h.host_key_policy = if s.value == "strict" {
+            HostKeyPolicy::Strict
+        } else {
+            HostKeyPolicy::AcceptNew
+        };
     }
 }

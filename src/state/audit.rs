@@ -156,18 +156,17 @@ pub fn verify(path: &Path) -> Result<Verdict, StateError> {
         prev = sha256_hex(line.as_bytes());
         n += 1;
     }
-    if let Ok(b) = std::fs::read(Audit::head_path(path)) {
-        if let Ok(h) = serde_json::from_slice::<Head>(&b) {
-            if h.count != n || h.last != prev {
-                return Ok(Verdict::Broken {
-                    line: n as usize,
-                    reason: format!(
-                        "the journal ends at entry {n} but its head records {} entries: the last line(s) were altered or removed",
-                        h.count
-                    ),
-                });
-            }
-        }
+    if let Ok(b) = std::fs::read(Audit::head_path(path))
+        && let Ok(h) = serde_json::from_slice::<Head>(&b)
+        && (h.count != n || h.last != prev)
+    {
+        return Ok(Verdict::Broken {
+            line: n as usize,
+            reason: format!(
+                "the journal ends at entry {n} but its head records {} entries: the last line(s) were altered or removed",
+                h.count
+            ),
+        });
     }
     Ok(Verdict::Intact { entries: n })
 }

@@ -263,19 +263,17 @@ pub fn load(dir: &Path) -> Result<Loaded, StateError> {
             }
             Err(e) => {
                 // A header from a newer drctl may not parse: say so rather than "corrupt".
-                if i == 0 {
-                    if let Some(v) = serde_json::from_str::<serde_json::Value>(line)
+                if i == 0
+                    && let Some(v) = serde_json::from_str::<serde_json::Value>(line)
                         .ok()
                         .and_then(|v| v.get("version").and_then(|x| x.as_u64()))
-                    {
-                        if v as u32 > JOURNAL_VERSION {
-                            return Err(StateError::FutureVersion {
-                                path,
-                                found: v as u32,
-                                supported: JOURNAL_VERSION,
-                            });
-                        }
-                    }
+                    && v as u32 > JOURNAL_VERSION
+                {
+                    return Err(StateError::FutureVersion {
+                        path,
+                        found: v as u32,
+                        supported: JOURNAL_VERSION,
+                    });
                 }
                 return Err(StateError::Corrupt {
                     path,

@@ -19,6 +19,9 @@ use crate::runbook::inventory::{Host, HostKeyPolicy};
 const PID_MARK: &str = "\u{1e}drctl-pid:";
 const EAGAIN: i32 = -37;
 
+/// A finished command and the remote pid, or why not with what output there was.
+type RunResult = Result<(Output, Option<i32>), (TransportError, Output, Option<i32>)>;
+
 pub struct SshConnection {
     host: Host,
     sess: Session,
@@ -234,11 +237,7 @@ impl SshConnection {
         }
     }
 
-    fn run(
-        &mut self,
-        script: &str,
-        limit: Duration,
-    ) -> Result<(Output, Option<i32>), (TransportError, Output, Option<i32>)> {
+    fn run(&mut self, script: &str, limit: Duration) -> RunResult {
         let started = Instant::now();
         let deadline = started + limit;
         let mut ch = self
@@ -275,11 +274,9 @@ impl SshConnection {
             if ch.eof() {
                 break;
             }
-            if !progressed {
-                if let Err(e) = self.wait(deadline, started, limit) {
-                    let (o, pid) = split_output(out, err);
-                    return Err((e, o, pid));
-                }
+            if !progressed && let Err(e) = self.wait(deadline, started, limit) {
+                let (o, pid) = split_output(out, err);
+                return Err((e, o, pid));
             }
         }
         let _ = self.retry(deadline, started, limit, |_| ch.wait_close());
@@ -354,10 +351,10 @@ impl Connection for SshConnection {
         match self.run(&spec.script(), spec.timeout) {
             Ok((o, _)) => Ok(o),
             Err((TransportError::Timeout { host, .. }, partial, pid)) => {
-                if let Some(pid) = pid {
-                    if !self.kill_remote(pid) {
-                        tracing::warn!(host = %host, pid, "could not kill the timed-out remote command");
-                    }
+                if let Some(pid) = pid
+                    && !self.kill_remote(pid)
+                {
+                    tracing::warn!(host = %host, pid, "could not kill the timed-out remote command");
                 }
                 Err(TransportError::Timeout {
                     host,
@@ -401,7 +398,7 @@ impl Connection for SshConnection {
                 Ok(())
             })();
             self.sess.set_blocking(false);
-            res.map_err(|m| terr(m))?;
+            res.map_err(&terr)?;
         }
         let q = crate::template::shell_quote;
         let cmd = format!(
@@ -480,7 +477,7 @@ impl Connection for SshConnection {
             Ok(())
         })();
         self.sess.set_blocking(false);
-        res.map_err(|m| terr(m))?;
+        res.map_err(&terr)?;
         let (bytes, got) = sha256_file(tmp.path()).map_err(|e| terr(e.to_string()))?;
         if got != want {
             return Err(terr(format!(

@@ -83,12 +83,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         }
         if p.is_dir() {
             walk(&p, out);
-        } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
-            if let Ok(bytes) = std::fs::read(&p) {
-                if looks_like_runbook(&String::from_utf8_lossy(&bytes)) {
-                    out.push(p);
-                }
-            }
+        } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
+            && let Ok(bytes) = std::fs::read(&p)
+            && looks_like_runbook(&String::from_utf8_lossy(&bytes))
+        {
+            out.push(p);
         }
     }
 }

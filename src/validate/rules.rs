@@ -87,16 +87,15 @@ pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             .on_failure
             .or(rb.defaults.on_failure)
             .unwrap_or(OnFailure::Rollback);
-        if let Action::Run(cmd) = &s.action {
-            if s.rollback.is_none()
-                && destructive.is_match(&cmd.value)
-                && on_failure == OnFailure::Rollback
-            {
-                out.push(
+        if let Action::Run(cmd) = &s.action
+            && s.rollback.is_none()
+            && destructive.is_match(&cmd.value)
+            && on_failure == OnFailure::Rollback
+        {
+            out.push(
                     Diagnostic::warning(&rb.file, cmd.span, "no-rollback", format!("step `{}` looks destructive but has no `rollback`", s.id.value))
                         .hint("add `rollback:` with the command that undoes it, so a failed run can be undone"),
                 );
-            }
         }
     }
 }

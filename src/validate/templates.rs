@@ -226,11 +226,11 @@ fn single_line(src: &Spanned<String>) -> bool {
 
 /// Point at `name` inside the template when it is on one line, else at the field.
 fn find_in(src: &Spanned<String>, name: &str) -> Span {
-    if single_line(src) {
-        if let Some(b) = find_word(&src.value, name) {
-            let chars = src.value[..b].chars().count();
-            return src.span.shifted(chars, name.chars().count());
-        }
+    if single_line(src)
+        && let Some(b) = find_word(&src.value, name)
+    {
+        let chars = src.value[..b].chars().count();
+        return src.span.shifted(chars, name.chars().count());
     }
     src.span
 }
