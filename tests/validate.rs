@@ -60,6 +60,7 @@ fn every_problem_of_every_file_in_one_pass_as_json() {
     let diags = v["diagnostics"].as_array().unwrap();
     for (file, pos, code) in CORPUS {
         let (line, col) = pos.split_once(':').unwrap();
+        let (line, col): (u64, u64) = (line.parse().unwrap(), col.parse().unwrap());
         assert!(
             diags
                 .iter()
