@@ -1,0 +1,148 @@
+//! Crash, resume and lock against real sshd hosts.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Lab, drctl};
+
+fn wait_for(path: &std::path::Path, what: &str) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < until {
+        if std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .contains(what)
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{} never contained {what}", path.display());
+}
+
+const RB: &str = r#"drctl: 1
+kind: failover
+name: lab-crash
+steps:
+  - id: s1
+    on: all
+    run: echo s1 >> "$HOST_DIR/log"
+  - id: s2
+    on: all
+    run: echo s2-start >> "$HOST_DIR/log"; sleep 2; echo s2 >> "$HOST_DIR/log"
+  - id: s3
+    on: all
+    run: echo s3 >> "$HOST_DIR/log"
+"#;
+
+#[test]
+fn kill_9_mid_step_then_resume_asks_then_reruns_exactly_that_step() {
+    let lab = Lab::start(2);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook("rb.yaml", RB);
+    let st = lab.path().join("state");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("drctl"))
+        .env("DRCTL_STATE_DIR", &st)
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&lab.host("h1").dir.join("log"), "s2-start");
+    wait_for(&lab.host("h2").dir.join("log"), "s2-start");
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let run_id = std::fs::read_dir(st.join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+
+    // Resume refuses to guess about the non-idempotent step that was in flight.
+    let out = drctl(&st).args(["resume", &run_id]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("step `s2` was in flight on host `h"), "{err}");
+    std::thread::sleep(Duration::from_secs(2)); // let the orphaned remote sleeps end
+
+    // The operator decides: re-run s2. s1 is not run again; s3 runs once.
+    let out = drctl(&st)
+        .args(["resume", &run_id, "--rerun", "s2"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for h in ["h1", "h2"] {
+        let log = lab.read(h, "log");
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(
+            lines.iter().filter(|l| **l == "s1").count(),
+            1,
+            "{h}: {log}"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| **l == "s3").count(),
+            1,
+            "{h}: {log}"
+        );
+        assert_eq!(lines.last(), Some(&"s3"), "{h}: {log}");
+        assert_eq!(
+            lines.iter().filter(|l| **l == "s2-start").count(),
+            2,
+            "{h}: s2 re-run once: {log}"
+        );
+    }
+    let status = drctl(&st)
+        .args(["status", &run_id, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["outcome"], "succeeded");
+}
+
+#[test]
+fn second_concurrent_run_of_the_same_runbook_is_refused() {
+    let lab = Lab::start(1);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-lock\nsteps:\n  - id: a\n    on: h1\n    run: echo a >> \"$HOST_DIR/log\"; sleep 2\n");
+    let st = lab.path().join("state");
+    let mut first = Command::new(assert_cmd::cargo::cargo_bin("drctl"))
+        .env("DRCTL_STATE_DIR", &st)
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&lab.host("h1").dir.join("log"), "a");
+    let out = drctl(&st)
+        .arg("run")
+        .arg(&rb)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("locked by run lab-lock-") && err.contains("pid"),
+        "{err}"
+    );
+    assert!(first.wait().unwrap().success());
+    assert_eq!(
+        lab.read("h1", "log"),
+        "a\n",
+        "the refused run executed something"
+    );
+}
