@@ -290,6 +290,59 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--version[Print version]' \
 && ret=0
 ;;
+(audit)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_drctl__subcmd__audit_commands" \
+"*::: :->audit" \
+&& ret=0
+
+    case $state in
+    (audit)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-audit-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+'--state-dir=[]:STATE_DIR:_files -/' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_drctl__subcmd__audit__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-audit-help-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (schema)
 _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
@@ -367,6 +420,26 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(audit)
+_arguments "${_arguments_options[@]}" : \
+":: :_drctl__subcmd__help__subcmd__audit_commands" \
+"*::: :->audit" \
+&& ret=0
+
+    case $state in
+    (audit)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-help-audit-command-$line[1]:"
+        case $line[1] in
+            (verify)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (schema)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -403,11 +476,43 @@ _drctl_commands() {
 'rollback:Undo the completed steps of a run, newest first' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
+'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'drctl commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__audit_commands] )) ||
+_drctl__subcmd__audit_commands() {
+    local commands; commands=(
+'verify:Check the hash chain; names the first line altered, removed or reordered' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'drctl audit commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__audit__subcmd__help_commands] )) ||
+_drctl__subcmd__audit__subcmd__help_commands() {
+    local commands; commands=(
+'verify:Check the hash chain; names the first line altered, removed or reordered' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'drctl audit help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__audit__subcmd__help__subcmd__help_commands] )) ||
+_drctl__subcmd__audit__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl audit help help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__audit__subcmd__help__subcmd__verify_commands] )) ||
+_drctl__subcmd__audit__subcmd__help__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl audit help verify commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__audit__subcmd__verify_commands] )) ||
+_drctl__subcmd__audit__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl audit verify commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__completions_commands] )) ||
 _drctl__subcmd__completions_commands() {
@@ -444,11 +549,24 @@ _drctl__subcmd__help_commands() {
 'rollback:Undo the completed steps of a run, newest first' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
+'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'drctl help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__audit_commands] )) ||
+_drctl__subcmd__help__subcmd__audit_commands() {
+    local commands; commands=(
+'verify:Check the hash chain; names the first line altered, removed or reordered' \
+    )
+    _describe -t commands 'drctl help audit commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__audit__subcmd__verify_commands] )) ||
+_drctl__subcmd__help__subcmd__audit__subcmd__verify_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help audit verify commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__help__subcmd__completions_commands] )) ||
 _drctl__subcmd__help__subcmd__completions_commands() {

@@ -38,6 +38,11 @@ pub enum Command {
     Status(StatusArgs),
     /// History of runs.
     Runs(RunsArgs),
+    /// The tamper-evident audit journal.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Print the JSON Schema of the runbook format.
     Schema,
     /// Print shell completions.
@@ -186,4 +191,13 @@ pub struct RunsArgs {
     pub state_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check the hash chain; names the first line altered, removed or reordered.
+    Verify {
+        #[arg(long, value_hint = clap::ValueHint::DirPath)]
+        state_dir: Option<PathBuf>,
+    },
 }

@@ -57,6 +57,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Rollback(a) => run::resume(a, true),
         Command::Status(a) => status::status(a),
         Command::Runs(a) => status::runs(a),
+        Command::Audit {
+            action: args::AuditAction::Verify { state_dir },
+        } => {
+            let path = crate::state::StateDir::resolve(state_dir).audit();
+            match crate::state::audit::verify(&path)
+                .map_err(|e| crate::error::Failure::usage(e.to_string()))?
+            {
+                crate::state::audit::Verdict::Intact { entries } => {
+                    println!("{}: intact, {entries} entries", path.display());
+                    Ok(Exit::Success)
+                }
+                crate::state::audit::Verdict::Broken { line, reason } => {
+                    println!("{}:{line}: BROKEN: {reason}", path.display());
+                    Ok(Exit::FailedRolledBack)
+                }
+            }
+        }
         Command::Schema => {
             println!(
                 "{}",

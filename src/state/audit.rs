@@ -144,7 +144,11 @@ pub fn verify(path: &Path) -> Result<Verdict, StateError> {
         if e.prev != prev {
             return Ok(Verdict::Broken {
                 line: lineno,
-                reason: "its `prev` hash does not match the line before: that line was altered, removed, or lines were reordered".into(),
+                reason: format!(
+                    "the hash it records for line {} does not match: line {} was altered, or a line was removed or moved here",
+                    lineno - 1,
+                    lineno - 1
+                ),
             });
         }
         if e.seq != n + 1 {
