@@ -2,24 +2,9 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Lab, drctl};
-
-fn wait_for(path: &std::path::Path, what: &str) {
-    let until = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < until {
-        if std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .contains(what)
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("{} never contained {what}", path.display());
-}
+use common::{Lab, drctl, run_cmd, spawn_cmd, wait_for};
 
 const RB: &str = r#"drctl: 1
 kind: failover
@@ -42,15 +27,7 @@ fn kill_9_mid_step_then_resume_asks_then_reruns_exactly_that_step() {
     let inv = lab.inventory(&[]);
     let rb = lab.runbook("rb.yaml", RB);
     let st = lab.path().join("state");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("drctl"))
-        .env("DRCTL_STATE_DIR", &st)
-        .arg("run")
-        .arg(&rb)
-        .arg("-i")
-        .arg(&inv)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_cmd(&lab, "run", &rb, &inv);
     wait_for(&lab.host("h1").dir.join("log"), "s2-start");
     wait_for(&lab.host("h2").dir.join("log"), "s2-start");
     child.kill().unwrap(); // SIGKILL: no chance to clean up
@@ -115,24 +92,9 @@ fn second_concurrent_run_of_the_same_runbook_is_refused() {
     let lab = Lab::start(1);
     let inv = lab.inventory(&[]);
     let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-lock\nsteps:\n  - id: a\n    on: h1\n    run: echo a >> \"$HOST_DIR/log\"; sleep 2\n");
-    let st = lab.path().join("state");
-    let mut first = Command::new(assert_cmd::cargo::cargo_bin("drctl"))
-        .env("DRCTL_STATE_DIR", &st)
-        .arg("run")
-        .arg(&rb)
-        .arg("-i")
-        .arg(&inv)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = spawn_cmd(&lab, "run", &rb, &inv);
     wait_for(&lab.host("h1").dir.join("log"), "a");
-    let out = drctl(&st)
-        .arg("run")
-        .arg(&rb)
-        .arg("-i")
-        .arg(&inv)
-        .output()
-        .unwrap();
+    let out = run_cmd(&lab, "run", &rb, &inv);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(
@@ -145,4 +107,41 @@ fn second_concurrent_run_of_the_same_runbook_is_refused() {
         "a\n",
         "the refused run executed something"
     );
+}
+
+#[test]
+fn ctrl_c_lets_the_step_in_flight_finish_saves_and_resume_goes_on() {
+    let lab = Lab::start(2);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook("rb.yaml", RB);
+    let st = lab.path().join("state");
+    let child = spawn_cmd(&lab, "run", &rb, &inv);
+    wait_for(&lab.host("h1").dir.join("log"), "s2-start");
+    wait_for(&lab.host("h2").dir.join("log"), "s2-start");
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    for h in ["h1", "h2"] {
+        // s2 was allowed to finish and was recorded; s3 was not started.
+        assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\n", "{h}");
+    }
+    let run_id = std::fs::read_dir(st.join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    let out = drctl(&st).args(["resume", &run_id]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for h in ["h1", "h2"] {
+        assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\ns3\n", "{h}");
+    }
 }

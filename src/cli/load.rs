@@ -23,7 +23,12 @@ pub fn parse_vars(vars: &[String]) -> Result<BTreeMap<String, String>, Failure> 
 }
 
 /// Load, validate and resolve. Warnings are printed; errors stop with exit 2.
-pub fn load_plan(t: &TargetArgs, mode: RunMode, run_id: &str) -> Result<Plan, Failure> {
+/// `run_id` names the run from the runbook's name (a new id, or the one being resumed).
+pub fn load_plan(
+    t: &TargetArgs,
+    mode: RunMode,
+    run_id: impl FnOnce(&str) -> String,
+) -> Result<Plan, Failure> {
     let extra = parse_vars(&t.vars)?;
     let (rb, mut diags) = load_runbook(&t.runbook);
     let mut inv = None;
@@ -53,7 +58,7 @@ pub fn load_plan(t: &TargetArgs, mode: RunMode, run_id: &str) -> Result<Plan, Fa
     };
     let opts = PlanOptions {
         mode,
-        run_id: run_id.to_string(),
+        run_id: run_id(&rb.name),
         limit: t.limit.clone(),
         extra_vars: extra,
     };

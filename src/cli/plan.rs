@@ -15,7 +15,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<Exit> {
     } else {
         RunMode::Run
     };
-    let plan: Plan = load_plan(&a.target, mode, "<run-id>")?;
+    let plan: Plan = load_plan(&a.target, mode, |_| "<run-id>".to_string())?;
     let view = plan_view::build(&plan, &BTreeMap::new());
     match a.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&view)?),

@@ -156,14 +156,8 @@ fn start(
     dry_run: bool,
 ) -> anyhow::Result<(Exit, Option<String>, StateDir)> {
     init_tracing(e.verbose);
-    let (rb_probe, _) = crate::runbook::load_runbook(&target.runbook);
-    let name = rb_probe
-        .as_ref()
-        .map(|r| r.name.clone())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "run".into());
-    let run_id = new_run_id(&name);
-    let plan = load_plan(target, mode, &run_id)?;
+    let plan = load_plan(target, mode, new_run_id)?;
+    let run_id = plan.run_id.clone();
     if let Some(k) = want_kind
         && plan.runbook.kind != k
     {
@@ -333,7 +327,7 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
         vars,
         limit: h.limit.clone(),
     };
-    let plan = load_plan(&target, h.mode, &h.run_id)?;
+    let plan = load_plan(&target, h.mode, |_| h.run_id.clone())?;
     if !plan.missing_env.is_empty() {
         return Err(Failure::usage(format!(
             "environment variable(s) not set: {}",

@@ -1,25 +1,13 @@
 //! `drctl validate`: report every problem of every runbook, as text, short lines or JSON.
 
-use std::collections::BTreeSet;
-
 use crate::diagnostic::JsonDiagnostic;
-use crate::error::{Exit, Failure};
+use crate::error::Exit;
 use crate::validate::validate_paths;
 
 use super::args::{Format, ValidateArgs};
 
-/// Names given with `-e NAME=VALUE`.
-pub fn var_names(vars: &[String]) -> Result<BTreeSet<String>, Failure> {
-    vars.iter()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if !k.is_empty() => Ok(k.to_string()),
-            _ => Err(Failure::usage(format!("-e expects NAME=VALUE, got `{kv}`"))),
-        })
-        .collect()
-}
-
 pub fn run(a: ValidateArgs, color: bool) -> anyhow::Result<Exit> {
-    let names = var_names(&a.vars)?;
+    let names = super::load::parse_vars(&a.vars)?.into_keys().collect();
     let report = validate_paths(&a.paths, a.inventory.as_deref(), &names);
     let failed = report.errors() > 0 || (a.strict && report.warnings() > 0);
     match a.format {

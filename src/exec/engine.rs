@@ -331,48 +331,10 @@ impl Runner {
                     _ => todo.push(h.clone()),
                 }
             }
-            self.reporter.event(&Event::StepStarted {
-                id: id.clone(),
-                title: ps.step.title().to_string(),
-                phase: ps.step.phase.clone(),
-                hosts: todo.iter().map(|h| h.name.clone()).collect(),
-                run_phase: Phase::Forward,
-            });
-            let began = Instant::now();
-            let results = self.fan_out(idx, todo.clone(), Phase::Forward).await;
-            let mut failed: Vec<String> = results
-                .iter()
-                .filter(|(_, o)| !o.ok)
-                .map(|(h, _)| h.clone())
-                .collect();
-            let not_started: Vec<String> = todo
-                .iter()
-                .filter(|h| !results.contains_key(&h.name))
-                .map(|h| h.name.clone())
-                .collect();
-            if self.opts.cancel.load(Ordering::SeqCst)
-                && failed.is_empty()
-                && !not_started.is_empty()
-            {
+            let Some((results, failed)) = self.step_pass(idx, todo, Phase::Forward).await else {
                 return Err(self.interrupted());
-            }
-            failed.extend(not_started.iter().cloned());
+            };
             let ok = failed.is_empty();
-            let _ = self.record(Record::StepEnd {
-                t: t(),
-                step: id.clone(),
-                phase: Phase::Forward,
-                ok,
-                failed_hosts: failed.clone(),
-                duration_ms: began.elapsed().as_millis() as u64,
-            });
-            self.reporter.event(&Event::StepFinished {
-                id: id.clone(),
-                ok,
-                failed: failed.clone(),
-                duration: began.elapsed(),
-                run_phase: Phase::Forward,
-            });
             if results.values().any(|o| o.host_key_refused) {
                 let msg = results
                     .values()
@@ -391,6 +353,61 @@ impl Runner {
             }
         }
         Ok(())
+    }
+
+    /// Run one step (forward or rollback) on `todo`: announce it, fan out, journal its end.
+    /// Returns the results and the hosts where it failed or could not start, or `None`
+    /// when Ctrl-C stopped it before some hosts started and none failed (nothing is
+    /// journaled as ended then, so resume picks the step up again).
+    async fn step_pass(
+        self: &Arc<Self>,
+        idx: usize,
+        todo: Vec<Host>,
+        phase: Phase,
+    ) -> Option<(super::fanout::StepResults, Vec<String>)> {
+        let ps = &self.plan.steps[idx];
+        let id = ps.step.id.value.clone();
+        self.reporter.event(&Event::StepStarted {
+            id: id.clone(),
+            title: ps.step.title().to_string(),
+            phase: ps.step.phase.clone(),
+            hosts: todo.iter().map(|h| h.name.clone()).collect(),
+            run_phase: phase,
+        });
+        let began = Instant::now();
+        let results = self.fan_out(idx, todo.clone(), phase).await;
+        let mut failed: Vec<String> = results
+            .iter()
+            .filter(|(_, o)| !o.ok)
+            .map(|(h, _)| h.clone())
+            .collect();
+        let not_started: Vec<String> = todo
+            .iter()
+            .filter(|h| !results.contains_key(&h.name))
+            .map(|h| h.name.clone())
+            .collect();
+        if self.opts.cancel.load(Ordering::SeqCst) && failed.is_empty() && !not_started.is_empty() {
+            return None;
+        }
+        failed.extend(not_started);
+        let ok = failed.is_empty();
+        let duration = began.elapsed();
+        let _ = self.record(Record::StepEnd {
+            t: t(),
+            step: id.clone(),
+            phase,
+            ok,
+            failed_hosts: failed.clone(),
+            duration_ms: duration.as_millis() as u64,
+        });
+        self.reporter.event(&Event::StepFinished {
+            id,
+            ok,
+            failed: failed.clone(),
+            duration,
+            run_phase: phase,
+        });
+        Some((results, failed))
     }
 
     async fn on_failure(
@@ -577,45 +594,11 @@ impl Runner {
             if self.opts.cancel.load(Ordering::SeqCst) {
                 return self.interrupted();
             }
-            self.reporter.event(&Event::StepStarted {
-                id: id.clone(),
-                title: ps.step.title().to_string(),
-                phase: ps.step.phase.clone(),
-                hosts: todo.iter().map(|h| h.name.clone()).collect(),
-                run_phase: Phase::Rollback,
-            });
-            let began = Instant::now();
-            let results = self.fan_out(idx, todo.clone(), Phase::Rollback).await;
-            let mut failed: Vec<String> = results
-                .iter()
-                .filter(|(_, o)| !o.ok)
-                .map(|(h, _)| h.clone())
-                .collect();
-            failed.extend(
-                todo.iter()
-                    .filter(|h| !results.contains_key(&h.name))
-                    .map(|h| h.name.clone()),
-            );
+            let Some((_, failed)) = self.step_pass(idx, todo, Phase::Rollback).await else {
+                return self.interrupted();
+            };
             let ok = failed.is_empty();
-            let _ = self.record(Record::StepEnd {
-                t: t(),
-                step: id.clone(),
-                phase: Phase::Rollback,
-                ok,
-                failed_hosts: failed.clone(),
-                duration_ms: began.elapsed().as_millis() as u64,
-            });
-            self.reporter.event(&Event::StepFinished {
-                id: id.clone(),
-                ok,
-                failed: failed.clone(),
-                duration: began.elapsed(),
-                run_phase: Phase::Rollback,
-            });
             if !ok {
-                if self.opts.cancel.load(Ordering::SeqCst) && results.values().all(|o| o.ok) {
-                    return self.interrupted();
-                }
                 let left = self.rollback_left(idx, &failed);
                 return self.finish(RunOutcome::new("rollback-failed", Exit::NeedsHuman, format!(
                     "{reason}; rollback of step `{id}` failed on {}. Left undone (newest first): {}",

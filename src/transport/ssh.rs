@@ -292,6 +292,25 @@ impl SshConnection {
         Ok((o, pid))
     }
 
+    /// Run an SFTP transfer. libssh2's SFTP is used in blocking mode with the session's
+    /// timeout as the bound; the session goes back to non-blocking afterwards.
+    fn with_sftp<T>(
+        &self,
+        timeout: Duration,
+        f: impl FnOnce(&ssh2::Sftp) -> Result<T, String>,
+    ) -> Result<T, String> {
+        self.sess.set_blocking(true);
+        self.sess
+            .set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
+        let res = self
+            .sess
+            .sftp()
+            .map_err(|e| format!("SFTP: {}", e.message()))
+            .and_then(|sftp| f(&sftp));
+        self.sess.set_blocking(false);
+        res
+    }
+
     /// Kill the remote process group of a timed-out command, over a fresh channel.
     fn kill_remote(&mut self, pid: i32) -> bool {
         let cmd = format!(
@@ -381,25 +400,15 @@ impl Connection for SshConnection {
         let (bytes, want) =
             sha256_file(local).map_err(|e| terr(format!("{}: {e}", local.display())))?;
         let tmp = format!("{remote}.drctl-{}", std::process::id());
-        {
-            self.sess.set_blocking(true);
-            self.sess
-                .set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
-            let res = (|| -> Result<(), String> {
-                let sftp = self
-                    .sess
-                    .sftp()
-                    .map_err(|e| format!("SFTP: {}", e.message()))?;
-                let mut f = sftp
-                    .create(Path::new(&tmp))
-                    .map_err(|e| format!("create {tmp}: {}", e.message()))?;
-                let mut src = std::fs::File::open(local).map_err(|e| e.to_string())?;
-                std::io::copy(&mut src, &mut f).map_err(|e| format!("write {tmp}: {e}"))?;
-                Ok(())
-            })();
-            self.sess.set_blocking(false);
-            res.map_err(&terr)?;
-        }
+        self.with_sftp(timeout, |sftp| {
+            let mut f = sftp
+                .create(Path::new(&tmp))
+                .map_err(|e| format!("create {tmp}: {}", e.message()))?;
+            let mut src = std::fs::File::open(local).map_err(|e| e.to_string())?;
+            std::io::copy(&mut src, &mut f).map_err(|e| format!("write {tmp}: {e}"))?;
+            Ok(())
+        })
+        .map_err(&terr)?;
         let q = crate::template::shell_quote;
         let cmd = format!(
             "chmod {mode:o} {t} && mv -f {t} {r} && sha256sum {r}",
@@ -462,22 +471,14 @@ impl Connection for SshConnection {
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| terr(format!("{}: {e}", dir.display())))?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| terr(e.to_string()))?;
-        self.sess.set_blocking(true);
-        self.sess
-            .set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
-        let res = (|| -> Result<(), String> {
-            let sftp = self
-                .sess
-                .sftp()
-                .map_err(|e| format!("SFTP: {}", e.message()))?;
+        self.with_sftp(timeout, |sftp| {
             let mut f = sftp
                 .open(Path::new(remote))
                 .map_err(|e| format!("open {remote}: {}", e.message()))?;
             std::io::copy(&mut f, tmp.as_file_mut()).map_err(|e| format!("read {remote}: {e}"))?;
             Ok(())
-        })();
-        self.sess.set_blocking(false);
-        res.map_err(&terr)?;
+        })
+        .map_err(&terr)?;
         let (bytes, got) = sha256_file(tmp.path()).map_err(|e| terr(e.to_string()))?;
         if got != want {
             return Err(terr(format!(

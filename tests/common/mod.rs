@@ -265,3 +265,43 @@ impl Lab {
         unsafe { libc::kill(pid, sig) };
     }
 }
+
+/// `drctl CMD RUNBOOK -i INVENTORY` with the lab's state dir `<lab>/state`.
+pub fn run_cmd(lab: &Lab, cmd: &str, rb: &Path, inv: &Path) -> std::process::Output {
+    drctl(&lab.path().join("state"))
+        .arg(cmd)
+        .arg(rb)
+        .arg("-i")
+        .arg(inv)
+        .output()
+        .expect("run drctl")
+}
+
+/// The same, started in the background (for crash and concurrency tests).
+pub fn spawn_cmd(lab: &Lab, cmd: &str, rb: &Path, inv: &Path) -> Child {
+    Command::new(assert_cmd::cargo::cargo_bin("drctl"))
+        .env("DRCTL_STATE_DIR", lab.path().join("state"))
+        .env("NO_COLOR", "1")
+        .arg(cmd)
+        .arg(rb)
+        .arg("-i")
+        .arg(inv)
+        .arg("--no-progress")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start drctl")
+}
+
+/// Wait (at most 20 s) until a file contains `what`.
+pub fn wait_for(path: &Path, what: &str) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < until {
+        if fs::read_to_string(path).unwrap_or_default().contains(what) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{} never contained {what}", path.display());
+}
