@@ -6,6 +6,16 @@ use std::time::Duration;
 
 use common::{Lab, drctl, run_cmd, spawn_cmd, wait_for};
 
+/// The id of the one run in a state dir.
+fn only_run_id(state: &std::path::Path) -> String {
+    let mut ids = std::fs::read_dir(state.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+    let id = ids.next().expect("a run");
+    assert!(ids.next().is_none(), "more than one run");
+    id
+}
+
 const RB: &str = r#"drctl: 1
 kind: failover
 name: lab-crash
@@ -32,14 +42,7 @@ fn kill_9_mid_step_then_resume_asks_then_reruns_exactly_that_step() {
     wait_for(&lab.host("h2").dir.join("log"), "s2-start");
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
-    let run_id = std::fs::read_dir(st.join("runs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name()
-        .to_string_lossy()
-        .into_owned();
+    let run_id = only_run_id(&st);
 
     // Resume refuses to guess about the non-idempotent step that was in flight.
     let out = drctl(&st).args(["resume", &run_id]).output().unwrap();
@@ -126,14 +129,7 @@ fn ctrl_c_lets_the_step_in_flight_finish_saves_and_resume_goes_on() {
         // s2 was allowed to finish and was recorded; s3 was not started.
         assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\n", "{h}");
     }
-    let run_id = std::fs::read_dir(st.join("runs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .file_name()
-        .to_string_lossy()
-        .into_owned();
+    let run_id = only_run_id(&st);
     let out = drctl(&st).args(["resume", &run_id]).output().unwrap();
     assert_eq!(
         out.status.code(),
