@@ -38,6 +38,8 @@ pub enum Command {
     Status(StatusArgs),
     /// History of runs.
     Runs(RunsArgs),
+    /// After-action report of a run: Markdown, JSON, JUnit XML or Prometheus text.
+    Report(ReportArgs),
     /// The tamper-evident audit journal.
     Audit {
         #[command(subcommand)]
@@ -134,6 +136,10 @@ pub struct ExecArgs {
     /// Only the final line and errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML
+    /// and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom).
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub report_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +189,32 @@ pub struct StatusArgs {
     pub state_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+}
+
+/// Formats of `drctl report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    /// Markdown after-action report.
+    Md,
+    /// The same content as JSON.
+    Json,
+    /// JUnit XML: a test case per step and host.
+    Junit,
+    /// Prometheus text format (node_exporter textfile collector).
+    Prom,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run id (default: the latest run).
+    pub run_id: Option<String>,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormatArg,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short, long, value_hint = clap::ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

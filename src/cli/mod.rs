@@ -6,6 +6,7 @@ pub mod completions;
 mod diff;
 mod load;
 mod plan;
+mod report;
 mod run;
 mod status;
 mod validate;
@@ -57,6 +58,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Rollback(a) => run::resume(a, true),
         Command::Status(a) => status::status(a),
         Command::Runs(a) => status::runs(a),
+        Command::Report(a) => report::run(a),
         Command::Audit {
             action: args::AuditAction::Verify { state_dir },
         } => {

@@ -255,9 +255,14 @@ fn abs(p: &Path) -> String {
 }
 
 pub fn run(a: RunArgs, want_kind: Option<&str>) -> anyhow::Result<Exit> {
-    Ok(start(&a.target, &a.exec, RunMode::Run, want_kind, a.dry_run)?.0)
+    let (exit, run_id, state) = start(&a.target, &a.exec, RunMode::Run, want_kind, a.dry_run)?;
+    if let Some(id) = run_id {
+        super::report::after_run(&state, &id, a.exec.report_dir.as_deref(), false)?;
+    }
+    Ok(exit)
 }
 
+/// A drill ends with the report's summary: verdict, recovery time, phases, what is left.
 pub fn drill(a: DrillArgs) -> anyhow::Result<Exit> {
     let (exit, run_id, state) = start(
         &a.run.target,
@@ -266,10 +271,11 @@ pub fn drill(a: DrillArgs) -> anyhow::Result<Exit> {
         None,
         a.run.dry_run,
     )?;
-    let Some(run_id) = run_id else {
-        return Ok(exit);
-    };
-    Ok(super::status::drill_verdict(&state, &run_id, exit)?)
+    if let Some(id) = run_id {
+        let show = !a.run.exec.quiet;
+        super::report::after_run(&state, &id, a.run.exec.report_dir.as_deref(), show)?;
+    }
+    Ok(exit)
 }
 
 /// `drctl resume` (rollback = false) and `drctl rollback` (rollback = true).
@@ -286,7 +292,7 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
     if let Some((outcome, _)) = &cp.ended {
         let finished = matches!(
             outcome.as_str(),
-            "succeeded" | "rolled-back" | "drill-passed" | "drill-failed"
+            "succeeded" | "rolled-back" | "drill-passed" | "drill-failed" | "drill-missed-rto"
         );
         if finished && !(rollback && outcome == "succeeded") {
             return Err(Failure::usage(format!(
@@ -347,6 +353,11 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
             .enable_all()
             .build()?;
         let audit = Some(Audit::new(state.audit()));
+        let reason = format!(
+            "rollback of run {} requested by {}",
+            h.run_id,
+            current_user()
+        );
         rt.block_on(async move {
             install_ctrl_c(&opts, reporter.clone());
             let runner = Runner::new(
@@ -358,13 +369,7 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
                 reporter,
                 audit,
             );
-            runner
-                .rollback_all(format!(
-                    "rollback of run {} requested by {}",
-                    h.run_id,
-                    current_user()
-                ))
-                .await
+            runner.rollback_all(reason).await
         })
     } else {
         execute(
@@ -378,6 +383,9 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
             Arc::new(RealConnector),
         )?
     };
+    drop(_lock);
+    let show = h.mode == RunMode::Drill && !a.exec.quiet;
+    super::report::after_run(&state, &h.run_id, a.exec.report_dir.as_deref(), show)?;
     // `drctl rollback` that succeeds has done what was asked.
     if rollback && outcome.exit == Exit::FailedRolledBack {
         return Ok(Exit::Success);

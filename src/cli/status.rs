@@ -8,7 +8,7 @@ use crate::error::{Exit, Failure};
 use crate::runbook::duration::format_duration;
 use crate::state::StateDir;
 use crate::state::checkpoint::{Checkpoint, HostState};
-use crate::state::journal::{self, Loaded, Phase, Record};
+use crate::state::journal::{self, Loaded, Record};
 
 use super::args::{Format, RunsArgs, StatusArgs};
 
@@ -16,28 +16,6 @@ fn ts_ms(t: &str) -> Option<i64> {
     t.parse::<jiff::Timestamp>()
         .ok()
         .map(|x| x.as_millisecond())
-}
-
-/// Forward recovery time: first forward start to last forward finish, in ms.
-pub fn recovery_ms(l: &Loaded) -> Option<i64> {
-    let mut first = None;
-    let mut last = None;
-    for r in &l.records {
-        match r {
-            Record::Started {
-                t,
-                phase: Phase::Forward,
-                ..
-            } if first.is_none() => first = ts_ms(t),
-            Record::Finished {
-                t,
-                phase: Phase::Forward,
-                ..
-            } => last = ts_ms(t),
-            _ => {}
-        }
-    }
-    Some(last? - first?)
 }
 
 fn load(state: &StateDir, id: &str) -> Result<Loaded, Failure> {
@@ -51,33 +29,9 @@ fn load(state: &StateDir, id: &str) -> Result<Loaded, Failure> {
     journal::load(&dir).map_err(|e| Failure::usage(e.to_string()))
 }
 
-/// The drill's verdict against `objectives.rto`; a missed objective turns success into exit 1.
-pub fn drill_verdict(state: &StateDir, run_id: &str, exit: Exit) -> Result<Exit, Failure> {
-    let l = load(state, run_id)?;
-    let measured = recovery_ms(&l);
-    let m = measured
-        .map(|x| format_duration(std::time::Duration::from_millis(x.max(0) as u64)))
-        .unwrap_or_else(|| "n/a".into());
-    match (l.header.rto_ms, measured) {
-        (Some(obj), Some(ms)) => {
-            let o = format_duration(std::time::Duration::from_millis(obj));
-            if ms as u64 <= obj {
-                eprintln!("RTO: {m} measured, objective {o}: MET");
-                Ok(exit)
-            } else {
-                eprintln!("RTO: {m} measured, objective {o}: MISSED");
-                Ok(if exit == Exit::Success {
-                    Exit::FailedRolledBack
-                } else {
-                    exit
-                })
-            }
-        }
-        _ => {
-            eprintln!("RTO: {m} measured (no objective set)");
-            Ok(exit)
-        }
-    }
+/// The most recent run's id.
+pub fn latest_run(state: &StateDir) -> Option<String> {
+    runs_sorted(state).pop()
 }
 
 fn runs_sorted(state: &StateDir) -> Vec<String> {
@@ -160,9 +114,7 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
     let state = StateDir::resolve(a.state_dir);
     let id = match a.run_id {
         Some(id) => id,
-        None => runs_sorted(&state)
-            .pop()
-            .ok_or_else(|| Failure::usage("no runs yet"))?,
+        None => latest_run(&state).ok_or_else(|| Failure::usage("no runs yet"))?,
     };
     let l = load(&state, &id)?;
     let cp = Checkpoint::from_journal(&l);

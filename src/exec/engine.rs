@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crate::error::Exit;
 use crate::plan::{Plan, RunMode};
+use crate::runbook::duration::format_duration;
 use crate::runbook::inventory::{Host, TransportKind, current_user};
 use crate::runbook::model::{Action, OnFailure};
 use crate::state::StateError;
@@ -265,19 +266,39 @@ impl Runner {
                 if rolled.exit != Exit::FailedRolledBack {
                     return rolled;
                 }
-                match failure {
-                    Some(f) => self.finish(RunOutcome::new(
+                let rto = self.rto_verdict();
+                match (failure, rto) {
+                    (Some(f), _) => self.finish(RunOutcome::new(
                         "drill-failed",
                         Exit::FailedRolledBack,
                         format!("drill failed: {f}; environment restored"),
                     )),
-                    None => self.finish(RunOutcome::new(
+                    (None, Err(missed)) => self.finish(RunOutcome::new(
+                        "drill-missed-rto",
+                        Exit::FailedRolledBack,
+                        format!("every step passed but {missed}; environment restored"),
+                    )),
+                    (None, Ok(())) => self.finish(RunOutcome::new(
                         "drill-passed",
                         Exit::Success,
                         "drill passed; environment restored",
                     )),
                 }
             }
+        }
+    }
+
+    /// The measured recovery time against `objectives.rto`: `Err` says by how much it missed.
+    fn rto_verdict(&self) -> Result<(), String> {
+        let fmt = |ms: u64| format_duration(std::time::Duration::from_millis(ms));
+        let objective = self.plan.runbook.objectives.rto;
+        match (objective, self.cp().recovery_ms()) {
+            (Some(o), Some(m)) if u128::from(m) > o.as_millis() => Err(format!(
+                "the recovery time {} missed the objective {}",
+                fmt(m),
+                format_duration(o)
+            )),
+            _ => Ok(()),
         }
     }
 

@@ -1,4 +1,6 @@
 //! Reporters: they consume what the engine and the journal say and show it.
 
+pub mod after_action;
 pub mod console;
+pub mod formats;
 pub mod plan_view;

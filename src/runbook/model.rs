@@ -205,6 +205,18 @@ impl Step {
     pub fn title(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.id.value)
     }
+
+    /// Whether the command looks like it destroys or stops something (`rm -rf`,
+    /// `systemctl stop`, `DROP TABLE`, ...): such a step should carry a `rollback`.
+    pub fn looks_destructive(&self) -> bool {
+        static DESTRUCTIVE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(
+                r"(?i)\b(rm\s+-[a-z]*[rf]|systemctl\s+(stop|disable|mask)|service\s+\S+\s+stop|kill(all)?\b|pkill\b|drop\s+(table|database)|truncate\b|mkfs|dd\s+if=|pg_ctl\s+stop|shutdown|reboot|iptables\s+-[AID])",
+            )
+            .expect("static regex")
+        });
+        matches!(&self.action, Action::Run(cmd) if DESTRUCTIVE.is_match(&cmd.value))
+    }
 }
 
 /// `objectives:`

@@ -28,6 +28,10 @@ pub struct Checkpoint {
     pub ended: Option<(String, i32)>,
     /// Steps in the order they first started (forward), for rollback ordering.
     pub order: Vec<String>,
+    /// When the first forward command started and the last one finished (RFC 3339): the
+    /// span the recovery time objective is judged on.
+    pub forward_first: Option<String>,
+    pub forward_last: Option<String>,
 }
 
 impl Checkpoint {
@@ -45,11 +49,17 @@ impl Checkpoint {
         {
             match r {
                 Record::Started {
-                    step, host, phase, ..
+                    t,
+                    step,
+                    host,
+                    phase,
                 } => {
                     let key = (step.clone(), host.clone());
                     match phase {
                         Phase::Forward => {
+                            if c.forward_first.is_none() {
+                                c.forward_first = Some(t.clone());
+                            }
                             if !c.order.contains(step) {
                                 c.order.push(step.clone());
                             }
@@ -62,6 +72,7 @@ impl Checkpoint {
                     c.ended = None;
                 }
                 Record::Finished {
+                    t,
                     step,
                     host,
                     phase,
@@ -69,6 +80,9 @@ impl Checkpoint {
                     captured,
                     ..
                 } => {
+                    if *phase == Phase::Forward {
+                        c.forward_last = Some(t.clone());
+                    }
                     let st = if *ok {
                         HostState::Ok
                     } else {
@@ -125,6 +139,17 @@ impl Checkpoint {
                 _ => {}
             }
         }
+    }
+
+    /// Recovery time so far: first forward start to last forward finish, in ms.
+    pub fn recovery_ms(&self) -> Option<u64> {
+        let ms = |t: &Option<String>| {
+            t.as_deref()?
+                .parse::<jiff::Timestamp>()
+                .ok()
+                .map(|x| x.as_millisecond())
+        };
+        Some((ms(&self.forward_last)? - ms(&self.forward_first)?).max(0) as u64)
     }
 
     pub fn forward_state(&self, step: &str, host: &str) -> Option<HostState> {

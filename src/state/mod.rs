@@ -96,11 +96,16 @@ impl StateDir {
 
 /// Write a file atomically (temp file in the same folder, fsync, rename, fsync the folder), 0600.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), StateError> {
+    write_atomic_mode(path, data, 0o600)
+}
+
+/// [`write_atomic`] with the given permission bits (reports meant to be shared: 0644).
+pub fn write_atomic_mode(path: &Path, data: &[u8], mode: u32) -> Result<(), StateError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(dir))?;
     tmp.write_all(data).map_err(io_err(path))?;
     tmp.as_file().sync_all().map_err(io_err(path))?;
-    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(io_err(path))?;
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode)).map_err(io_err(path))?;
     tmp.persist(path).map_err(|e| StateError::Io {
         path: path.to_path_buf(),
         source: e.error,

@@ -1,8 +1,6 @@
 //! Semantic rules over a parsed runbook: unique step ids, known targets, upload sources,
 //! and warnings for risky steps.
 
-use regex::Regex;
-
 use crate::diagnostic::Diagnostic;
 use crate::runbook::inventory::{Inventory, LOCAL};
 use crate::runbook::model::{Action, OnFailure, Runbook};
@@ -77,10 +75,6 @@ pub fn upload_sources(rb: &Runbook, out: &mut Vec<Diagnostic>) {
 
 /// Warnings: destructive-looking steps with no way back, `until` without a timeout.
 pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
-    let destructive = Regex::new(
-        r"(?i)\b(rm\s+-[a-z]*[rf]|systemctl\s+(stop|disable|mask)|service\s+\S+\s+stop|kill(all)?\b|pkill\b|drop\s+(table|database)|truncate\b|mkfs|dd\s+if=|pg_ctl\s+stop|shutdown|reboot|iptables\s+-[AID])",
-    )
-    .expect("static regex");
     for s in &rb.steps {
         let on_failure = s
             .settings
@@ -89,7 +83,7 @@ pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             .unwrap_or(OnFailure::Rollback);
         if let Action::Run(cmd) = &s.action
             && s.rollback.is_none()
-            && destructive.is_match(&cmd.value)
+            && s.looks_destructive()
             && on_failure == OnFailure::Rollback
         {
             out.push(
