@@ -40,6 +40,9 @@ _drctl() {
             drctl,plan)
                 cmd="drctl__subcmd__plan"
                 ;;
+            drctl,report)
+                cmd="drctl__subcmd__report"
+                ;;
             drctl,restore)
                 cmd="drctl__subcmd__restore"
                 ;;
@@ -100,6 +103,9 @@ _drctl() {
             drctl__subcmd__help,plan)
                 cmd="drctl__subcmd__help__subcmd__plan"
                 ;;
+            drctl__subcmd__help,report)
+                cmd="drctl__subcmd__help__subcmd__report"
+                ;;
             drctl__subcmd__help,restore)
                 cmd="drctl__subcmd__help__subcmd__restore"
                 ;;
@@ -134,7 +140,7 @@ _drctl() {
 
     case "${cmd}" in
         drctl)
-            opts="-h -V --help --version validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help"
+            opts="-h -V --help --version validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,7 +245,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__cutover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -314,6 +320,13 @@ _drctl() {
                     fi
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --report-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
                     fi
                     return 0
                     ;;
@@ -325,7 +338,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__drill)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,6 +413,13 @@ _drctl() {
                     fi
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --report-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
                     fi
                     return 0
                     ;;
@@ -411,7 +431,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__failover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,6 +509,13 @@ _drctl() {
                     fi
                     return 0
                     ;;
+                --report-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -497,7 +524,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help)
-            opts="validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help"
+            opts="validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -636,6 +663,20 @@ _drctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        drctl__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         drctl__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -749,7 +790,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__migrate)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -824,6 +865,13 @@ _drctl() {
                     fi
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --report-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
                     fi
                     return 0
                     ;;
@@ -894,8 +942,63 @@ _drctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        drctl__subcmd__report)
+            opts="-o -h -V --format --output --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "md json junit prom" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         drctl__subcmd__restore)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -973,6 +1076,13 @@ _drctl() {
                     fi
                     return 0
                     ;;
+                --report-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -981,7 +1091,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__resume)
-            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --inventory --var --rerun --skip --allow-changed --help --version"
+            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1014,6 +1124,13 @@ _drctl() {
                     fi
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --report-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
                     fi
                     return 0
                     ;;
@@ -1071,7 +1188,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__rollback)
-            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --inventory --var --rerun --skip --allow-changed --help --version"
+            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1104,6 +1221,13 @@ _drctl() {
                     fi
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --report-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
                     fi
                     return 0
                     ;;
@@ -1161,7 +1285,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__run)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1236,6 +1360,13 @@ _drctl() {
                     fi
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --report-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
                     fi
                     return 0
                     ;;

@@ -38,6 +38,7 @@ complete -c drctl -n "__fish_drctl_needs_command" -f -a "resume" -d 'Continue a 
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "runs" -d 'History of runs'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML or Prometheus text'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "audit" -d 'The tamper-evident audit journal'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -66,6 +67,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand run" -l forks -d 'At most th
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -80,6 +82,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand failover" -l forks -d 'At mo
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -94,6 +97,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l forks -d 'At mos
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -108,6 +112,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand restore" -l forks -d 'At mos
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -122,6 +127,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l forks -d 'At mos
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -136,6 +142,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand drill" -l forks -d 'At most 
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -147,6 +154,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand resume" -l forks -d 'At most
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l rerun -d 'Re-run this step where it was left in flight' -r
@@ -162,6 +170,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l forks -d 'At mo
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l log-file -d 'Also write every line to this file' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l rerun -d 'Re-run this step where it was left in flight' -r
@@ -185,6 +194,14 @@ json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand report" -l format -r -f -a "md\t'Markdown after-action report'
+json\t'The same content as JSON'
+junit\t'JUnit XML: a test case per step and host'
+prom\t'Prometheus text format (node_exporter textfile collector)'"
+complete -c drctl -n "__fish_drctl_using_subcommand report" -s o -l output -d 'Write to this file (atomically) instead of standard output' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand report" -l state-dir -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c drctl -n "__fish_drctl_using_subcommand report" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check the hash chain; names the first line altered, removed or reordered'
@@ -198,20 +215,21 @@ complete -c drctl -n "__fish_drctl_using_subcommand schema" -s h -l help -d 'Pri
 complete -c drctl -n "__fish_drctl_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "plan" -d 'Show the resolved plan of a runbook without touching any host'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "run" -d 'Run a runbook of any kind'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "failover" -d 'Run a `kind: failover` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "migrate" -d 'Run a `kind: migration` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "restore" -d 'Run a `kind: restore` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "cutover" -d 'Run a `kind: cutover` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "runs" -d 'History of runs'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "audit" -d 'The tamper-evident audit journal'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "completions" -d 'Print shell completions'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs audit schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "plan" -d 'Show the resolved plan of a runbook without touching any host'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "run" -d 'Run a runbook of any kind'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "failover" -d 'Run a `kind: failover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "migrate" -d 'Run a `kind: migration` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "restore" -d 'Run a `kind: restore` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "cutover" -d 'Run a `kind: cutover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "runs" -d 'History of runs'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML or Prometheus text'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "audit" -d 'The tamper-evident audit journal'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "completions" -d 'Print shell completions'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check the hash chain; names the first line altered, removed or reordered'

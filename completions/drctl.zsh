@@ -74,6 +74,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -99,6 +100,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -124,6 +126,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -149,6 +152,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -174,6 +178,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -199,6 +204,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -219,6 +225,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
 '-i+[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
@@ -245,6 +252,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
 '-i+[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
@@ -288,6 +296,22 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
+&& ret=0
+;;
+(report)
+_arguments "${_arguments_options[@]}" : \
+'--format=[]:FORMAT:((md\:"Markdown after-action report"
+json\:"The same content as JSON"
+junit\:"JUnit XML\: a test case per step and host"
+prom\:"Prometheus text format (node_exporter textfile collector)"))' \
+'-o+[Write to this file (atomically) instead of standard output]:OUTPUT:_files' \
+'--output=[Write to this file (atomically) instead of standard output]:OUTPUT:_files' \
+'--state-dir=[]:STATE_DIR:_files -/' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::run_id -- The run id (default\: the latest run):_default' \
 && ret=0
 ;;
 (audit)
@@ -420,6 +444,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(report)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (audit)
 _arguments "${_arguments_options[@]}" : \
 ":: :_drctl__subcmd__help__subcmd__audit_commands" \
@@ -476,6 +504,7 @@ _drctl_commands() {
 'rollback:Undo the completed steps of a run, newest first' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
+'report:After-action report of a run\: Markdown, JSON, JUnit XML or Prometheus text' \
 'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
@@ -549,6 +578,7 @@ _drctl__subcmd__help_commands() {
 'rollback:Undo the completed steps of a run, newest first' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
+'report:After-action report of a run\: Markdown, JSON, JUnit XML or Prometheus text' \
 'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
@@ -603,6 +633,11 @@ _drctl__subcmd__help__subcmd__plan_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help plan commands' commands "$@"
 }
+(( $+functions[_drctl__subcmd__help__subcmd__report_commands] )) ||
+_drctl__subcmd__help__subcmd__report_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help report commands' commands "$@"
+}
 (( $+functions[_drctl__subcmd__help__subcmd__restore_commands] )) ||
 _drctl__subcmd__help__subcmd__restore_commands() {
     local commands; commands=()
@@ -652,6 +687,11 @@ _drctl__subcmd__migrate_commands() {
 _drctl__subcmd__plan_commands() {
     local commands; commands=()
     _describe -t commands 'drctl plan commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__report_commands] )) ||
+_drctl__subcmd__report_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl report commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__restore_commands] )) ||
 _drctl__subcmd__restore_commands() {

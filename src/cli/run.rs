@@ -272,7 +272,7 @@ pub fn drill(a: DrillArgs) -> anyhow::Result<Exit> {
         a.run.dry_run,
     )?;
     if let Some(id) = run_id {
-        let show = !a.run.exec.quiet;
+        let show = !a.run.exec.quiet || exit != Exit::Success;
         super::report::after_run(&state, &id, a.run.exec.report_dir.as_deref(), show)?;
     }
     Ok(exit)
@@ -384,7 +384,7 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
         )?
     };
     drop(_lock);
-    let show = h.mode == RunMode::Drill && !a.exec.quiet;
+    let show = h.mode == RunMode::Drill && (!a.exec.quiet || outcome.exit != Exit::Success);
     super::report::after_run(&state, &h.run_id, a.exec.report_dir.as_deref(), show)?;
     // `drctl rollback` that succeeds has done what was asked.
     if rollback && outcome.exit == Exit::FailedRolledBack {

@@ -58,10 +58,19 @@ impl Console {
 
     /// Print a line: above the bars on a terminal, timestamped otherwise; and to the log file.
     fn line(&self, text: &str) {
+        self.emit(text, false);
+    }
+
+    /// Like [`Console::line`], but shown even with `--quiet`: the final line and failures.
+    fn important(&self, text: &str) {
+        self.emit(text, true);
+    }
+
+    fn emit(&self, text: &str, important: bool) {
         if let Some(f) = &self.log {
             let _ = writeln!(f.lock().expect("log"), "{} {text}", stamp());
         }
-        if self.verbosity == Verbosity::Quiet {
+        if self.verbosity == Verbosity::Quiet && !important {
             return;
         }
         match &self.bars {
@@ -263,7 +272,7 @@ impl Reporter for Console {
                 if *ok {
                     self.line(&format!("{what}{id}: ok in {}", format_duration(*duration)));
                 } else {
-                    self.line(&format!(
+                    self.important(&format!(
                         "{what}{id}: FAILED on {} after {}",
                         failed.join(", "),
                         format_duration(*duration)
@@ -292,7 +301,7 @@ impl Reporter for Console {
                 if self.verbosity != Verbosity::Quiet {
                     eprint!("{}", self.summary());
                 }
-                self.line(&format!(
+                self.important(&format!(
                     "{outcome} in {} (exit {exit}): {message}",
                     format_duration(*duration)
                 ));

@@ -141,21 +141,44 @@ pub fn verify(path: &Path) -> Result<Verdict, StateError> {
                 });
             }
         };
-        if e.prev != prev {
+        if e.seq > n + 1 {
             return Ok(Verdict::Broken {
                 line: lineno,
                 reason: format!(
-                    "the hash it records for line {} does not match: line {} was altered, or a line was removed or moved here",
-                    lineno - 1,
-                    lineno - 1
+                    "entry {} follows entry {n}: entries {}..{} were removed",
+                    e.seq,
+                    n + 1,
+                    e.seq - 1
                 ),
             });
         }
         if e.seq != n + 1 {
             return Ok(Verdict::Broken {
                 line: lineno,
-                reason: format!("sequence number {} where {} was expected", e.seq, n + 1),
+                reason: format!(
+                    "entry {} where {} was expected: lines were reordered or duplicated",
+                    e.seq,
+                    n + 1
+                ),
             });
+        }
+        if e.prev != prev {
+            // The line before is not the one this entry was chained to.
+            let (line, reason) = if lineno == 1 {
+                (
+                    1,
+                    "the first entry does not start the chain: it was altered".to_string(),
+                )
+            } else {
+                (
+                    lineno - 1,
+                    format!(
+                        "line {} was altered: its hash does not match the one line {lineno} records",
+                        lineno - 1
+                    ),
+                )
+            };
+            return Ok(Verdict::Broken { line, reason });
         }
         prev = sha256_hex(line.as_bytes());
         n += 1;
@@ -166,10 +189,14 @@ pub fn verify(path: &Path) -> Result<Verdict, StateError> {
     {
         return Ok(Verdict::Broken {
             line: n as usize,
-            reason: format!(
-                "the journal ends at entry {n} but its head records {} entries: the last line(s) were altered or removed",
-                h.count
-            ),
+            reason: if h.count == n {
+                format!("line {n}, the last entry, was altered: its hash does not match the head's")
+            } else {
+                format!(
+                    "the journal ends at entry {n} but its head records {} entries: the last line(s) were removed",
+                    h.count
+                )
+            },
         });
     }
     Ok(Verdict::Intact { entries: n })
@@ -207,7 +234,8 @@ mod tests {
                 v => panic!("not detected: {v:?}"),
             }
         };
-        check(orig.replace("\"action\":\"b\"", "\"action\":\"x\""), 3);
+        check(orig.replace("\"action\":\"b\"", "\"action\":\"x\""), 2);
+        check(orig.replace("\"action\":\"d\"", "\"action\":\"x\""), 4);
         check(format!("{}\n{}\n{}\n", lines[0], lines[2], lines[3]), 2);
         check(
             format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]),
