@@ -157,8 +157,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand resume" -l log-file -d 'Also
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand resume" -l rerun -d 'Re-run this step where it was left in flight' -r
-complete -c drctl -n "__fish_drctl_using_subcommand resume" -l skip -d 'Treat this in-flight step as done' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l rerun -d 'Re-run this step where it was left in flight (STEP@HOST: on that host only)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l skip -d 'Treat this in-flight step as done (STEP@HOST: on that host only)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -173,8 +173,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l log-file -d 'Al
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l rerun -d 'Re-run this step where it was left in flight' -r
-complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l skip -d 'Treat this in-flight step as done' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l rerun -d 'Re-run this step where it was left in flight (STEP@HOST: on that host only)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l skip -d 'Treat this in-flight step as done (STEP@HOST: on that host only)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'

@@ -230,8 +230,8 @@ _arguments "${_arguments_options[@]}" : \
 '--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
-'*--rerun=[Re-run this step where it was left in flight]:STEP:_default' \
-'*--skip=[Treat this in-flight step as done]:STEP:_default' \
+'*--rerun=[Re-run this step where it was left in flight (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
+'*--skip=[Treat this in-flight step as done (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -257,8 +257,8 @@ _arguments "${_arguments_options[@]}" : \
 '--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
-'*--rerun=[Re-run this step where it was left in flight]:STEP:_default' \
-'*--skip=[Treat this in-flight step as done]:STEP:_default' \
+'*--rerun=[Re-run this step where it was left in flight (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
+'*--skip=[Treat this in-flight step as done (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \

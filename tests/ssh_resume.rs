@@ -141,3 +141,126 @@ fn ctrl_c_lets_the_step_in_flight_finish_saves_and_resume_goes_on() {
         assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\ns3\n", "{h}");
     }
 }
+
+/// s1 and s2 succeed everywhere; s3 fails on h1 after a pause in which the test freezes or
+/// kills h2, so the rollback meets a hung or dead host.
+const RB_ROLLBACK: &str = r#"drctl: 1
+kind: failover
+name: lab-rb-host
+steps:
+  - id: s1
+    on: all
+    run: echo s1 >> "$HOST_DIR/log"
+    rollback: echo undo-s1 >> "$HOST_DIR/log"
+  - id: s2
+    on: all
+    timeout: 2s
+    run: echo s2 >> "$HOST_DIR/log"
+    rollback: echo undo-s2 >> "$HOST_DIR/log"
+  - id: s3
+    on: h1
+    run: echo s3 >> "$HOST_DIR/log"; sleep 1; false
+"#;
+
+fn rollback_meets(sig: i32) -> (String, std::time::Duration, Lab) {
+    let lab = Lab::start(2);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook("rb.yaml", RB_ROLLBACK);
+    let child = spawn_cmd(&lab, "failover", &rb, &inv);
+    wait_for(&lab.host("h1").dir.join("log"), "s3");
+    lab.signal_all("h2", sig);
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let took = started.elapsed();
+    lab.signal_all("h2", libc::SIGCONT);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    (err, took, lab)
+}
+
+#[test]
+fn host_hung_during_rollback_is_named_within_its_timeout_and_the_rest_is_left_for_a_human() {
+    let (err, took, lab) = rollback_meets(libc::SIGSTOP);
+    assert!(
+        err.contains("rollback s2 on h2: FAILED: h2: timed out"),
+        "{err}"
+    );
+    assert!(err.contains("rollback of step `s2` failed on h2"), "{err}");
+    assert!(
+        err.contains("Left undone (newest first): s2 on h2; s1 on h1,h2"),
+        "{err}"
+    );
+    // h1's s2 was undone; nothing older was touched once the rollback failed.
+    assert_eq!(lab.read("h1", "log"), "s1\ns2\ns3\nundo-s2\n");
+    assert_eq!(lab.read("h2", "log"), "s1\ns2\n");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+#[test]
+fn host_killed_during_rollback_is_named_and_rollback_resumes_once_it_is_back() {
+    let (err, _, lab) = rollback_meets(libc::SIGKILL);
+    assert!(err.contains("rollback s2 on h2: FAILED: h2:"), "{err}");
+    assert!(err.contains("rollback of step `s2` failed on h2"), "{err}");
+    assert_eq!(lab.read("h2", "log"), "s1\ns2\n");
+    // The host comes back (a new sshd on the same address and key); `drctl rollback`
+    // finishes the job: h2's s2 and s1 undone, h1's s2 not undone twice.
+    let mut lab = lab;
+    lab.restart("h2");
+    let st = lab.path().join("state");
+    let run_id = only_run_id(&st);
+    let out = drctl(&st).args(["rollback", &run_id]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(lab.read("h1", "log"), "s1\ns2\ns3\nundo-s2\nundo-s1\n");
+    assert_eq!(lab.read("h2", "log"), "s1\ns2\nundo-s2\nundo-s1\n");
+}
+
+#[test]
+fn second_ctrl_c_stops_at_once_and_records_the_step_in_flight_as_unknown() {
+    let lab = Lab::start(2);
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook("rb.yaml", RB);
+    let st = lab.path().join("state");
+    let child = spawn_cmd(&lab, "run", &rb, &inv);
+    wait_for(&lab.host("h1").dir.join("log"), "s2-start");
+    wait_for(&lab.host("h2").dir.join("log"), "s2-start");
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    std::thread::sleep(Duration::from_millis(200));
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("second Ctrl-C"), "{err}");
+    // drctl did not wait for s2 (2 s): its outcome is recorded as unknown on both hosts.
+    let run_id = only_run_id(&st);
+    let out = drctl(&st)
+        .args(["status", &run_id, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s2 = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "s2")
+        .unwrap();
+    assert_eq!(s2["hosts"]["h1"], "in flight (unknown)", "{v}");
+    assert_eq!(s2["hosts"]["h2"], "in flight (unknown)", "{v}");
+    // So resume asks instead of guessing.
+    std::thread::sleep(Duration::from_secs(2));
+    let out = drctl(&st).args(["resume", &run_id]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let out = drctl(&st)
+        .args(["resume", &run_id, "--skip", "s2"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for h in ["h1", "h2"] {
+        assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\ns3\n", "{h}");
+    }
+}

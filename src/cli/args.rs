@@ -171,11 +171,11 @@ pub struct ResumeArgs {
     /// Extra variable NAME=VALUE (default: the run's own).
     #[arg(short = 'e', long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
-    /// Re-run this step where it was left in flight.
-    #[arg(long, value_name = "STEP")]
+    /// Re-run this step where it was left in flight (STEP@HOST: on that host only).
+    #[arg(long, value_name = "STEP[@HOST]")]
     pub rerun: Vec<String>,
-    /// Treat this in-flight step as done.
-    #[arg(long, value_name = "STEP")]
+    /// Treat this in-flight step as done (STEP@HOST: on that host only).
+    #[arg(long, value_name = "STEP[@HOST]")]
     pub skip: Vec<String>,
     /// Go on although the runbook changed since the run started (the changes are shown).
     #[arg(long)]

@@ -341,6 +341,25 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
         ))
         .into());
     }
+    for d in a.rerun.iter().chain(&a.skip) {
+        let (step, host) = d
+            .split_once('@')
+            .map_or((d.as_str(), None), |(s, h)| (s, Some(h)));
+        let Some(ps) = plan.steps.iter().find(|p| p.step.id.value == step) else {
+            return Err(
+                Failure::usage(format!("`{d}`: the runbook has no step `{step}`"))
+                    .hint("`drctl status RUN_ID` shows the steps and where they stand")
+                    .into(),
+            );
+        };
+        if let Some(host) = host
+            && !ps.hosts.iter().any(|h| h.name == host)
+        {
+            return Err(
+                Failure::usage(format!("`{d}`: step `{step}` does not run on `{host}`")).into(),
+            );
+        }
+    }
     let _lock = lock::acquire(&state, &plan.runbook.name, &h.run_id).map_err(state_err)?;
     if loaded.torn_tail {
         eprintln!("note: the journal's last record was cut short by a crash and was ignored");

@@ -22,7 +22,7 @@ use crate::transport::Connector;
 use super::events::{Event, Reporter};
 use super::host::HostOutcome;
 use super::pool::Pool;
-use super::{ExecOptions, RunOutcome};
+use super::{ExecOptions, InFlightDecision, RunOutcome};
 
 /// One run of a plan.
 pub struct Runner {
@@ -327,31 +327,23 @@ impl Runner {
                 self.skip(&id, "no hosts (after --limit)")?;
                 continue;
             }
-            let mut todo = Vec::new();
-            for h in &ps.hosts {
-                match cp.forward_state(&id, &h.name) {
-                    Some(HostState::Ok) => {}
-                    Some(HostState::InFlight) => {
-                        if self.opts.skip.contains(&id) {
-                            self.decide(&id, &h.name, "skip")?;
-                        } else if self.opts.rerun.contains(&id) || ps.idempotent {
-                            self.decide(&id, &h.name, "rerun")?;
-                            todo.push(h.clone());
-                        } else {
-                            let o = RunOutcome::new(
-                                "in-flight",
-                                Exit::InFlight,
-                                format!(
-                                    "step `{id}` was in flight on host `{}` when the run stopped; its outcome is unknown. Check the host, then `drctl resume {} --rerun {id}` or `--skip {id}`",
-                                    h.name, self.plan.run_id
-                                ),
-                            );
-                            return Err(self.finish(o));
-                        }
-                    }
-                    _ => todo.push(h.clone()),
-                }
-            }
+            let in_flight: Vec<&str> = ps
+                .hosts
+                .iter()
+                .filter(|h| cp.forward_state(&id, &h.name) == Some(HostState::InFlight))
+                .map(|h| h.name.as_str())
+                .collect();
+            let rerun = self.settle_in_flight(&id, ps.idempotent, &in_flight, Phase::Forward)?;
+            let todo: Vec<_> = ps
+                .hosts
+                .iter()
+                .filter(|h| match cp.forward_state(&id, &h.name) {
+                    Some(HostState::Ok) => false,
+                    Some(HostState::InFlight) => rerun.contains(&h.name.as_str()),
+                    _ => true,
+                })
+                .cloned()
+                .collect();
             let Some((results, failed)) = self.step_pass(idx, todo, Phase::Forward).await else {
                 return Err(self.interrupted());
             };
@@ -464,17 +456,69 @@ impl Runner {
         Ok(())
     }
 
-    fn decide(&self, step: &str, host: &str, decision: &str) -> Result<(), RunOutcome> {
-        self.reporter.event(&Event::Message {
-            text: format!("step `{step}` on `{host}` was in flight: {decision}"),
-        });
-        self.record(Record::Decision {
-            t: t(),
-            step: step.into(),
-            host: host.into(),
-            decision: decision.into(),
-        })
-        .map_err(|e| self.journal_failed(e))
+    /// Hosts where `step` (or its rollback) was left in flight by a crash: journal the
+    /// operator's decision for each (`--rerun`/`--skip`, per step or `STEP@HOST`; an
+    /// idempotent step re-runs by itself) and return those to run again. Any host left
+    /// undecided stops the run (exit 5), naming the step and every such host.
+    fn settle_in_flight<'h>(
+        &self,
+        step: &str,
+        idempotent: bool,
+        hosts: &[&'h str],
+        phase: Phase,
+    ) -> Result<Vec<&'h str>, RunOutcome> {
+        let mut rerun = Vec::new();
+        let mut undecided = Vec::new();
+        for &host in hosts {
+            let d = match self.opts.in_flight_decision(step, host) {
+                Some(d) => d,
+                None if idempotent => InFlightDecision::Rerun,
+                None => {
+                    undecided.push(host);
+                    continue;
+                }
+            };
+            let word = if d == InFlightDecision::Skip {
+                "skip"
+            } else {
+                "rerun"
+            };
+            self.reporter.event(&Event::Message {
+                text: format!("step `{step}` on `{host}` was in flight: {word}"),
+            });
+            self.record(Record::Decision {
+                t: t(),
+                step: step.into(),
+                host: host.into(),
+                decision: word.into(),
+                phase,
+            })
+            .map_err(|e| self.journal_failed(e))?;
+            if d == InFlightDecision::Rerun {
+                rerun.push(host);
+            }
+        }
+        if undecided.is_empty() {
+            return Ok(rerun);
+        }
+        let what = if phase == Phase::Rollback {
+            "the rollback of step"
+        } else {
+            "step"
+        };
+        let hosts = undecided
+            .iter()
+            .map(|h| format!("`{h}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let id = &self.plan.run_id;
+        Err(self.finish(RunOutcome::new(
+            "in-flight",
+            Exit::InFlight,
+            format!(
+                "{what} `{step}` was in flight on host {hosts} when the run stopped; its outcome is unknown. Check the host, then `drctl resume {id} --rerun {step}` or `--skip {step}` (one host: `--skip {step}@HOST`)"
+            ),
+        )))
     }
 
     fn journal_failed(&self, e: StateError) -> RunOutcome {
@@ -591,24 +635,30 @@ impl Runner {
                 continue;
             }
             let cp = self.cp();
-            let mut todo = Vec::new();
-            for h in &ps.hosts {
-                if cp.forward_state(&id, &h.name) != Some(HostState::Ok) {
-                    continue;
-                }
-                match cp.rollback_state(&id, &h.name) {
-                    Some(HostState::Ok) => {}
-                    Some(HostState::InFlight)
-                        if !(ps.idempotent || self.opts.rerun.contains(&id)) =>
-                    {
-                        return self.finish(RunOutcome::new("in-flight", Exit::InFlight, format!(
-                            "the rollback of step `{id}` was in flight on `{}`; its outcome is unknown. Check the host, then `drctl resume {} --rerun {id}`",
-                            h.name, self.plan.run_id
-                        )));
-                    }
-                    _ => todo.push(h.clone()),
-                }
-            }
+            let done: Vec<_> = ps
+                .hosts
+                .iter()
+                .filter(|h| cp.forward_state(&id, &h.name) == Some(HostState::Ok))
+                .collect();
+            let in_flight: Vec<&str> = done
+                .iter()
+                .filter(|h| cp.rollback_state(&id, &h.name) == Some(HostState::InFlight))
+                .map(|h| h.name.as_str())
+                .collect();
+            let rerun = match self.settle_in_flight(&id, ps.idempotent, &in_flight, Phase::Rollback)
+            {
+                Ok(r) => r,
+                Err(o) => return o,
+            };
+            let todo: Vec<_> = done
+                .iter()
+                .filter(|h| match cp.rollback_state(&id, &h.name) {
+                    Some(HostState::Ok) => false,
+                    Some(HostState::InFlight) => rerun.contains(&h.name.as_str()),
+                    _ => true,
+                })
+                .map(|h| (*h).clone())
+                .collect();
             if todo.is_empty() {
                 continue;
             }

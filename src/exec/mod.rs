@@ -25,9 +25,9 @@ pub struct ExecOptions {
     pub approve: BTreeSet<String>,
     /// A person can answer prompts (stdin and stderr are terminals).
     pub interactive: bool,
-    /// Resume: re-run these in-flight steps.
+    /// Resume: re-run these in-flight steps (`STEP`, or `STEP@HOST` for one host).
     pub rerun: BTreeSet<String>,
-    /// Resume: treat these in-flight steps as done.
+    /// Resume: treat these in-flight steps as done (`STEP` or `STEP@HOST`).
     pub skip: BTreeSet<String>,
     /// Set by the first Ctrl-C: start nothing new.
     pub cancel: Arc<AtomicBool>,
@@ -44,6 +44,29 @@ impl Default for ExecOptions {
             skip: BTreeSet::new(),
             cancel: Arc::default(),
         }
+    }
+}
+
+/// What the operator said about a step left in flight on a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InFlightDecision {
+    Rerun,
+    Skip,
+}
+
+impl ExecOptions {
+    /// `--skip`/`--rerun` for this step on this host: `STEP@HOST` first, then `STEP`.
+    pub fn in_flight_decision(&self, step: &str, host: &str) -> Option<InFlightDecision> {
+        let one = format!("{step}@{host}");
+        for key in [one.as_str(), step] {
+            if self.skip.contains(key) {
+                return Some(InFlightDecision::Skip);
+            }
+            if self.rerun.contains(key) {
+                return Some(InFlightDecision::Rerun);
+            }
+        }
+        None
     }
 }
 

@@ -108,15 +108,20 @@ impl Checkpoint {
                     step,
                     host,
                     decision,
+                    phase,
                     ..
                 } => {
                     let key = (step.clone(), host.clone());
+                    let map = match phase {
+                        Phase::Forward => &mut c.forward,
+                        Phase::Rollback => &mut c.rollback,
+                    };
                     match decision.as_str() {
                         "skip" => {
-                            c.forward.insert(key, HostState::Ok);
+                            map.insert(key, HostState::Ok);
                         }
                         _ => {
-                            c.forward.remove(&key);
+                            map.remove(&key);
                         }
                     }
                 }

@@ -25,6 +25,12 @@ pub enum Phase {
     Rollback,
 }
 
+impl Phase {
+    fn forward() -> Self {
+        Phase::Forward
+    }
+}
+
 /// The first record: what was run, how, by whom.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Header {
@@ -104,6 +110,9 @@ pub enum Record {
         step: String,
         host: String,
         decision: String,
+        /// Forward step or its rollback (older journals: forward).
+        #[serde(default = "Phase::forward")]
+        phase: Phase,
     },
     Note {
         t: String,

@@ -305,3 +305,22 @@ pub fn wait_for(path: &Path, what: &str) {
     }
     panic!("{} never contained {what}", path.display());
 }
+
+impl Lab {
+    /// Start a host's sshd again (same address, same host key) after it was killed.
+    pub fn restart(&mut self, host: &str) {
+        let cfg = self.path().join(format!("sshd_{host}.conf"));
+        let sshd = sshd_path().expect("sshd");
+        let h = self
+            .hosts
+            .iter_mut()
+            .find(|h| h.name == host)
+            .expect("host");
+        if let Some(mut c) = h.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        h.child = Some(spawn_sshd(&sshd, &cfg));
+        wait_port(&h.addr, h.port);
+    }
+}
