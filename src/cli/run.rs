@@ -361,6 +361,9 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
         }
     }
     let _lock = lock::acquire(&state, &plan.runbook.name, &h.run_id).map_err(state_err)?;
+    if let Some(msg) = &_lock.took_over {
+        eprintln!("note: {msg}");
+    }
     if loaded.torn_tail {
         eprintln!("note: the journal's last record was cut short by a crash and was ignored");
     }

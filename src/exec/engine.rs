@@ -344,6 +344,19 @@ impl Runner {
                 })
                 .cloned()
                 .collect();
+            if todo.is_empty() {
+                // Every host was done already or skipped by the operator's decision.
+                self.record(Record::StepEnd {
+                    t: t(),
+                    step: id.clone(),
+                    phase: Phase::Forward,
+                    ok: true,
+                    failed_hosts: Vec::new(),
+                    duration_ms: 0,
+                })
+                .map_err(|e| self.journal_failed(e))?;
+                continue;
+            }
             let Some((results, failed)) = self.step_pass(idx, todo, Phase::Forward).await else {
                 return Err(self.interrupted());
             };
