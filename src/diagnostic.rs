@@ -108,26 +108,35 @@ impl Diagnostic {
         };
         let text = &self.file.text;
         let mut msg = level.title(&header).id(self.code);
+        // Only the line the diagnostic points at goes to the renderer, cut to a window
+        // around the caret (see `window`).
+        let shown: String;
         if !text.is_empty() && self.span.line > 0 {
             let start = self
                 .file
                 .offset(self.span.line, self.span.col)
                 .min(text.len());
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-            let mut end = start;
-            for (n, (i, c)) in text[start..line_end].char_indices().enumerate() {
+            let (line, from, cut) = window(&text[line_start..line_end], start - line_start);
+            shown = line;
+            let mut end = from;
+            for (n, (i, c)) in shown[from..].char_indices().enumerate() {
                 if n >= self.span.len.max(1) {
                     break;
                 }
-                end = start + i + c.len_utf8();
+                end = from + i + c.len_utf8();
             }
             let label = self.label.as_deref().unwrap_or("");
-            msg = msg.snippet(
-                Snippet::source(text)
-                    .origin(self.file.path.to_str().unwrap_or("<file>"))
-                    .fold(true)
-                    .annotation(level.span(start..end).label(label)),
-            );
+            let mut snippet = Snippet::source(&shown)
+                .line_start(self.span.line)
+                .fold(true)
+                .annotation(level.span(from..end).label(label));
+            // The `-->` line counts columns in what is shown: only when nothing was cut.
+            if !cut {
+                snippet = snippet.origin(self.file.path.to_str().unwrap_or("<file>"));
+            }
+            msg = msg.snippet(snippet);
         }
         if let Some(h) = &self.hint {
             msg = msg.footer(Level::Help.title(h));
@@ -136,9 +145,54 @@ impl Diagnostic {
             Renderer::styled()
         } else {
             Renderer::plain()
-        };
+        }
+        .term_width(usize::MAX / 4);
         renderer.render(msg).to_string()
     }
+}
+
+/// Widest source excerpt shown, in terminal columns. drctl cuts long lines itself and
+/// gives annotate-snippets an unbounded width: its own trimming arithmetic can underflow
+/// (found by fuzzing, tests/fuzz-regressions).
+const MAX_SHOWN: usize = 100;
+
+/// The part of `line` shown around byte offset `at`, with control characters (tabs, form
+/// feeds) as spaces so the caret lines up, `…` where it was cut; `at` within it; and
+/// whether the start was cut.
+fn window(line: &str, at: usize) -> (String, usize, bool) {
+    use unicode_width::UnicodeWidthChar;
+    let chars: Vec<(usize, char)> = line
+        .char_indices()
+        .map(|(i, c)| (i, if c.is_control() { ' ' } else { c }))
+        .collect();
+    let w = |c: char| c.width().unwrap_or(1).max(1);
+    let caret = chars
+        .iter()
+        .position(|(i, _)| *i >= at)
+        .unwrap_or(chars.len());
+    // Take up to a third of the budget before the caret, the rest after it.
+    let mut lo = caret;
+    let mut used = 0;
+    while lo > 0 && used + w(chars[lo - 1].1) <= MAX_SHOWN / 3 {
+        lo -= 1;
+        used += w(chars[lo].1);
+    }
+    let mut hi = caret;
+    while hi < chars.len() && used + w(chars[hi].1) <= MAX_SHOWN {
+        used += w(chars[hi].1);
+        hi += 1;
+    }
+    let mut shown = String::new();
+    if lo > 0 {
+        shown.push('…');
+    }
+    shown.extend(chars[lo..caret].iter().map(|(_, c)| c));
+    let pos = shown.len();
+    shown.extend(chars[caret..hi].iter().map(|(_, c)| c));
+    if hi < chars.len() {
+        shown.push('…');
+    }
+    (shown, pos, lo > 0)
 }
 
 /// The JSON form of a diagnostic (`drctl validate --format json`); field names are stable.

@@ -261,3 +261,33 @@ fn no_input_panics_truncations_and_garbage() {
         let _ = drctl::runbook::parse::parse_runbook(&f);
     }
 }
+
+/// Inputs the fuzzer (fuzz/, `cargo fuzz run validate`) once crashed on: parsed, checked
+/// and rendered in process, and through the CLI (exit 2, never a panic's 101).
+#[test]
+fn fuzz_regressions_give_diagnostics_not_panics() {
+    let mut n = 0;
+    for e in std::fs::read_dir("tests/fuzz-regressions")
+        .unwrap()
+        .flatten()
+    {
+        let bytes = std::fs::read(e.path()).unwrap();
+        let mut parts = bytes.splitn(2, |b| *b == 0);
+        let rb = String::from_utf8_lossy(parts.next().unwrap()).into_owned();
+        let f = drctl::runbook::source::SourceFile::new("x.yaml", rb);
+        let diags = drctl::validate::check_source(&f, None, &Default::default());
+        assert!(!diags.is_empty(), "{}", e.path().display());
+        for d in diags {
+            assert!(d.render(false).contains("x.yaml:"));
+        }
+        let out = drctl().arg("validate").arg(e.path()).output().unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)),
+            "{}: {}",
+            e.path().display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        n += 1;
+    }
+    assert!(n > 0);
+}

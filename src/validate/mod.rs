@@ -154,6 +154,21 @@ pub fn check_runbook(
     rules::warnings(rb, out);
 }
 
+/// Parse and check one runbook held in memory (fuzzing, benchmarks, editors): every
+/// problem, in source order.
+pub fn check_source(
+    file: &std::sync::Arc<crate::runbook::source::SourceFile>,
+    inv: Option<&Inventory>,
+    extra_vars: &BTreeSet<String>,
+) -> Vec<Diagnostic> {
+    let (rb, mut out) = crate::runbook::parse::parse_runbook(file);
+    if let Some(rb) = rb {
+        check_runbook(&rb, inv, extra_vars, &mut out);
+    }
+    out.sort_by_key(|d| (d.span.line, d.span.col));
+    out
+}
+
 /// Validate paths (files or folders), collecting every problem of every file.
 pub fn validate_paths(
     paths: &[PathBuf],
