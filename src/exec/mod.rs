@@ -89,3 +89,6 @@ impl RunOutcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
