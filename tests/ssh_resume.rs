@@ -190,9 +190,13 @@ fn host_hung_during_rollback_is_named_within_its_timeout_and_the_rest_is_left_fo
         err.contains("Left undone (newest first): s2 on h2; s1 on h1,h2"),
         "{err}"
     );
-    // h1's s2 was undone; nothing older was touched once the rollback failed.
+    // h1's s2 was undone; nothing older was touched once the rollback failed. The
+    // rollback command sent to h2 just before it froze may still run when it thaws (its
+    // outcome is unknown, which is why a human is asked); nothing after it may.
     assert_eq!(lab.read("h1", "log"), "s1\ns2\ns3\nundo-s2\n");
-    assert_eq!(lab.read("h2", "log"), "s1\ns2\n");
+    std::thread::sleep(Duration::from_millis(500));
+    let h2 = lab.read("h2", "log");
+    assert!(h2 == "s1\ns2\n" || h2 == "s1\ns2\nundo-s2\n", "{h2:?}");
     assert!(took < Duration::from_secs(20), "took {took:?}");
 }
 

@@ -4,6 +4,7 @@
 
 pub mod fake;
 pub mod local;
+pub mod remote_shell;
 pub mod ssh;
 
 use std::path::Path;

@@ -1,7 +1,9 @@
-//! SSH over libssh2 (ssh2): one session per host for the whole run, a channel per command,
-//! `TCP_NODELAY` on the socket, strict known_hosts checking, agent then identity-file auth.
-//! Commands run non-blocking against a deadline, so a hung host never stalls drctl; on a
-//! timeout the remote process group is killed over a second channel.
+//! SSH over libssh2 (ssh2): one session per host for the whole run, `TCP_NODELAY` on the
+//! socket, strict known_hosts checking, agent then identity-file auth. Commands go to one
+//! long-lived remote shell per host (framing in `remote_shell`), so a step costs the host a
+//! fork instead of a new SSH channel, session process and login shell. Everything runs
+//! non-blocking against a deadline, so a hung host never stalls drctl; on a timeout the
+//! command's remote process group is killed over a second channel and the shell replaced.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -12,6 +14,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use ssh2::{BlockDirections, CheckResult, ErrorCode, HashType, KnownHostFileKind, Session};
 
+use super::remote_shell::{self, Frame};
 use super::{CommandSpec, Connection, Output, TransferResult, TransportError, sha256_file};
 use crate::runbook::inventory::{Host, HostKeyPolicy};
 
@@ -26,6 +29,8 @@ pub struct SshConnection {
     host: Host,
     sess: Session,
     tcp: TcpStream,
+    /// The remote shell commands are sent to; replaced after a timeout or error.
+    shell: Option<ssh2::Channel>,
 }
 
 fn sha256_fingerprint(sess: &Session) -> String {
@@ -79,6 +84,7 @@ impl SshConnection {
             host: host.clone(),
             sess,
             tcp,
+            shell: None,
         })
     }
 
@@ -213,6 +219,9 @@ impl SshConnection {
             events,
             revents: 0,
         };
+        // Keepalives go out while we wait on a long command (libssh2 sends them only when
+        // asked, at most every 10 s as configured).
+        let _ = self.sess.keepalive_send();
         let ms = (deadline - now).as_millis().min(1000) as i32;
         unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
         Ok(())
@@ -237,6 +246,105 @@ impl SshConnection {
         }
     }
 
+    /// Write all of `data` to a channel's stdin before the deadline.
+    fn write_all(
+        &self,
+        ch: &mut ssh2::Channel,
+        data: &[u8],
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+    ) -> Result<(), TransportError> {
+        let mut off = 0;
+        while off < data.len() {
+            match ch.write(&data[off..]) {
+                Ok(n) => off += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    self.wait(deadline, started, limit)?
+                }
+                Err(e) => return Err(self.lost(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Start the host's long-lived shell: the user's shell reading commands from stdin.
+    fn open_shell(
+        &mut self,
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+    ) -> Result<ssh2::Channel, TransportError> {
+        let mut ch = self.retry(deadline, started, limit, |s| s.channel_session())?;
+        self.retry(deadline, started, limit, |_| {
+            ch.exec("exec \"${SHELL:-/bin/sh}\" -s")
+        })?;
+        self.write_all(
+            &mut ch,
+            remote_shell::BOOTSTRAP.as_bytes(),
+            deadline,
+            started,
+            limit,
+        )?;
+        Ok(ch)
+    }
+
+    /// Run a command in the host's shell (started on first use).
+    fn run_in_shell(&mut self, script: &str, limit: Duration) -> RunResult {
+        let started = Instant::now();
+        let deadline = started + limit;
+        let mut ch = match self.shell.take() {
+            Some(ch) => ch,
+            None => self
+                .open_shell(deadline, started, limit)
+                .map_err(|e| (e, Output::default(), None))?,
+        };
+        let token = remote_shell::token();
+        let text = remote_shell::wrap(script, &token);
+        self.write_all(&mut ch, text.as_bytes(), deadline, started, limit)
+            .map_err(|e| (e, Output::default(), None))?;
+        let mut frame = Frame::default();
+        let mut buf = [0u8; 32 * 1024];
+        loop {
+            let mut progressed = false;
+            for stderr in [false, true] {
+                let res = if stderr {
+                    ch.stderr().read(&mut buf)
+                } else {
+                    ch.read(&mut buf)
+                };
+                match res {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        progressed = true;
+                        let to = if stderr {
+                            &mut frame.err
+                        } else {
+                            &mut frame.out
+                        };
+                        to.extend_from_slice(&buf[..n]);
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => {
+                        return Err((self.lost(e), frame.partial(&token), frame.pid(&token)));
+                    }
+                }
+            }
+            if let Some(o) = frame.finished(&token) {
+                self.shell = Some(ch);
+                return Ok((o, frame.pid(&token)));
+            }
+            if ch.eof() {
+                let e = self.lost("the remote shell ended unexpectedly");
+                return Err((e, frame.partial(&token), frame.pid(&token)));
+            }
+            if !progressed && let Err(e) = self.wait(deadline, started, limit) {
+                return Err((e, frame.partial(&token), frame.pid(&token)));
+            }
+        }
+    }
+
+    /// Run a command over a channel of its own (used to kill a timed-out command).
     fn run(&mut self, script: &str, limit: Duration) -> RunResult {
         let started = Instant::now();
         let deadline = started + limit;
@@ -367,7 +475,7 @@ fn split_output(out: Vec<u8>, err: Vec<u8>) -> (Output, Option<i32>) {
 
 impl Connection for SshConnection {
     fn exec(&mut self, spec: &CommandSpec) -> Result<Output, TransportError> {
-        match self.run(&spec.script(), spec.timeout) {
+        match self.run_in_shell(&spec.script(), spec.timeout) {
             Ok((o, _)) => Ok(o),
             Err((TransportError::Timeout { host, .. }, partial, pid)) => {
                 if let Some(pid) = pid
