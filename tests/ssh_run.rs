@@ -305,3 +305,46 @@ fn wrong_client_key_names_host_and_user() {
         "{err}"
     );
 }
+
+#[test]
+fn a_login_shell_that_cannot_be_driven_falls_back_to_a_channel_per_command() {
+    // `$SHELL` points at /bin/false: the long-lived shell dies at once. drctl notices, and
+    // runs each command over its own channel (sshd uses the account's real shell for those).
+    let lab = Lab::start_env(1, "SHELL=/bin/false");
+    let inv = lab.inventory(&[]);
+    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-fallback\nsteps:\n  - id: a\n    on: h1\n    run: echo one >> \"$HOST_DIR/log\"\n  - id: b\n    on: h1\n    run: echo two >> \"$HOST_DIR/log\"; exit 3\n    on_failure: continue\n");
+    let out = run_cmd(&lab, "run", &rb, &inv);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("b on h1: FAILED"),
+        "exit codes still come back: {err}"
+    );
+    assert_eq!(lines(&lab.read("h1", "log")), ["one", "two"]);
+}
+
+#[test]
+fn exec_mode_channel_in_the_inventory_runs_each_command_on_its_own_channel() {
+    let lab = Lab::start(2);
+    let inv = lab.inventory(&[]);
+    let text = std::fs::read_to_string(&inv).unwrap().replace(
+        "connect_timeout: 3s",
+        "connect_timeout: 3s\n  exec_mode: channel",
+    );
+    std::fs::write(&inv, text).unwrap();
+    // In a channel per command, each command is its own session: `$$` differs per step.
+    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-channel\nsteps:\n  - id: a\n    on: all\n    run: echo $$ >> \"$HOST_DIR/log\"\n  - id: b\n    on: all\n    run: echo $$ >> \"$HOST_DIR/log\"\n");
+    let out = run_cmd(&lab, "run", &rb, &inv);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for h in ["h1", "h2"] {
+        let log = lab.read(h, "log");
+        let l = lines(&log);
+        assert_eq!(l.len(), 2);
+        assert_ne!(l[0], l[1], "{h}: both commands came from one session");
+    }
+}

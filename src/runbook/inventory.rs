@@ -21,6 +21,7 @@ const HOST_KEYS: &[&str] = &[
     "transport",
     "connect_timeout",
     "host_key_checking",
+    "exec_mode",
 ];
 
 /// How a host is reached.
@@ -39,6 +40,16 @@ pub enum HostKeyPolicy {
     AcceptNew,
 }
 
+/// How commands reach an SSH host's shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecMode {
+    /// One long-lived shell per host, a fork per command (the default; falls back to
+    /// `Channel` by itself when the host's shell cannot be driven).
+    Shell,
+    /// A new SSH channel (`exec` request) per command.
+    Channel,
+}
+
 /// One host, with inventory defaults applied.
 #[derive(Debug, Clone)]
 pub struct Host {
@@ -51,6 +62,7 @@ pub struct Host {
     pub transport: TransportKind,
     pub connect_timeout: Duration,
     pub host_key_policy: HostKeyPolicy,
+    pub exec_mode: ExecMode,
 }
 
 impl Host {
@@ -66,6 +78,7 @@ impl Host {
             transport: TransportKind::Local,
             connect_timeout: Duration::from_secs(10),
             host_key_policy: HostKeyPolicy::Strict,
+            exec_mode: ExecMode::Shell,
         }
     }
 }
@@ -336,6 +349,15 @@ fn apply_host_fields(
             HostKeyPolicy::Strict
         } else {
             HostKeyPolicy::AcceptNew
+        };
+    }
+    if let Some(n) = f.get("exec_mode")
+        && let Some(s) = r.choice(n, &p("exec_mode"), &["shell", "channel"])
+    {
+        h.exec_mode = if s.value == "shell" {
+            ExecMode::Shell
+        } else {
+            ExecMode::Channel
         };
     }
 }

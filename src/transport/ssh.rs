@@ -16,7 +16,7 @@ use ssh2::{BlockDirections, CheckResult, ErrorCode, HashType, KnownHostFileKind,
 
 use super::remote_shell::{self, Frame};
 use super::{CommandSpec, Connection, Output, TransferResult, TransportError, sha256_file};
-use crate::runbook::inventory::{Host, HostKeyPolicy};
+use crate::runbook::inventory::{ExecMode, Host, HostKeyPolicy};
 
 /// Marks the first line of stderr, which carries the remote shell's pid (its process group).
 const PID_MARK: &str = "\u{1e}drctl-pid:";
@@ -31,6 +31,8 @@ pub struct SshConnection {
     tcp: TcpStream,
     /// The remote shell commands are sent to; replaced after a timeout or error.
     shell: Option<ssh2::Channel>,
+    /// Shell, or a channel per command (set in the inventory, or after a failed probe).
+    mode: ExecMode,
 }
 
 fn sha256_fingerprint(sess: &Session) -> String {
@@ -85,6 +87,7 @@ impl SshConnection {
             sess,
             tcp,
             shell: None,
+            mode: host.exec_mode,
         })
     }
 
@@ -268,42 +271,54 @@ impl SshConnection {
         Ok(())
     }
 
-    /// Start the host's long-lived shell: the user's shell reading commands from stdin.
+    /// Start the host's long-lived shell (the user's shell reading commands from stdin) and
+    /// check that it answers the framing. `Ok(None)`: it does not (a non-POSIX login shell,
+    /// a forced command): use a channel per command on this host.
     fn open_shell(
         &mut self,
         deadline: Instant,
         started: Instant,
         limit: Duration,
-    ) -> Result<ssh2::Channel, TransportError> {
+    ) -> Result<Option<ssh2::Channel>, TransportError> {
         let mut ch = self.retry(deadline, started, limit, |s| s.channel_session())?;
         self.retry(deadline, started, limit, |_| {
             ch.exec("exec \"${SHELL:-/bin/sh}\" -s")
         })?;
-        self.write_all(
-            &mut ch,
-            remote_shell::BOOTSTRAP.as_bytes(),
-            deadline,
-            started,
-            limit,
-        )?;
-        Ok(ch)
+        let token = remote_shell::token();
+        let probe = format!(
+            "{}{}",
+            remote_shell::BOOTSTRAP,
+            remote_shell::wrap("true", &token)
+        );
+        self.write_all(&mut ch, probe.as_bytes(), deadline, started, limit)?;
+        let probe_deadline = deadline.min(Instant::now() + self.host.connect_timeout);
+        let mut frame = Frame::default();
+        match self.read_frame(&mut ch, &mut frame, &token, probe_deadline, started, limit) {
+            Ok(_) => Ok(Some(ch)),
+            // Nothing at all came back: the host is hung, not odd.
+            Err(e @ TransportError::Timeout { .. })
+                if frame.out.is_empty() && frame.err.is_empty() =>
+            {
+                Err(e)
+            }
+            Err(e) => {
+                tracing::warn!(host = %self.host.name, error = %e, stderr = %String::from_utf8_lossy(&frame.err),
+                    "the login shell does not answer drctl's framing; using a channel per command");
+                Ok(None)
+            }
+        }
     }
 
-    /// Run a command in the host's shell (started on first use).
-    fn run_in_shell(&mut self, script: &str, limit: Duration) -> RunResult {
-        let started = Instant::now();
-        let deadline = started + limit;
-        let mut ch = match self.shell.take() {
-            Some(ch) => ch,
-            None => self
-                .open_shell(deadline, started, limit)
-                .map_err(|e| (e, Output::default(), None))?,
-        };
-        let token = remote_shell::token();
-        let text = remote_shell::wrap(script, &token);
-        self.write_all(&mut ch, text.as_bytes(), deadline, started, limit)
-            .map_err(|e| (e, Output::default(), None))?;
-        let mut frame = Frame::default();
+    /// Read a channel's stdout and stderr into `frame` until `token`'s command finished.
+    fn read_frame(
+        &self,
+        ch: &mut ssh2::Channel,
+        frame: &mut Frame,
+        token: &str,
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+    ) -> Result<Output, TransportError> {
         let mut buf = [0u8; 32 * 1024];
         loop {
             let mut progressed = false;
@@ -325,26 +340,52 @@ impl SshConnection {
                         to.extend_from_slice(&buf[..n]);
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                    Err(e) => {
-                        return Err((self.lost(e), frame.partial(&token), frame.pid(&token)));
-                    }
+                    Err(e) => return Err(self.lost(e)),
                 }
             }
-            if let Some(o) = frame.finished(&token) {
-                self.shell = Some(ch);
-                return Ok((o, frame.pid(&token)));
+            if let Some(o) = frame.finished(token) {
+                return Ok(o);
             }
             if ch.eof() {
-                let e = self.lost("the remote shell ended unexpectedly");
-                return Err((e, frame.partial(&token), frame.pid(&token)));
+                return Err(self.lost("the remote shell ended unexpectedly"));
             }
-            if !progressed && let Err(e) = self.wait(deadline, started, limit) {
-                return Err((e, frame.partial(&token), frame.pid(&token)));
+            if !progressed {
+                self.wait(deadline, started, limit)?;
             }
         }
     }
 
-    /// Run a command over a channel of its own (used to kill a timed-out command).
+    /// Run a command in the host's shell (started on first use).
+    fn run_in_shell(&mut self, script: &str, limit: Duration) -> RunResult {
+        let started = Instant::now();
+        let deadline = started + limit;
+        let mut ch = match self.shell.take() {
+            Some(ch) => ch,
+            None => match self.open_shell(deadline, started, limit) {
+                Ok(Some(ch)) => ch,
+                Ok(None) => {
+                    self.mode = ExecMode::Channel;
+                    return self.run(script, limit - started.elapsed().min(limit));
+                }
+                Err(e) => return Err((e, Output::default(), None)),
+            },
+        };
+        let token = remote_shell::token();
+        let text = remote_shell::wrap(script, &token);
+        self.write_all(&mut ch, text.as_bytes(), deadline, started, limit)
+            .map_err(|e| (e, Output::default(), None))?;
+        let mut frame = Frame::default();
+        match self.read_frame(&mut ch, &mut frame, &token, deadline, started, limit) {
+            Ok(o) => {
+                self.shell = Some(ch);
+                Ok((o, frame.pid(&token)))
+            }
+            Err(e) => Err((e, frame.partial(&token), frame.pid(&token))),
+        }
+    }
+
+    /// Run a command over a channel of its own (`exec_mode: channel`, and to kill a
+    /// timed-out command).
     fn run(&mut self, script: &str, limit: Duration) -> RunResult {
         let started = Instant::now();
         let deadline = started + limit;
@@ -475,7 +516,11 @@ fn split_output(out: Vec<u8>, err: Vec<u8>) -> (Output, Option<i32>) {
 
 impl Connection for SshConnection {
     fn exec(&mut self, spec: &CommandSpec) -> Result<Output, TransportError> {
-        match self.run_in_shell(&spec.script(), spec.timeout) {
+        let res = match self.mode {
+            ExecMode::Shell => self.run_in_shell(&spec.script(), spec.timeout),
+            ExecMode::Channel => self.run(&spec.script(), spec.timeout),
+        };
+        match res {
             Ok((o, _)) => Ok(o),
             Err((TransportError::Timeout { host, .. }, partial, pid)) => {
                 if let Some(pid) = pid

@@ -49,6 +49,11 @@ pub fn sshd_path() -> Option<PathBuf> {
 impl Lab {
     /// Start `n` hosts named h1..hN. Panics with a clear message if sshd is missing.
     pub fn start(n: usize) -> Lab {
+        Self::start_env(n, "")
+    }
+
+    /// The same, with extra `NAME=value` pairs in every host's session environment.
+    pub fn start_env(n: usize, extra_env: &str) -> Lab {
         let sshd = sshd_path().expect(
             "OpenSSH sshd not installed: the README's test command installs openssh-server",
         );
@@ -89,7 +94,7 @@ impl Lab {
             let port = 2222;
             let cfg = root.path().join(format!("sshd_{name}.conf"));
             let conf = format!(
-                "ListenAddress {addr}:{port}\nHostKey {hk}\nPidFile none\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\nAuthorizedKeysFile {auth}\nStrictModes no\nPermitRootLogin prohibit-password\nMaxSessions 200\nMaxStartups 400\nUseDNS no\nLogLevel ERROR\nSubsystem sftp internal-sftp\nSetEnv SHLVL=1 HOST_DIR={dir}\n",
+                "ListenAddress {addr}:{port}\nHostKey {hk}\nPidFile none\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\nAuthorizedKeysFile {auth}\nStrictModes no\nPermitRootLogin prohibit-password\nMaxSessions 200\nMaxStartups 400\nUseDNS no\nLogLevel ERROR\nSubsystem sftp internal-sftp\nSetEnv SHLVL=1 HOST_DIR={dir} {extra_env}\n",
                 hk = hk.display(),
                 auth = auth.display(),
                 dir = dir.display()
