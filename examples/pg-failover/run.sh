@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The PostgreSQL failover example, end to end, in one command:
+#   1. start the lab (examples/pg-failover/lab.sh): primary h1, synchronous standby h2, proxy h3;
+#   2. a client writes rows through h3's endpoint record, noting every acknowledged commit;
+#   3. the disaster: h1's PostgreSQL and sshd are killed mid-stream;
+#   4. `drctl failover runbooks/pg-failover.yaml` fences h1, promotes h2 after the approval
+#      gate (--approve confirm-promote), waits until it is writable, repoints the endpoint,
+#      writes through it;
+#   5. checks that every acknowledged row is on the new primary (RPO 0) and that the client's
+#      new writes succeed; prints the figures; stops the lab.
+#
+#   examples/pg-failover/run.sh [DIR]      (DRCTL=path/to/drctl to use another build)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+dir=${1:-$(mktemp -d /tmp/drctl-pg-failover.XXXXXX)}
+drctl=${DRCTL:-}
+if [ -z "$drctl" ]; then
+  cargo build -q --manifest-path "$root/Cargo.toml"
+  drctl=$root/target/debug/drctl
+fi
+pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
+export DRCTL_STATE_DIR=$dir/state
+lab=$here/lab.sh
+writer_pid=
+cleanup() {
+  [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null || true
+  "$lab" stop "$dir" >/dev/null
+}
+trap cleanup EXIT
+
+"$lab" start "$dir"
+user=$(awk '/^  user:/ {print $2; exit}' "$dir/inventory.yaml")
+endpoint=$dir/hosts/h3/db-endpoint
+
+# The client: one insert per connection through the endpoint record; an id goes to
+# acked.txt only once its commit was acknowledged (synchronous_commit = on).
+(
+  i=0
+  while [ ! -e "$dir/stop-writer" ]; do
+    i=$((i + 1))
+    if PGOPTIONS="-c statement_timeout=2s" "$pgbin/psql" "$(cat "$endpoint") user=$user dbname=postgres connect_timeout=1" -qtAX \
+        -c "insert into acked(id) values ($i)" >/dev/null 2>&1; then
+      echo "$i" >> "$dir/acked.txt"
+    fi
+    sleep 0.01
+  done
+) &
+writer_pid=$!
+
+acked() { [ -f "$dir/acked.txt" ] && wc -l < "$dir/acked.txt" || echo 0; }
+until [ "$(acked)" -ge 50 ]; do sleep 0.05; done
+"$lab" kill-primary "$dir"
+before=$(acked)
+last_before=$(tail -1 "$dir/acked.txt")
+t0=$(date +%s%N)
+
+set +e
+"$drctl" failover "$root/runbooks/pg-failover.yaml" -i "$dir/inventory.yaml" \
+  --approve confirm-promote -e endpoint="$endpoint" -e pgbin="$pgbin" --no-progress \
+  --report-dir "$dir/reports"
+code=$?
+set -e
+t1=$(date +%s%N)
+
+# New writes go through the repointed endpoint.
+for _ in $(seq 1 100); do
+  [ "$(tail -1 "$dir/acked.txt")" -gt "$last_before" ] && [ "$(acked)" -ge $((before + 20)) ] && break
+  sleep 0.1
+done
+touch "$dir/stop-writer"
+wait "$writer_pid" 2>/dev/null || true
+writer_pid=
+
+on_new=$("$pgbin/psql" -h "${NET:-127.78.0}.2" -p 5432 -U "$user" -d postgres -qtAX -c "select id from acked order by id")
+lost=$(comm -23 <(sort -u "$dir/acked.txt") <(sort -u <<<"$on_new") | wc -l)
+after=$(( $(acked) - before ))
+echo
+echo "drctl exit code:            $code"
+echo "acknowledged before loss:   $before (last id $last_before)"
+echo "acknowledged rows missing:  $lost on the new primary (RPO 0 means 0)"
+echo "new writes after failover:  $after"
+echo "time to failover complete:  $(( (t1 - t0) / 1000000 )) ms (drctl, incl. process start)"
+"$drctl" report --format md | sed -n '/^| Recovery time/p;/^## Phases/,/^## Steps/p' | sed '$d'
+[ "$code" = 0 ] && [ "$lost" = 0 ] && [ "$after" -gt 0 ]
