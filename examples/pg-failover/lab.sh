@@ -88,6 +88,8 @@ groups:
   primary: [h1]
   standby: [h2]
   proxies: [h3]
+  backups: [h2]     # examples/backup-restore: the second copy lives on another host
+  fresh: [h3]       # examples/backup-restore: the host restored onto
 EOF
 
 for k in 1 2 3; do
