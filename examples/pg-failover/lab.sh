@@ -30,6 +30,10 @@ stop_lab() {
   while read -r name pid; do
     kill -KILL "$pid" 2>/dev/null || true
   done < "$dir/pids"
+  # Clusters the runbooks started (a restored or migrated copy) are the lab's too.
+  for f in "$dir"/hosts/*/pgdata/postmaster.pid; do
+    [ -f "$f" ] && kill -KILL "$(head -1 "$f")" 2>/dev/null || true
+  done
   rm -f "$dir/pids"
 }
 
@@ -90,6 +94,8 @@ groups:
   proxies: [h3]
   backups: [h2]     # examples/backup-restore: the second copy lives on another host
   fresh: [h3]       # examples/backup-restore: the host restored onto
+  source: [h1]      # examples/hot-migration: the service moves from h1 ...
+  target: [h3]      # ... to h3
 EOF
 
 for k in 1 2 3; do
