@@ -20,15 +20,33 @@ fn restore_skips_the_corrupted_copy_and_restores_the_good_one_onto_a_fresh_host(
         .env("NET", "127.78.6")
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     assert!(text.contains("copy used:          B"), "{text}");
     assert!(text.contains("content at backup:  1000 500500"), "{text}");
     assert!(text.contains("content restored:   1000 500500"), "{text}");
     // Copy A was judged bad by its checksums, and its fetch was skipped.
-    let runs = std::fs::read_dir(dir.join("state/runs")).unwrap().next().unwrap().unwrap().path();
+    let runs = std::fs::read_dir(dir.join("state/runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let journal = std::fs::read_to_string(runs.join("journal.jsonl")).unwrap();
-    assert!(journal.contains(r#""captured":["copy_a_state","bad"]"#), "{journal}");
-    assert!(journal.contains(r#""captured":["copy_b_state","good"]"#), "{journal}");
-    assert!(text.contains("fetch-copy-a") && text.contains("h1=skip"), "{text}");
+    assert!(
+        journal.contains(r#""captured":["copy_a_state","bad"]"#),
+        "{journal}"
+    );
+    assert!(
+        journal.contains(r#""captured":["copy_b_state","good"]"#),
+        "{journal}"
+    );
+    assert!(
+        text.contains("fetch-copy-a") && text.contains("h1=skip"),
+        "{text}"
+    );
 }

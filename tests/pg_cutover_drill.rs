@@ -20,16 +20,27 @@ fn cutover_drill_leaves_the_service_as_it_began_and_reports_phases() {
         .env("NET", "127.78.4")
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     assert!(text.contains("after: identical"), "{text}");
-    assert!(text.contains("site A rows: 1000|500500") && text.contains("replication: h2 sync"), "{text}");
+    assert!(
+        text.contains("site A rows: 1000|500500") && text.contains("replication: h2 sync"),
+        "{text}"
+    );
     // The switch happened (reads landed on site B) and was undone.
     assert!(text.contains("rollback switch on h3: ok"), "{text}");
     let prom = std::fs::read_to_string(dir.join("reports/drctl-site-cutover.prom")).unwrap();
     for phase in ["precheck", "cutover", "verify"] {
-        let line = format!("drctl_phase_seconds{{runbook=\"site-cutover\",kind=\"cutover\",mode=\"drill\",phase=\"{phase}\"}} ");
+        let line = format!(
+            "drctl_phase_seconds{{runbook=\"site-cutover\",kind=\"cutover\",mode=\"drill\",phase=\"{phase}\"}} "
+        );
         assert!(prom.contains(&line), "{line} missing in {prom}");
     }
-    assert!(prom.contains("drctl_run_success{runbook=\"site-cutover\",kind=\"cutover\",mode=\"drill\"} 1\n"));
+    assert!(prom.contains(
+        "drctl_run_success{runbook=\"site-cutover\",kind=\"cutover\",mode=\"drill\"} 1\n"
+    ));
 }

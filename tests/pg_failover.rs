@@ -29,31 +29,62 @@ fn failover_of_a_killed_primary_loses_no_acknowledged_row_and_takes_new_writes()
         .env("NET", "127.78.1")
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     let field = |name: &str| -> i64 {
-        let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no {name} in {text}"));
-        line[name.len()..].split_whitespace().next().unwrap().parse().unwrap()
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in {text}"));
+        line[name.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     assert_eq!(field("drctl exit code:"), 0, "{text}");
     assert!(field("acknowledged before loss:") >= 50, "{text}");
     assert_eq!(field("acknowledged rows missing:"), 0, "RPO 0: {text}");
     assert!(field("new writes after failover:") > 0, "{text}");
     // The steps ran in order on the right hosts.
-    let journal = std::fs::read_dir(dir.join("state/runs")).unwrap().next().unwrap().unwrap().path().join("journal.jsonl");
+    let journal = std::fs::read_dir(dir.join("state/runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("journal.jsonl");
     let j = std::fs::read_to_string(journal).unwrap();
     let order: Vec<String> = j
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|r| r["ev"] == "finished")
-        .map(|r| format!("{}@{}", r["step"].as_str().unwrap(), r["host"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{}@{}",
+                r["step"].as_str().unwrap(),
+                r["host"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         order,
         [
-            "standby-healthy@h2", "standby-in-recovery@h2", "standby-lag@h2", "fence-primary@h1",
-            "promote@h2", "writable@h2", "stop-waiting-for-standby@h2", "new-endpoint@h2",
-            "repoint-clients@h3", "write-through-endpoint@h3"
+            "standby-healthy@h2",
+            "standby-in-recovery@h2",
+            "standby-lag@h2",
+            "fence-primary@h1",
+            "promote@h2",
+            "writable@h2",
+            "stop-waiting-for-standby@h2",
+            "new-endpoint@h2",
+            "repoint-clients@h3",
+            "write-through-endpoint@h3"
         ]
     );
 }
@@ -65,7 +96,12 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
     let dir = td.path().join("lab");
     let lab = root().join("examples/pg-failover/lab.sh");
     let net = "127.78.2";
-    let st = Command::new(&lab).args(["start"]).arg(&dir).env("NET", net).status().unwrap();
+    let st = Command::new(&lab)
+        .args(["start"])
+        .arg(&dir)
+        .env("NET", net)
+        .status()
+        .unwrap();
     assert!(st.success());
     struct Stop<'a>(&'a Path, &'a Path);
     impl Drop for Stop<'_> {
@@ -77,7 +113,14 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
     let endpoint = dir.join("hosts/h3/db-endpoint");
     let before = std::fs::read_to_string(&endpoint).unwrap();
     assert_eq!(before, format!("host={net}.1 port=5432\n"));
-    assert!(Command::new(&lab).arg("kill-primary").arg(&dir).status().unwrap().success());
+    assert!(
+        Command::new(&lab)
+            .arg("kill-primary")
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success()
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_drctl"))
         .env("DRCTL_STATE_DIR", dir.join("state"))
         .arg("failover")
@@ -92,9 +135,19 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("write-through-endpoint on h3: FAILED"), "{err}");
-    assert!(err.contains("no_such_schema"), "the psql error is shown: {err}");
+    assert!(
+        err.contains("write-through-endpoint on h3: FAILED"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no_such_schema"),
+        "the psql error is shown: {err}"
+    );
     assert!(err.contains("rollback repoint-clients on h3: ok"), "{err}");
-    assert_eq!(std::fs::read_to_string(&endpoint).unwrap(), before, "endpoint not restored");
+    assert_eq!(
+        std::fs::read_to_string(&endpoint).unwrap(),
+        before,
+        "endpoint not restored"
+    );
     assert!(!dir.join("hosts/h3/db-endpoint.bak").exists());
 }

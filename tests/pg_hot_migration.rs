@@ -21,13 +21,24 @@ fn run(net: &str, extra: &str) -> (bool, String, tempfile::TempDir) {
         .env("EXTRA", extra)
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text, td)
 }
 
 fn field(text: &str, name: &str) -> String {
-    let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no {name} in {text}"));
-    line[name.len()..].split_whitespace().next().unwrap().to_string()
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_else(|| panic!("no {name} in {text}"));
+    line[name.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -37,7 +48,9 @@ fn hot_migration_moves_the_service_without_losing_an_acknowledged_write() {
     assert_eq!(field(&text, "drctl exit code:"), "0");
     assert_eq!(field(&text, "service now on:"), "127.78.8.3", "{text}");
     assert_eq!(field(&text, "acknowledged rows missing:"), "0", "{text}");
-    let window: u64 = field(&text, "write-unavailability window:").parse().unwrap();
+    let window: u64 = field(&text, "write-unavailability window:")
+        .parse()
+        .unwrap();
     assert!(window > 0, "the client saw the freeze: {text}");
     eprintln!("write-unavailability window seen by the client: {window} ms");
 }
@@ -50,9 +63,19 @@ fn failed_verification_rolls_back_to_the_source_which_takes_writes_again() {
     assert_eq!(field(&text, "service now on:"), "127.78.9.1", "{text}");
     assert_eq!(field(&text, "acknowledged rows missing:"), "0", "{text}");
     assert!(text.contains("target-writable on h3: FAILED"), "{text}");
-    assert!(!text.contains("repoint-clients on h3"), "clients were never sent to the target: {text}");
-    for undone in ["rollback freeze on h1: ok", "rollback start-target on h3: ok", "rollback precopy on h3: ok"] {
+    assert!(
+        !text.contains("repoint-clients on h3"),
+        "clients were never sent to the target: {text}"
+    );
+    for undone in [
+        "rollback freeze on h1: ok",
+        "rollback start-target on h3: ok",
+        "rollback precopy on h3: ok",
+    ] {
         assert!(text.contains(undone), "{undone}: {text}");
     }
-    assert!(!td.path().join("lab/hosts/h3/pgdata").exists(), "the target's copy is removed");
+    assert!(
+        !td.path().join("lab/hosts/h3/pgdata").exists(),
+        "the target's copy is removed"
+    );
 }
