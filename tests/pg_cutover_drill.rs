@@ -2,30 +2,15 @@
 //! the primary to its standby and back) with `drctl drill`: the endpoint, the data on both
 //! sites and the synchronous replication are exactly as before; the report times phases.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::pg::run_example;
 
 #[test]
 fn cutover_drill_leaves_the_service_as_it_began_and_reports_phases() {
-    assert!(
-        Path::new("/usr/lib/postgresql/15/bin/postgres").exists(),
-        "PostgreSQL 15 is not installed: scripts/test installs it"
-    );
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let td = tempfile::tempdir().unwrap();
+    let (ok, text, td) = run_example("cutover-drill", "127.78.4", "");
     let dir = td.path().join("lab");
-    let out = Command::new(root.join("examples/cutover-drill/run.sh"))
-        .arg(&dir)
-        .env("DRCTL", env!("CARGO_BIN_EXE_drctl"))
-        .env("NET", "127.78.4")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
+    assert!(ok, "{text}");
     assert!(text.contains("after: identical"), "{text}");
     assert!(
         text.contains("site A rows: 1000|500500") && text.contains("replication: h2 sync"),

@@ -4,8 +4,12 @@
 //! on the new primary and new writes must succeed; a failure after the repoint must put
 //! the clients' endpoint back.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::pg::{field, journal, run_example};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,52 +18,22 @@ fn root() -> &'static Path {
 fn need_postgres() {
     assert!(
         Path::new("/usr/lib/postgresql/15/bin/postgres").exists(),
-        "PostgreSQL 15 is not installed: the README's test command (scripts/test) installs it"
+        "PostgreSQL 15 is not installed: scripts/test installs it"
     );
 }
 
 #[test]
 fn failover_of_a_killed_primary_loses_no_acknowledged_row_and_takes_new_writes() {
-    need_postgres();
-    let td = tempfile::tempdir().unwrap();
+    let (ok, text, td) = run_example("pg-failover", "127.78.1", "");
     let dir = td.path().join("lab");
-    let out = Command::new(root().join("examples/pg-failover/run.sh"))
-        .arg(&dir)
-        .env("DRCTL", env!("CARGO_BIN_EXE_drctl"))
-        .env("NET", "127.78.1")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    let field = |name: &str| -> i64 {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("no {name} in {text}"));
-        line[name.len()..]
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    assert_eq!(field("drctl exit code:"), 0, "{text}");
-    assert!(field("acknowledged before loss:") >= 50, "{text}");
-    assert_eq!(field("acknowledged rows missing:"), 0, "RPO 0: {text}");
-    assert!(field("new writes after failover:") > 0, "{text}");
+    assert!(ok, "{text}");
+    let num = |name: &str| -> i64 { field(&text, name).parse().unwrap() };
+    assert_eq!(num("drctl exit code:"), 0, "{text}");
+    assert!(num("acknowledged before loss:") >= 50, "{text}");
+    assert_eq!(num("acknowledged rows missing:"), 0, "RPO 0: {text}");
+    assert!(num("new writes after failover:") > 0, "{text}");
     // The steps ran in order on the right hosts.
-    let journal = std::fs::read_dir(dir.join("state/runs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("journal.jsonl");
-    let j = std::fs::read_to_string(journal).unwrap();
+    let j = journal(&dir);
     let order: Vec<String> = j
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

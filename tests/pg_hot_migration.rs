@@ -4,41 +4,12 @@
 //! its verification (before any client is sent to it) rolls back to the source, which
 //! takes writes again, with nothing lost.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::pg::{field, run_example};
 
 fn run(net: &str, extra: &str) -> (bool, String, tempfile::TempDir) {
-    assert!(
-        Path::new("/usr/lib/postgresql/15/bin/postgres").exists(),
-        "PostgreSQL 15 is not installed: scripts/test installs it"
-    );
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let td = tempfile::tempdir().unwrap();
-    let out = Command::new(root.join("examples/hot-migration/run.sh"))
-        .arg(td.path().join("lab"))
-        .env("DRCTL", env!("CARGO_BIN_EXE_drctl"))
-        .env("NET", net)
-        .env("EXTRA", extra)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text, td)
-}
-
-fn field(text: &str, name: &str) -> String {
-    let line = text
-        .lines()
-        .find(|l| l.starts_with(name))
-        .unwrap_or_else(|| panic!("no {name} in {text}"));
-    line[name.len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
+    run_example("hot-migration", net, extra)
 }
 
 #[test]

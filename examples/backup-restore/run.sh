@@ -10,23 +10,12 @@
 #
 #   examples/backup-restore/run.sh [DIR]      (DRCTL=path/to/drctl to use another build)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-dir=${1:-$(mktemp -d /tmp/drctl-backup-restore.XXXXXX)}
-drctl=${DRCTL:-}
-if [ -z "$drctl" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml"
-  drctl=$root/target/debug/drctl
-fi
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-net=${NET:-127.78.0}
-export DRCTL_STATE_DIR=$dir/state
-lab=$root/examples/pg-failover/lab.sh
+example=backup-restore
+# shellcheck source=examples/pg-failover/common.sh
+source "$(dirname "$0")/../pg-failover/common.sh"
 trap '"$lab" stop "$dir" >/dev/null' EXIT
-"$lab" start "$dir"
-user=$(awk '/^  user:/ {print $2; exit}' "$dir/inventory.yaml")
+start_lab
 as_user() { if [ "$(id -u)" = 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi; }
-q() { "$pgbin/psql" -h "$1" -p 5432 -U "$user" -d postgres -qtAX -c "$2"; }
 q "$net.1" "insert into acked(id) select generate_series(1, 1000)"
 
 a=$dir/hosts/h1/backups/latest

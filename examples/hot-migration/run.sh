@@ -8,28 +8,17 @@
 #
 #   examples/hot-migration/run.sh [DIR]      (DRCTL=path/to/drctl; EXTRA="-e k=v" for drctl)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-dir=${1:-$(mktemp -d /tmp/drctl-hot-migration.XXXXXX)}
-drctl=${DRCTL:-}
-if [ -z "$drctl" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml"
-  drctl=$root/target/debug/drctl
-fi
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-net=${NET:-127.78.0}
-export DRCTL_STATE_DIR=$dir/state
-lab=$root/examples/pg-failover/lab.sh
+example=hot-migration
+# shellcheck source=examples/pg-failover/common.sh
+source "$(dirname "$0")/../pg-failover/common.sh"
 writer_pid=
 cleanup() {
   [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null || true
   "$lab" stop "$dir" >/dev/null
 }
 trap cleanup EXIT
-"$lab" start "$dir"
-user=$(awk '/^  user:/ {print $2; exit}' "$dir/inventory.yaml")
+start_lab
 endpoint=$dir/hosts/h3/db-endpoint
-q() { "$pgbin/psql" -h "$1" -p 5432 -U "$user" -d postgres -qtAX -c "$2"; }
 q "$net.1" "insert into acked(id) select -g from generate_series(1, 20000) g"   # some data to copy
 
 (

@@ -11,17 +11,9 @@
 #
 #   examples/pg-failover/run.sh [DIR]      (DRCTL=path/to/drctl to use another build)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-dir=${1:-$(mktemp -d /tmp/drctl-pg-failover.XXXXXX)}
-drctl=${DRCTL:-}
-if [ -z "$drctl" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml"
-  drctl=$root/target/debug/drctl
-fi
-pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
-export DRCTL_STATE_DIR=$dir/state
-lab=$here/lab.sh
+example=pg-failover
+# shellcheck source=examples/pg-failover/common.sh
+source "$(dirname "$0")/../pg-failover/common.sh"
 writer_pid=
 cleanup() {
   [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null || true
@@ -29,8 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$lab" start "$dir"
-user=$(awk '/^  user:/ {print $2; exit}' "$dir/inventory.yaml")
+start_lab
 endpoint=$dir/hosts/h3/db-endpoint
 
 # The client: one insert per connection through the endpoint record; an id goes to
@@ -72,7 +63,7 @@ touch "$dir/stop-writer"
 wait "$writer_pid" 2>/dev/null || true
 writer_pid=
 
-on_new=$("$pgbin/psql" -h "${NET:-127.78.0}.2" -p 5432 -U "$user" -d postgres -qtAX -c "select id from acked order by id")
+on_new=$(q "$net.2" "select id from acked order by id")
 lost=$(comm -23 <(sort -u "$dir/acked.txt") <(sort -u <<<"$on_new") | wc -l)
 after=$(( $(acked) - before ))
 echo

@@ -319,30 +319,8 @@ impl SshConnection {
         started: Instant,
         limit: Duration,
     ) -> Result<Output, TransportError> {
-        let mut buf = [0u8; 32 * 1024];
         loop {
-            let mut progressed = false;
-            for stderr in [false, true] {
-                let res = if stderr {
-                    ch.stderr().read(&mut buf)
-                } else {
-                    ch.read(&mut buf)
-                };
-                match res {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        progressed = true;
-                        let to = if stderr {
-                            &mut frame.err
-                        } else {
-                            &mut frame.out
-                        };
-                        to.extend_from_slice(&buf[..n]);
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(self.lost(e)),
-                }
-            }
+            let progressed = pump(ch, &mut frame.out, &mut frame.err).map_err(|e| self.lost(e))?;
             if let Some(o) = frame.finished(token) {
                 return Ok(o);
             }
@@ -397,29 +375,11 @@ impl SshConnection {
             .map_err(|e| (e, Output::default(), None))?;
         let _ = ch.send_eof();
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let mut buf = [0u8; 32 * 1024];
         loop {
-            let mut progressed = false;
-            for stderr in [false, true] {
-                let res = if stderr {
-                    ch.stderr().read(&mut buf)
-                } else {
-                    ch.read(&mut buf)
-                };
-                match res {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        progressed = true;
-                        if stderr {
-                            err.extend_from_slice(&buf[..n])
-                        } else {
-                            out.extend_from_slice(&buf[..n])
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                    Err(e) => return Err((self.lost(e), split_output(out, err).0, None)),
-                }
-            }
+            let progressed = match pump(&mut ch, &mut out, &mut err) {
+                Ok(p) => p,
+                Err(e) => return Err((self.lost(e), split_output(out, err).0, None)),
+            };
             if ch.eof() {
                 break;
             }
@@ -467,6 +427,30 @@ impl SshConnection {
         );
         self.run(&cmd, Duration::from_secs(3)).is_ok()
     }
+}
+
+/// Read whatever a channel has on stdout and stderr without blocking; whether anything came.
+fn pump(ch: &mut ssh2::Channel, out: &mut Vec<u8>, err: &mut Vec<u8>) -> std::io::Result<bool> {
+    let mut buf = [0u8; 32 * 1024];
+    let mut progressed = false;
+    for stderr in [false, true] {
+        let res = if stderr {
+            ch.stderr().read(&mut buf)
+        } else {
+            ch.read(&mut buf)
+        };
+        match res {
+            Ok(0) => {}
+            Ok(n) => {
+                progressed = true;
+                let to = if stderr { &mut *err } else { &mut *out };
+                to.extend_from_slice(&buf[..n]);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(progressed)
 }
 
 fn kind_name(k: ssh2::HostKeyType) -> &'static str {
