@@ -1,8 +1,10 @@
 //! The run loop: forward steps in order, approval gates, failure policy, newest-first
 //! rollback, drills, resume from a checkpoint, Ctrl-C.
 
+mod gates;
+mod rollback;
+
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -16,13 +18,13 @@ use crate::state::StateError;
 use crate::state::audit::{Audit, Entry};
 use crate::state::checkpoint::{Checkpoint, HostState};
 use crate::state::journal::{Journal, Phase, Record, t};
-use crate::template::{Engine, Mode};
+use crate::template::Engine;
 use crate::transport::Connector;
 
 use super::events::{Event, Reporter};
 use super::host::HostOutcome;
 use super::pool::Pool;
-use super::{ExecOptions, InFlightDecision, RunOutcome};
+use super::{ExecOptions, RunOutcome};
 
 /// One run of a plan.
 pub struct Runner {
@@ -469,262 +471,11 @@ impl Runner {
         Ok(())
     }
 
-    /// Hosts where `step` (or its rollback) was left in flight by a crash: journal the
-    /// operator's decision for each (`--rerun`/`--skip`, per step or `STEP@HOST`; an
-    /// idempotent step re-runs by itself) and return those to run again. Any host left
-    /// undecided stops the run (exit 5), naming the step and every such host.
-    fn settle_in_flight<'h>(
-        &self,
-        step: &str,
-        idempotent: bool,
-        hosts: &[&'h str],
-        phase: Phase,
-    ) -> Result<Vec<&'h str>, RunOutcome> {
-        let mut rerun = Vec::new();
-        let mut undecided = Vec::new();
-        for &host in hosts {
-            let d = match self.opts.in_flight_decision(step, host) {
-                Some(d) => d,
-                None if idempotent => InFlightDecision::Rerun,
-                None => {
-                    undecided.push(host);
-                    continue;
-                }
-            };
-            let word = if d == InFlightDecision::Skip {
-                "skip"
-            } else {
-                "rerun"
-            };
-            self.reporter.event(&Event::Message {
-                text: format!("step `{step}` on `{host}` was in flight: {word}"),
-            });
-            self.record(Record::Decision {
-                t: t(),
-                step: step.into(),
-                host: host.into(),
-                decision: word.into(),
-                phase,
-            })
-            .map_err(|e| self.journal_failed(e))?;
-            if d == InFlightDecision::Rerun {
-                rerun.push(host);
-            }
-        }
-        if undecided.is_empty() {
-            return Ok(rerun);
-        }
-        let what = if phase == Phase::Rollback {
-            "the rollback of step"
-        } else {
-            "step"
-        };
-        let hosts = undecided
-            .iter()
-            .map(|h| format!("`{h}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let id = &self.plan.run_id;
-        Err(self.finish(RunOutcome::new(
-            "in-flight",
-            Exit::InFlight,
-            format!(
-                "{what} `{step}` was in flight on host {hosts} when the run stopped; its outcome is unknown. Check the host, then `drctl resume {id} --rerun {step}` or `--skip {step}` (one host: `--skip {step}@HOST`)"
-            ),
-        )))
-    }
-
     fn journal_failed(&self, e: StateError) -> RunOutcome {
         RunOutcome::new(
             "journal-failed",
             Exit::NeedsHuman,
             format!("cannot write the journal, stopping: {e}"),
         )
-    }
-
-    async fn gate(self: &Arc<Self>, idx: usize, msg: &str) -> Result<(), RunOutcome> {
-        let ps = &self.plan.steps[idx];
-        let id = ps.step.id.value.clone();
-        let message = self
-            .plan
-            .render(
-                &self.engine,
-                msg,
-                Mode::Text,
-                ps,
-                None,
-                &BTreeMap::new(),
-                true,
-            )
-            .unwrap_or_else(|e| format!("{msg} (template error: {e})"));
-        let approved_by = if self.opts.yes {
-            Some(format!("{} (--yes)", current_user()))
-        } else if self.opts.approve.contains(&id) {
-            Some(format!("{} (--approve {id})", current_user()))
-        } else if self.opts.interactive {
-            let reporter = self.reporter.clone();
-            let (m, i) = (message.clone(), id.clone());
-            let answer = tokio::task::spawn_blocking(move || {
-                let mut line = String::new();
-                reporter.suspend(&mut || {
-                    eprint!("\n  APPROVAL NEEDED [{i}]: {m}\n  Type 'yes' to approve, anything else to decline: ");
-                    let _ = std::io::stdin().lock().read_line(&mut line);
-                });
-                line.trim().to_lowercase()
-            })
-            .await
-            .unwrap_or_default();
-            if answer == "yes" || answer == "y" {
-                Some(format!("{} (terminal)", current_user()))
-            } else {
-                self.reporter.event(&Event::Gate {
-                    id: id.clone(),
-                    message: message.clone(),
-                    approved_by: None,
-                });
-                return self
-                    .on_failure(ps.on_failure, format!("approval `{id}` declined"))
-                    .await;
-            }
-        } else {
-            let o = RunOutcome::new(
-                "waiting-approval",
-                Exit::InFlight,
-                format!(
-                    "stopped at approval gate `{id}`: {message}. No terminal to ask on; approve with `drctl resume {} --approve {id}` (or run with --yes)",
-                    self.plan.run_id
-                ),
-            );
-            self.reporter.event(&Event::Gate {
-                id: id.clone(),
-                message,
-                approved_by: None,
-            });
-            return Err(self.finish(o));
-        };
-        let by = approved_by.expect("set");
-        self.record(Record::Gate {
-            t: t(),
-            step: id.clone(),
-            approved_by: by.clone(),
-        })
-        .map_err(|e| self.journal_failed(e))?;
-        self.audit(
-            "approve",
-            Some(&id),
-            None,
-            Some(message.clone()),
-            None,
-            None,
-        );
-        self.reporter.event(&Event::Gate {
-            id,
-            message,
-            approved_by: Some(by),
-        });
-        Ok(())
-    }
-
-    /// Undo every completed step, newest first, on exactly the hosts where it succeeded.
-    pub async fn rollback_all(self: &Arc<Self>, reason: String) -> RunOutcome {
-        self.rollback_steps(reason, true).await
-    }
-
-    /// Roll back; a clean result is journaled as the run's end only when `finish_clean`.
-    async fn rollback_steps(self: &Arc<Self>, reason: String, finish_clean: bool) -> RunOutcome {
-        if self.cp().rollback_begun.is_none() {
-            let _ = self.record(Record::RollbackBegin {
-                t: t(),
-                reason: reason.clone(),
-            });
-        }
-        self.reporter.event(&Event::RollbackStarted {
-            reason: reason.clone(),
-        });
-        for idx in (0..self.plan.steps.len()).rev() {
-            let ps = &self.plan.steps[idx];
-            let id = ps.step.id.value.clone();
-            if ps.step.rollback.is_none() {
-                continue;
-            }
-            let cp = self.cp();
-            let done: Vec<_> = ps
-                .hosts
-                .iter()
-                .filter(|h| cp.forward_state(&id, &h.name) == Some(HostState::Ok))
-                .collect();
-            let in_flight: Vec<&str> = done
-                .iter()
-                .filter(|h| cp.rollback_state(&id, &h.name) == Some(HostState::InFlight))
-                .map(|h| h.name.as_str())
-                .collect();
-            let rerun = match self.settle_in_flight(&id, ps.idempotent, &in_flight, Phase::Rollback)
-            {
-                Ok(r) => r,
-                Err(o) => return o,
-            };
-            let todo: Vec<_> = done
-                .iter()
-                .filter(|h| match cp.rollback_state(&id, &h.name) {
-                    Some(HostState::Ok) => false,
-                    Some(HostState::InFlight) => rerun.contains(&h.name.as_str()),
-                    _ => true,
-                })
-                .map(|h| (*h).clone())
-                .collect();
-            if todo.is_empty() {
-                continue;
-            }
-            if self.opts.cancel.load(Ordering::SeqCst) {
-                return self.interrupted();
-            }
-            let Some((_, failed)) = self.step_pass(idx, todo, Phase::Rollback).await else {
-                return self.interrupted();
-            };
-            let ok = failed.is_empty();
-            if !ok {
-                let left = self.rollback_left(idx, &failed);
-                return self.finish(RunOutcome::new("rollback-failed", Exit::NeedsHuman, format!(
-                    "{reason}; rollback of step `{id}` failed on {}. Left undone (newest first): {}",
-                    failed.join(", "),
-                    left.join("; ")
-                )));
-            }
-        }
-        let o = RunOutcome::new(
-            "rolled-back",
-            Exit::FailedRolledBack,
-            format!("{reason}; every completed step was rolled back"),
-        );
-        if finish_clean { self.finish(o) } else { o }
-    }
-
-    /// What a failed rollback leaves: the failing step's hosts and every older completed step.
-    fn rollback_left(&self, failed_idx: usize, failed: &[String]) -> Vec<String> {
-        let cp = self.cp();
-        let mut left = vec![format!(
-            "{} on {}",
-            self.plan.steps[failed_idx].step.id.value,
-            failed.join(",")
-        )];
-        for idx in (0..failed_idx).rev() {
-            let ps = &self.plan.steps[idx];
-            if ps.step.rollback.is_none() {
-                continue;
-            }
-            let hosts: Vec<&str> = ps
-                .hosts
-                .iter()
-                .filter(|h| {
-                    cp.forward_state(&ps.step.id.value, &h.name) == Some(HostState::Ok)
-                        && cp.rollback_state(&ps.step.id.value, &h.name) != Some(HostState::Ok)
-                })
-                .map(|h| h.name.as_str())
-                .collect();
-            if !hosts.is_empty() {
-                left.push(format!("{} on {}", ps.step.id.value, hosts.join(",")));
-            }
-        }
-        left
     }
 }

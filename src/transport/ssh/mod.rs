@@ -8,15 +8,17 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use ssh2::{BlockDirections, CheckResult, ErrorCode, HashType, KnownHostFileKind, Session};
+use ssh2::{BlockDirections, ErrorCode, Session};
+
+mod auth;
+mod transfer;
 
 use super::remote_shell::{self, Frame};
-use super::{CommandSpec, Connection, Output, TransferResult, TransportError, sha256_file};
-use crate::runbook::inventory::{ExecMode, Host, HostKeyPolicy};
+use super::{CommandSpec, Connection, Output, TransferResult, TransportError};
+use crate::runbook::inventory::{ExecMode, Host};
 
 /// Marks the first line of stderr, which carries the remote shell's pid (its process group).
 const PID_MARK: &str = "\u{1e}drctl-pid:";
@@ -33,27 +35,6 @@ pub struct SshConnection {
     shell: Option<ssh2::Channel>,
     /// Shell, or a channel per command (set in the inventory, or after a failed probe).
     mode: ExecMode,
-}
-
-fn sha256_fingerprint(sess: &Session) -> String {
-    sess.host_key_hash(HashType::Sha256)
-        .map(|h| {
-            format!(
-                "SHA256:{}",
-                base64::engine::general_purpose::STANDARD_NO_PAD.encode(h)
-            )
-        })
-        .unwrap_or_else(|| "unknown fingerprint".into())
-}
-
-fn default_identities() -> Vec<PathBuf> {
-    let Some(home) = std::env::var_os("HOME") else {
-        return vec![];
-    };
-    ["id_ed25519", "id_ecdsa", "id_rsa"]
-        .iter()
-        .map(|f| Path::new(&home).join(".ssh").join(f))
-        .collect()
 }
 
 impl SshConnection {
@@ -88,105 +69,6 @@ impl SshConnection {
             tcp,
             shell: None,
             mode: host.exec_mode,
-        })
-    }
-
-    fn check_host_key(host: &Host, sess: &Session) -> Result<(), TransportError> {
-        let (key, kind) = sess.host_key().ok_or_else(|| TransportError::Lost {
-            host: host.name.clone(),
-            msg: "no host key".into(),
-        })?;
-        let mut kh = sess.known_hosts().map_err(|e| TransportError::Lost {
-            host: host.name.clone(),
-            msg: e.to_string(),
-        })?;
-        if host.known_hosts.exists() {
-            kh.read_file(&host.known_hosts, KnownHostFileKind::OpenSSH)
-                .map_err(|e| TransportError::Connect {
-                    host: host.name.clone(),
-                    addr: host.addr.clone(),
-                    msg: format!(
-                        "cannot read {}: {}",
-                        host.known_hosts.display(),
-                        e.message()
-                    ),
-                })?;
-        }
-        let fingerprint = sha256_fingerprint(sess);
-        let known_hosts = host.known_hosts.display().to_string();
-        match kh.check_port(&host.addr, host.port, key) {
-            CheckResult::Match => Ok(()),
-            CheckResult::Mismatch => Err(TransportError::ChangedHostKey {
-                host: host.name.clone(),
-                known_hosts,
-                fingerprint,
-            }),
-            CheckResult::NotFound | CheckResult::Failure
-                if host.host_key_policy == HostKeyPolicy::AcceptNew =>
-            {
-                let name = if host.port == 22 {
-                    host.addr.clone()
-                } else {
-                    format!("[{}]:{}", host.addr, host.port)
-                };
-                let line = format!(
-                    "{name} {} {}\n",
-                    kind_name(kind),
-                    base64::engine::general_purpose::STANDARD.encode(key)
-                );
-                let mut f = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&host.known_hosts)
-                    .map_err(|e| TransportError::Connect {
-                        host: host.name.clone(),
-                        addr: host.addr.clone(),
-                        msg: format!("cannot record new host key in {known_hosts}: {e}"),
-                    })?;
-                let _ = f.write_all(line.as_bytes());
-                tracing::warn!(host = %host.name, %fingerprint, "accepted new host key");
-                Ok(())
-            }
-            CheckResult::NotFound | CheckResult::Failure => Err(TransportError::UnknownHostKey {
-                host: host.name.clone(),
-                known_hosts,
-                fingerprint,
-            }),
-        }
-    }
-
-    fn authenticate(host: &Host, sess: &Session) -> Result<(), TransportError> {
-        let mut tried = Vec::new();
-        if std::env::var_os("SSH_AUTH_SOCK").is_some() && host.identity.is_none() {
-            match sess.userauth_agent(&host.user) {
-                Ok(()) if sess.authenticated() => return Ok(()),
-                Ok(()) => tried.push("ssh-agent".to_string()),
-                Err(e) => tried.push(format!("ssh-agent ({})", e.message())),
-            }
-        }
-        let files = match &host.identity {
-            Some(p) => vec![p.clone()],
-            None => default_identities()
-                .into_iter()
-                .filter(|p| p.exists())
-                .collect(),
-        };
-        for f in files {
-            match sess.userauth_pubkey_file(&host.user, None, &f, None) {
-                Ok(()) if sess.authenticated() => return Ok(()),
-                Ok(()) => tried.push(f.display().to_string()),
-                Err(e) => tried.push(format!("{} ({})", f.display(), e.message())),
-            }
-        }
-        let msg = if tried.is_empty() {
-            "no ssh-agent and no identity file".to_string()
-        } else {
-            format!("tried {}", tried.join(", "))
-        };
-        Err(TransportError::Auth {
-            host: host.name.clone(),
-            user: host.user.clone(),
-            msg,
         })
     }
 
@@ -453,18 +335,6 @@ fn pump(ch: &mut ssh2::Channel, out: &mut Vec<u8>, err: &mut Vec<u8>) -> std::io
     Ok(progressed)
 }
 
-fn kind_name(k: ssh2::HostKeyType) -> &'static str {
-    use ssh2::HostKeyType::*;
-    match k {
-        Rsa => "ssh-rsa",
-        Dss => "ssh-dss",
-        Ecdsa256 => "ecdsa-sha2-nistp256",
-        Ecdsa384 => "ecdsa-sha2-nistp384",
-        Ecdsa521 => "ecdsa-sha2-nistp521",
-        _ => "ssh-ed25519",
-    }
-}
-
 fn signal_number(name: &str) -> i32 {
     match name {
         "HUP" => 1,
@@ -529,52 +399,7 @@ impl Connection for SshConnection {
         mode: u32,
         timeout: Duration,
     ) -> Result<TransferResult, TransportError> {
-        let hn = self.host.name.clone();
-        let terr = |msg: String| TransportError::Transfer {
-            host: hn.clone(),
-            msg,
-        };
-        let (bytes, want) =
-            sha256_file(local).map_err(|e| terr(format!("{}: {e}", local.display())))?;
-        let tmp = format!("{remote}.drctl-{}", std::process::id());
-        self.with_sftp(timeout, |sftp| {
-            let mut f = sftp
-                .create(Path::new(&tmp))
-                .map_err(|e| format!("create {tmp}: {}", e.message()))?;
-            let mut src = std::fs::File::open(local).map_err(|e| e.to_string())?;
-            std::io::copy(&mut src, &mut f).map_err(|e| format!("write {tmp}: {e}"))?;
-            Ok(())
-        })
-        .map_err(&terr)?;
-        let q = crate::template::shell_quote;
-        let cmd = format!(
-            "chmod {mode:o} {t} && mv -f {t} {r} && sha256sum {r}",
-            t = q(&tmp),
-            r = q(remote)
-        );
-        let out = self.exec(&CommandSpec {
-            command: cmd,
-            env: vec![],
-            timeout,
-        })?;
-        let got = out
-            .stdout
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        if out.exit != 0 {
-            return Err(terr(format!(
-                "installing {remote} failed: {}",
-                out.stderr.trim()
-            )));
-        }
-        if got != want {
-            return Err(terr(format!(
-                "checksum mismatch for {remote}: sent {want}, host has {got}"
-            )));
-        }
-        Ok(TransferResult { bytes, sha256: got })
+        self.upload_file(local, remote, mode, timeout)
     }
 
     fn download(
@@ -583,47 +408,6 @@ impl Connection for SshConnection {
         local: &Path,
         timeout: Duration,
     ) -> Result<TransferResult, TransportError> {
-        let hn = self.host.name.clone();
-        let terr = |msg: String| TransportError::Transfer {
-            host: hn.clone(),
-            msg,
-        };
-        let out = self.exec(&CommandSpec {
-            command: format!("sha256sum {}", crate::template::shell_quote(remote)),
-            env: vec![],
-            timeout,
-        })?;
-        if out.exit != 0 {
-            return Err(terr(format!("{remote}: {}", out.stderr.trim())));
-        }
-        let want = out
-            .stdout
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let dir = local
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| terr(format!("{}: {e}", dir.display())))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| terr(e.to_string()))?;
-        self.with_sftp(timeout, |sftp| {
-            let mut f = sftp
-                .open(Path::new(remote))
-                .map_err(|e| format!("open {remote}: {}", e.message()))?;
-            std::io::copy(&mut f, tmp.as_file_mut()).map_err(|e| format!("read {remote}: {e}"))?;
-            Ok(())
-        })
-        .map_err(&terr)?;
-        let (bytes, got) = sha256_file(tmp.path()).map_err(|e| terr(e.to_string()))?;
-        if got != want {
-            return Err(terr(format!(
-                "checksum mismatch for {remote}: host has {want}, received {got}"
-            )));
-        }
-        tmp.persist(local)
-            .map_err(|e| terr(format!("{}: {e}", local.display())))?;
-        Ok(TransferResult { bytes, sha256: got })
+        self.download_file(remote, local, timeout)
     }
 }
