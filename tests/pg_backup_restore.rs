@@ -1,6 +1,7 @@
-//! Issue 6, scenario 3: a full PostgreSQL base backup kept in two copies on two hosts with
-//! checksums; the nearest copy is corrupted; `drctl restore` detects it, uses the other
-//! copy, restores onto a fresh host, and the restored data equals what was backed up.
+//! Issue 6, scenario 3: a full PostgreSQL base backup plus an incremental part (the WAL
+//! archived since, holding 500 more rows), kept in two copies on two hosts with checksums;
+//! the nearest copy is corrupted; `drctl restore` detects it, uses the other copy,
+//! restores full + incremental onto a fresh host, and the restored data equals the record.
 
 mod common;
 
@@ -12,8 +13,8 @@ fn restore_skips_the_corrupted_copy_and_restores_the_good_one_onto_a_fresh_host(
     let dir = td.path().join("lab");
     assert!(ok, "{text}");
     assert!(text.contains("copy used:          B"), "{text}");
-    assert!(text.contains("content at backup:  1000 500500"), "{text}");
-    assert!(text.contains("content restored:   1000 500500"), "{text}");
+    assert!(text.contains("content at backup:  1500 1125750"), "{text}");
+    assert!(text.contains("content restored:   1500 1125750"), "{text}");
     // Copy A was judged bad by its checksums, and its fetch was skipped.
     let journal = journal(&dir);
     assert!(

@@ -151,9 +151,14 @@ start_pg() { # host k
 h1=$dir/hosts/h1
 as_user "$pgbin/initdb" -D "$h1/pgdata" -U "$user" --auth=trust >/dev/null
 pg_conf 1
+mkdir -p "$h1/wal-archive"
+[ "$(id -u)" = 0 ] && chown "$user" "$h1/wal-archive"
 cat >> "$h1/pgdata/postgresql.conf" <<EOF
 synchronous_standby_names = 'h2'
 synchronous_commit = on
+# Completed WAL segments are archived on h1: the incremental part of examples/backup-restore.
+archive_mode = on
+archive_command = 'test ! -f $h1/wal-archive/%f && cp %p $h1/wal-archive/%f'
 EOF
 echo "host replication all 127.0.0.0/8 trust" >> "$h1/pgdata/pg_hba.conf"
 echo "host all all 127.0.0.0/8 trust" >> "$h1/pgdata/pg_hba.conf"

@@ -29,7 +29,7 @@ impl SshConnection {
                 .create(Path::new(&tmp))
                 .map_err(|e| format!("create {tmp}: {}", e.message()))?;
             let mut src = std::fs::File::open(local).map_err(|e| e.to_string())?;
-            std::io::copy(&mut src, &mut f).map_err(|e| format!("write {tmp}: {e}"))?;
+            copy_big(&mut src, &mut f).map_err(|e| format!("write {tmp}: {e}"))?;
             Ok(())
         })
         .map_err(&terr)?;
@@ -99,7 +99,7 @@ impl SshConnection {
             let mut f = sftp
                 .open(Path::new(remote))
                 .map_err(|e| format!("open {remote}: {}", e.message()))?;
-            std::io::copy(&mut f, tmp.as_file_mut()).map_err(|e| format!("read {remote}: {e}"))?;
+            copy_big(&mut f, tmp.as_file_mut()).map_err(|e| format!("read {remote}: {e}"))?;
             Ok(())
         })
         .map_err(&terr)?;
@@ -112,5 +112,20 @@ impl SshConnection {
         tmp.persist(local)
             .map_err(|e| terr(format!("{}: {e}", local.display())))?;
         Ok(TransferResult { bytes, sha256: got })
+    }
+}
+
+/// Copy in 256 KiB pieces: libssh2's SFTP pipelines a large write or read into many
+/// packets, where `io::copy`'s 8 KiB pieces cost a round trip each.
+fn copy_big(from: &mut impl std::io::Read, to: &mut impl std::io::Write) -> std::io::Result<u64> {
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = from.read(&mut buf)?;
+        if n == 0 {
+            return Ok(total);
+        }
+        to.write_all(&buf[..n])?;
+        total += n as u64;
     }
 }
