@@ -124,4 +124,15 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
         "endpoint not restored"
     );
     assert!(!dir.join("hosts/h3/db-endpoint.bak").exists());
+    // The promotion cannot be undone by drctl: the report tells the human.
+    let report = Command::new(env!("CARGO_BIN_EXE_drctl"))
+        .env("DRCTL_STATE_DIR", dir.join("state"))
+        .args(["report", "--format", "md"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        md.contains("step `promote` has no rollback; if it changed h2, undo that by hand"),
+        "{md}"
+    );
 }
