@@ -172,3 +172,24 @@ fn rollback_on_demand_undoes_a_succeeded_run_newest_first_once() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["steps"][0]["hosts"]["local"], "rolled back");
 }
+
+#[test]
+fn an_unwritable_report_dir_is_refused_before_anything_runs() {
+    let td = tempfile::tempdir().unwrap();
+    let st = td.path().join("state");
+    let blocker = td.path().join("file");
+    std::fs::write(&blocker, "").unwrap();
+    let out = drctl(&st)
+        .arg("run")
+        .arg(rb(td.path(), ""))
+        .arg("--report-dir")
+        .arg(blocker.join("reports"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was executed"));
+    assert!(!td.path().join("out").exists(), "a step ran");
+    assert!(
+        !st.join("runs").exists() || std::fs::read_dir(st.join("runs")).unwrap().next().is_none()
+    );
+}

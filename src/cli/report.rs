@@ -6,21 +6,25 @@ use std::path::Path;
 use crate::error::{Exit, Failure};
 use crate::report::after_action::RunReport;
 use crate::report::formats::{ReportFormat, summary};
-use crate::state::{StateDir, journal};
+use crate::state::StateDir;
 
 use super::args::{ReportArgs, ReportFormatArg};
 
 /// Build the report of a stored run.
 fn build(state: &StateDir, id: &str) -> Result<RunReport, Failure> {
-    let dir = state.run(id);
-    if !dir.is_dir() {
-        return Err(
-            Failure::usage(format!("no run `{id}` in {}", state.runs().display()))
-                .hint("`drctl runs` lists runs"),
-        );
-    }
-    let l = journal::load(&dir).map_err(|e| Failure::usage(e.to_string()))?;
-    Ok(RunReport::build(&dir, &l))
+    let l = super::status::load(state, id)?;
+    Ok(RunReport::build(&state.run(id), &l))
+}
+
+/// Make sure `--report-dir` can be written before the run starts: a run must not end in a
+/// usage error after it has executed something.
+pub fn prepare_dir(dir: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .and_then(|_| tempfile::NamedTempFile::new_in(dir).map(drop))
+        .map_err(|e| {
+            Failure::usage(format!("--report-dir {}: {e}", dir.display()))
+                .hint("nothing was executed; give a directory drctl can write")
+        })
 }
 
 pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
@@ -47,27 +51,26 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
 
 /// After a run: write every report format into `dir` (if given); print the summary when
 /// `show` (drills end with it, so the operator sees the verdict, phases and what is left).
-pub fn after_run(
-    state: &StateDir,
-    run_id: &str,
-    dir: Option<&Path>,
-    show: bool,
-) -> Result<(), Failure> {
-    let r = build(state, run_id)?;
+/// Nothing here can change the run's exit code.
+pub fn after_run(state: &StateDir, run_id: &str, dir: Option<&Path>, show: bool) {
+    let r = match build(state, run_id) {
+        Ok(r) => r,
+        Err(e) => return eprintln!("warning: no report: {e}"),
+    };
     if show {
         eprint!("\n{}", summary(&r));
     }
     if let Some(dir) = dir {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::usage(format!("report dir {}: {e}", dir.display())))?;
-        for f in ReportFormat::ALL {
+        // The run is over: a report that cannot be written is a warning, never a change
+        // of the run's exit code (cron and CI judge the run by it).
+        let written = ReportFormat::ALL.iter().try_for_each(|f| {
             let path = dir.join(f.file_name(&r.name));
             crate::state::write_atomic_mode(&path, f.render(&r).as_bytes(), 0o644)
-                .map_err(|e| Failure::usage(e.to_string()))?;
-        }
-        if show {
-            eprintln!("  reports written to {}", dir.display());
+        });
+        match written {
+            Ok(()) if show => eprintln!("  reports written to {}", dir.display()),
+            Ok(()) => {}
+            Err(e) => eprintln!("warning: reports not written: {e}"),
         }
     }
-    Ok(())
 }

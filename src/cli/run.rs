@@ -190,6 +190,9 @@ fn start(
         .hint("export them (secrets are never stored in runbooks)")
         .into());
     }
+    if let Some(dir) = &e.report_dir {
+        super::report::prepare_dir(dir)?;
+    }
     let state = StateDir::resolve(e.state_dir.clone());
     let run_dir = state.run(&run_id);
     state.ensure(&run_dir).map_err(state_err)?;
@@ -257,7 +260,7 @@ fn abs(p: &Path) -> String {
 pub fn run(a: RunArgs, want_kind: Option<&str>) -> anyhow::Result<Exit> {
     let (exit, run_id, state) = start(&a.target, &a.exec, RunMode::Run, want_kind, a.dry_run)?;
     if let Some(id) = run_id {
-        super::report::after_run(&state, &id, a.exec.report_dir.as_deref(), false)?;
+        super::report::after_run(&state, &id, a.exec.report_dir.as_deref(), false);
     }
     Ok(exit)
 }
@@ -273,7 +276,7 @@ pub fn drill(a: DrillArgs) -> anyhow::Result<Exit> {
     )?;
     if let Some(id) = run_id {
         let show = !a.run.exec.quiet || exit != Exit::Success;
-        super::report::after_run(&state, &id, a.run.exec.report_dir.as_deref(), show)?;
+        super::report::after_run(&state, &id, a.run.exec.report_dir.as_deref(), show);
     }
     Ok(exit)
 }
@@ -360,6 +363,9 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
             );
         }
     }
+    if let Some(dir) = &a.exec.report_dir {
+        super::report::prepare_dir(dir)?;
+    }
     let _lock = lock::acquire(&state, &plan.runbook.name, &h.run_id).map_err(state_err)?;
     if let Some(msg) = &_lock.took_over {
         eprintln!("note: {msg}");
@@ -407,7 +413,7 @@ pub fn resume(a: ResumeArgs, rollback: bool) -> anyhow::Result<Exit> {
     };
     drop(_lock);
     let show = h.mode == RunMode::Drill && (!a.exec.quiet || outcome.exit != Exit::Success);
-    super::report::after_run(&state, &h.run_id, a.exec.report_dir.as_deref(), show)?;
+    super::report::after_run(&state, &h.run_id, a.exec.report_dir.as_deref(), show);
     // `drctl rollback` that succeeds has done what was asked.
     if rollback && outcome.exit == Exit::FailedRolledBack {
         return Ok(Exit::Success);

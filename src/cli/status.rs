@@ -1,7 +1,5 @@
 //! `drctl status` and `drctl runs`, read from the journals; and the drill verdict.
 
-use std::path::Path;
-
 use serde_json::json;
 
 use crate::error::{Exit, Failure};
@@ -12,13 +10,8 @@ use crate::state::journal::{self, Loaded, Record};
 
 use super::args::{Format, RunsArgs, StatusArgs};
 
-fn ts_ms(t: &str) -> Option<i64> {
-    t.parse::<jiff::Timestamp>()
-        .ok()
-        .map(|x| x.as_millisecond())
-}
-
-fn load(state: &StateDir, id: &str) -> Result<Loaded, Failure> {
+/// A stored run's journal, or a usage error naming the run.
+pub fn load(state: &StateDir, id: &str) -> Result<Loaded, Failure> {
     let dir = state.run(id);
     if !dir.is_dir() {
         return Err(
@@ -77,8 +70,8 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
         });
         let dur = end
             .as_deref()
-            .and_then(ts_ms)
-            .zip(ts_ms(&l.header.started_at))
+            .and_then(crate::state::ts_ms)
+            .zip(crate::state::ts_ms(&l.header.started_at))
             .map(|(e, s)| e - s);
         rows.push(json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user,
             "started_at": l.header.started_at, "outcome": o, "exit": exit, "duration_ms": dur }));
@@ -119,11 +112,7 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
     let l = load(&state, &id)?;
     let cp = Checkpoint::from_journal(&l);
     let (o, exit) = outcome(&cp);
-    let rb_text = std::fs::read_to_string(state.run(&id).join("runbook.yaml")).unwrap_or_default();
-    let (rb, _) = crate::runbook::parse::parse_runbook(&crate::runbook::source::SourceFile::new(
-        Path::new(&l.header.runbook),
-        rb_text,
-    ));
+    let rb = crate::report::after_action::saved_runbook(&state.run(&id), &l);
     let mut steps = Vec::new();
     for s in rb.iter().flat_map(|r| r.steps.iter()) {
         let id = &s.id.value;

@@ -13,6 +13,7 @@ use crate::runbook::parse::parse_runbook;
 use crate::runbook::source::SourceFile;
 use crate::state::checkpoint::{Checkpoint, HostState};
 use crate::state::journal::{Loaded, Phase, Record};
+use crate::state::ts_ms;
 
 /// Version of the JSON report's shape.
 pub const REPORT_VERSION: u32 = 1;
@@ -104,12 +105,6 @@ pub struct RunReport {
     pub left_for_human: Vec<String>,
 }
 
-fn ts_ms(t: &str) -> Option<i64> {
-    t.parse::<jiff::Timestamp>()
-        .ok()
-        .map(|x| x.as_millisecond())
-}
-
 /// Per (step, host, phase): start time and the finish record, if any (latest wins).
 type Runs = BTreeMap<(String, Phase, String), (String, Option<Record>)>;
 
@@ -176,7 +171,7 @@ fn host_run(host: &str, start: &str, fin: Option<&Record>, t0: Option<i64>) -> H
 }
 
 /// The runbook copy saved with the run, if it still parses.
-fn saved_runbook(run_dir: &Path, l: &Loaded) -> Option<Runbook> {
+pub fn saved_runbook(run_dir: &Path, l: &Loaded) -> Option<Runbook> {
     let text = std::fs::read_to_string(run_dir.join("runbook.yaml")).ok()?;
     parse_runbook(&SourceFile::new(Path::new(&l.header.runbook), text)).0
 }

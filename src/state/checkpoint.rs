@@ -148,12 +148,7 @@ impl Checkpoint {
 
     /// Recovery time so far: first forward start to last forward finish, in ms.
     pub fn recovery_ms(&self) -> Option<u64> {
-        let ms = |t: &Option<String>| {
-            t.as_deref()?
-                .parse::<jiff::Timestamp>()
-                .ok()
-                .map(|x| x.as_millisecond())
-        };
+        let ms = |t: &Option<String>| super::ts_ms(t.as_deref()?);
         Some((ms(&self.forward_last)? - ms(&self.forward_first)?).max(0) as u64)
     }
 

@@ -116,6 +116,13 @@ pub fn write_atomic_mode(path: &Path, data: &[u8], mode: u32) -> Result<(), Stat
     Ok(())
 }
 
+/// Milliseconds since the epoch of an RFC 3339 timestamp from a journal.
+pub fn ts_ms(t: &str) -> Option<i64> {
+    t.parse::<jiff::Timestamp>()
+        .ok()
+        .map(|x| x.as_millisecond())
+}
+
 /// Now as RFC 3339 UTC.
 pub fn now_rfc3339() -> String {
     jiff::Timestamp::now()
