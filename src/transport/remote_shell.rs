@@ -29,10 +29,25 @@ pub fn wrap(script: &str, token: &str) -> String {
 pub struct Frame {
     pub out: Vec<u8>,
     pub err: Vec<u8>,
+    /// How far each stream was already searched for its end marker: each new chunk is
+    /// scanned once, not the whole output again on every read.
+    out_seen: usize,
+    err_seen: usize,
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `find` from `*seen` (less a needle's length, for a marker split across reads); remembers
+/// how far it got.
+fn find_from(hay: &[u8], needle: &[u8], seen: &mut usize) -> Option<usize> {
+    let from = (*seen).saturating_sub(needle.len()).min(hay.len());
+    let hit = find(&hay[from..], needle).map(|i| from + i);
+    if hit.is_none() {
+        *seen = hay.len();
+    }
+    hit
 }
 
 impl Frame {
@@ -47,17 +62,17 @@ impl Frame {
     }
 
     /// The finished command, once both end markers have arrived.
-    pub fn finished(&self, token: &str) -> Option<Output> {
+    pub fn finished(&mut self, token: &str) -> Option<Output> {
         let out_mark = format!("\n{MARK}drctl-end:{token}:");
         let err_mark = format!("\n{MARK}drctl-end:{token}\n");
-        let o = find(&self.out, out_mark.as_bytes())?;
+        let o = find_from(&self.out, out_mark.as_bytes(), &mut self.out_seen)?;
         let status_at = o + out_mark.len();
         let nl = self.out[status_at..].iter().position(|b| *b == b'\n')?;
         let exit = String::from_utf8_lossy(&self.out[status_at..status_at + nl])
             .trim()
             .parse()
             .unwrap_or(-1);
-        let e = find(&self.err, err_mark.as_bytes())?;
+        let e = find_from(&self.err, err_mark.as_bytes(), &mut self.err_seen)?;
         Some(Output {
             exit,
             stdout: String::from_utf8_lossy(&self.out[..o]).into_owned(),
@@ -133,6 +148,7 @@ mod tests {
         let mut frame = Frame {
             out: out.stdout,
             err: out.stderr,
+            ..Default::default()
         };
         let mut res = Vec::new();
         for t in &tokens {
@@ -144,6 +160,8 @@ mod tests {
             let em = format!("\n{MARK}drctl-end:{t}\n");
             let cut = find(&frame.err, em.as_bytes()).unwrap() + em.len();
             frame.err.drain(..cut);
+            frame.out_seen = 0;
+            frame.err_seen = 0;
             res.push(o);
         }
         res
@@ -202,13 +220,28 @@ mod tests {
     }
 
     #[test]
+    fn a_marker_split_across_reads_is_found() {
+        let mut f = Frame::default();
+        let whole = b"lots of output\n\x1edrctl-end:tok:7\n";
+        for chunk in whole.chunks(5) {
+            assert!(f.finished("tok").is_none());
+            f.out.extend_from_slice(chunk);
+        }
+        f.err
+            .extend_from_slice("\n\u{1e}drctl-end:tok\n".as_bytes());
+        let o = f.finished("tok").expect("found");
+        assert_eq!((o.exit, o.stdout.as_str()), (7, "lots of output"));
+    }
+
+    #[test]
     fn the_pid_line_is_found_and_removed_from_stderr() {
         let t = "abc";
-        let f = Frame {
+        let mut f = Frame {
             out: b"x\n\x1edrctl-end:abc:0\n".to_vec(),
             err: "warn\n\u{1e}drctl-pid:4242:abc\nmore\n\n\u{1e}drctl-end:abc\n"
                 .as_bytes()
                 .to_vec(),
+            ..Default::default()
         };
         assert_eq!(f.pid(t), Some(4242));
         let o = f.finished(t).unwrap();
