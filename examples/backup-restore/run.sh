@@ -14,7 +14,7 @@ set -euo pipefail
 example=backup-restore
 # shellcheck source=examples/pg-failover/common.sh
 source "$(dirname "$0")/../pg-failover/common.sh"
-trap '"$lab" stop "$dir" >/dev/null' EXIT
+
 start_lab
 as_user() { if [ "$(id -u)" = 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi; }
 q "$net.1" "insert into acked(id) select generate_series(1, 1000)"

@@ -9,7 +9,7 @@ set -euo pipefail
 example=cutover-drill
 # shellcheck source=examples/pg-failover/common.sh
 source "$(dirname "$0")/../pg-failover/common.sh"
-trap '"$lab" stop "$dir" >/dev/null' EXIT
+
 start_lab
 endpoint=$dir/hosts/h3/db-endpoint
 q "$net.1" "insert into acked(id) select generate_series(1, 1000)"

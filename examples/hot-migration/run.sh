@@ -11,29 +11,11 @@ set -euo pipefail
 example=hot-migration
 # shellcheck source=examples/pg-failover/common.sh
 source "$(dirname "$0")/../pg-failover/common.sh"
-writer_pid=
-cleanup() {
-  [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null || true
-  "$lab" stop "$dir" >/dev/null
-}
-trap cleanup EXIT
 start_lab
 endpoint=$dir/hosts/h3/db-endpoint
 q "$net.1" "insert into acked(id) select -g from generate_series(1, 20000) g"   # some data to copy
 
-(
-  i=0
-  while [ ! -e "$dir/stop-writer" ]; do
-    i=$((i + 1))
-    if PGOPTIONS="-c statement_timeout=2s" "$pgbin/psql" "$(cat "$endpoint") user=$user dbname=postgres connect_timeout=1" \
-        -qtAX -c "insert into acked(id) values ($i)" >/dev/null 2>&1; then
-      echo "$i $(date +%s%N)" >> "$dir/acked.txt"
-    fi
-    sleep 0.005
-  done
-) &
-writer_pid=$!
-acked() { [ -f "$dir/acked.txt" ] && wc -l < "$dir/acked.txt" || echo 0; }
+start_writer
 until [ "$(acked)" -ge 30 ]; do sleep 0.05; done
 
 set +e
@@ -44,13 +26,11 @@ code=$?
 set -e
 before=$(acked)
 for _ in $(seq 1 100); do [ "$(acked)" -ge $((before + 20)) ] && break; sleep 0.05; done
-touch "$dir/stop-writer"
-wait "$writer_pid" 2>/dev/null || true
-writer_pid=
+stop_writer
 
 now_on=$(cat "$endpoint" | sed 's/.*host=\([^ ]*\).*/\1/')
 on_target=$(q "$now_on" "select id from acked where id > 0 order by id")
-lost=$(comm -23 <(cut -d' ' -f1 "$dir/acked.txt" | sort -u) <(sort -u <<<"$on_target") | wc -l)
+lost=$(comm -23 <(acked_ids) <(sort -u <<<"$on_target") | wc -l)
 window=$(awk 'NR > 1 { gap = ($2 - prev) / 1e6; if (gap > max) max = gap } { prev = $2 } END { printf "%d", max }' "$dir/acked.txt")
 echo
 echo "drctl exit code:            $code"

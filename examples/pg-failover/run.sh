@@ -14,36 +14,17 @@ set -euo pipefail
 example=pg-failover
 # shellcheck source=examples/pg-failover/common.sh
 source "$(dirname "$0")/../pg-failover/common.sh"
-writer_pid=
-cleanup() {
-  [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null || true
-  "$lab" stop "$dir" >/dev/null
-}
-trap cleanup EXIT
 
 start_lab
 endpoint=$dir/hosts/h3/db-endpoint
 
-# The client: one insert per connection through the endpoint record; an id goes to
-# acked.txt only once its commit was acknowledged (synchronous_commit = on).
-(
-  i=0
-  while [ ! -e "$dir/stop-writer" ]; do
-    i=$((i + 1))
-    if PGOPTIONS="-c statement_timeout=2s" "$pgbin/psql" "$(cat "$endpoint") user=$user dbname=postgres connect_timeout=1" -qtAX \
-        -c "insert into acked(id) values ($i)" >/dev/null 2>&1; then
-      echo "$i" >> "$dir/acked.txt"
-    fi
-    sleep 0.01
-  done
-) &
-writer_pid=$!
+# The client (common.sh): acknowledged ids only, synchronous_commit = on.
+start_writer
 
-acked() { [ -f "$dir/acked.txt" ] && wc -l < "$dir/acked.txt" || echo 0; }
 until [ "$(acked)" -ge 50 ]; do sleep 0.05; done
 "$lab" kill-primary "$dir"
 before=$(acked)
-last_before=$(tail -1 "$dir/acked.txt")
+last_before=$(last_acked)
 t0=$(date +%s%N)
 
 set +e
@@ -56,15 +37,13 @@ t1=$(date +%s%N)
 
 # New writes go through the repointed endpoint.
 for _ in $(seq 1 100); do
-  [ "$(tail -1 "$dir/acked.txt")" -gt "$last_before" ] && [ "$(acked)" -ge $((before + 20)) ] && break
+  [ "$(last_acked)" -gt "$last_before" ] && [ "$(acked)" -ge $((before + 20)) ] && break
   sleep 0.1
 done
-touch "$dir/stop-writer"
-wait "$writer_pid" 2>/dev/null || true
-writer_pid=
+stop_writer
 
 on_new=$(q "$net.2" "select id from acked order by id")
-lost=$(comm -23 <(sort -u "$dir/acked.txt") <(sort -u <<<"$on_new") | wc -l)
+lost=$(comm -23 <(acked_ids) <(sort -u <<<"$on_new") | wc -l)
 after=$(( $(acked) - before ))
 echo
 echo "drctl exit code:            $code"

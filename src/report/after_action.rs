@@ -423,13 +423,7 @@ fn left_for_human(
         for s in steps.iter().rev() {
             let def = rb.and_then(|r| r.steps.iter().find(|d| d.id.value == s.id));
             let has_rollback = def.is_some_and(|d| d.rollback.is_some());
-            let changes = def.is_some_and(|d| {
-                // Destructive-looking, a transfer, or a promotion: none undoes itself.
-                d.looks_destructive()
-                    || matches!(d.action, crate::runbook::model::Action::Upload(_))
-                    || matches!(&d.action, crate::runbook::model::Action::Run(c)
-                        if c.value.to_lowercase().contains("promote"))
-            });
+            let changes = def.is_some_and(|d| d.changes_state());
             let done: Vec<&str> = s
                 .hosts
                 .iter()

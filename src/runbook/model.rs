@@ -217,6 +217,14 @@ impl Step {
         });
         matches!(&self.action, Action::Run(cmd) if DESTRUCTIVE.is_match(&cmd.value))
     }
+
+    /// Whether the step changes a host in a way only its `rollback` could undo: destructive
+    /// commands, uploads, and promotions (a promoted database does not demote itself).
+    pub fn changes_state(&self) -> bool {
+        self.looks_destructive()
+            || matches!(self.action, Action::Upload(_))
+            || matches!(&self.action, Action::Run(cmd) if cmd.value.to_lowercase().contains("promote"))
+    }
 }
 
 /// `objectives:`
