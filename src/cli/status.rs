@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::error::{Exit, Failure};
 use crate::runbook::duration::format_duration;
 use crate::state::StateDir;
-use crate::state::checkpoint::{Checkpoint, HostState};
+use crate::state::checkpoint::Checkpoint;
 use crate::state::journal::{self, Loaded, Record};
 
 use super::args::{Format, RunsArgs, StatusArgs};
@@ -46,14 +46,6 @@ fn runs_sorted(state: &StateDir) -> Vec<String> {
     v.into_iter().map(|(_, n)| n).collect()
 }
 
-fn outcome(cp: &Checkpoint) -> (String, Option<i32>) {
-    match &cp.ended {
-        Some((o, e)) => (o.clone(), Some(*e)),
-        None if !cp.in_flight().is_empty() => ("stopped (in flight)".into(), None),
-        None => ("running or crashed".into(), None),
-    }
-}
-
 pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
     let state = StateDir::resolve(a.state_dir);
     let mut rows = Vec::new();
@@ -63,7 +55,7 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
             continue;
         };
         let cp = Checkpoint::from_journal(&l);
-        let (o, exit) = outcome(&cp);
+        let (o, exit) = cp.outcome();
         let end = l.records.iter().rev().find_map(|r| match r {
             Record::RunEnd { t, .. } => Some(t.clone()),
             _ => None,
@@ -110,39 +102,25 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
         None => latest_run(&state).ok_or_else(|| Failure::usage("no runs yet"))?,
     };
     let l = load(&state, &id)?;
-    let cp = Checkpoint::from_journal(&l);
-    let (o, exit) = outcome(&cp);
-    let rb = crate::report::after_action::saved_runbook(&state.run(&id), &l);
+    // The same model as `drctl report`: one reading of the journal.
+    let report = crate::report::after_action::RunReport::build(&state.run(&id), &l);
+    let (o, exit) = (report.outcome.clone(), report.exit);
     let mut steps = Vec::new();
-    for s in rb.iter().flat_map(|r| r.steps.iter()) {
-        let id = &s.id.value;
+    for s in &report.steps {
         let mut hosts = serde_json::Map::new();
-        for ((step, host), st) in &cp.forward {
-            if step == id {
-                let rb_state = cp.rollback_state(id, host);
-                let txt = match (st, rb_state) {
-                    (_, Some(HostState::Ok)) => "rolled back",
-                    (_, Some(HostState::InFlight)) => "rollback in flight (unknown)",
-                    (_, Some(HostState::Failed)) => "rollback FAILED",
-                    (HostState::Ok, None) => "done",
-                    (HostState::Failed, None) => "FAILED",
-                    (HostState::InFlight, None) => "in flight (unknown)",
-                };
-                hosts.insert(host.clone(), json!(txt));
-            }
+        for h in &s.hosts {
+            let undo = s.rollback.iter().find(|r| r.host == h.host).map(|r| r.ok);
+            let txt = match (h.ok, undo) {
+                (_, Some(Some(true))) => "rolled back",
+                (_, Some(None)) => "rollback in flight (unknown)",
+                (_, Some(Some(false))) => "rollback FAILED",
+                (Some(true), None) => "done",
+                (Some(false), None) => "FAILED",
+                (None, None) => "in flight (unknown)",
+            };
+            hosts.insert(h.host.clone(), json!(txt));
         }
-        let state = if cp.gates.contains(id) {
-            "approved"
-        } else if cp.skipped.contains(id) {
-            "skipped"
-        } else if let Some(ok) = cp.step_end.get(id) {
-            if *ok { "done" } else { "failed" }
-        } else if hosts.is_empty() {
-            "pending"
-        } else {
-            "partial"
-        };
-        steps.push(json!({ "id": id, "state": state, "hosts": hosts }));
+        steps.push(json!({ "id": s.id, "state": s.state, "hosts": hosts }));
     }
     let view = json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user,
         "started_at": l.header.started_at, "outcome": o, "exit": exit, "torn_tail": l.torn_tail, "steps": steps });

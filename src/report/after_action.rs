@@ -129,6 +129,36 @@ fn collect_runs(l: &Loaded) -> (Runs, Vec<(String, String)>) {
                     e.1 = Some(r.clone());
                 }
             }
+            // `--skip STEP[@HOST]` on resume: the operator vouched for a command left in
+            // flight; show it as done, saying so (as the checkpoint counts it).
+            Record::Decision {
+                t,
+                step,
+                host,
+                decision,
+                phase,
+            } if decision == "skip" => {
+                if let Some(e) = runs.get_mut(&(step.clone(), *phase, host.clone())) {
+                    e.1 = Some(Record::Finished {
+                        t: t.clone(),
+                        step: step.clone(),
+                        host: host.clone(),
+                        phase: *phase,
+                        ok: true,
+                        exit: None,
+                        attempts: 0,
+                        duration_ms: 0,
+                        digest: String::new(),
+                        error: Some(
+                            "outcome unknown after a crash; the operator said it was done (--skip)"
+                                .into(),
+                        ),
+                        stdout_tail: String::new(),
+                        stderr_tail: String::new(),
+                        captured: None,
+                    });
+                }
+            }
             _ => {}
         }
     }
@@ -313,14 +343,8 @@ impl RunReport {
                 .and_then(|e| ts_ms(&e.0))
                 .zip(t0)
                 .map(|(e, s)| (e - s).max(0) as u64),
-            outcome: end.as_ref().map(|e| e.1.clone()).unwrap_or_else(|| {
-                if cp.in_flight().is_empty() {
-                    "running or crashed".into()
-                } else {
-                    "stopped (in flight)".into()
-                }
-            }),
-            exit: end.as_ref().map(|e| e.2),
+            outcome: cp.outcome().0,
+            exit: cp.outcome().1,
             message: end.map(|e| e.3),
             recovery,
             rollback_ms: span_of(&runs, |p, _| p == Phase::Rollback),

@@ -146,6 +146,15 @@ impl Checkpoint {
         }
     }
 
+    /// How the run ended (outcome and exit code), or where it stands if it did not.
+    pub fn outcome(&self) -> (String, Option<i32>) {
+        match &self.ended {
+            Some((o, e)) => (o.clone(), Some(*e)),
+            None if !self.in_flight().is_empty() => ("stopped (in flight)".into(), None),
+            None => ("running or crashed".into(), None),
+        }
+    }
+
     /// Recovery time so far: first forward start to last forward finish, in ms.
     pub fn recovery_ms(&self) -> Option<u64> {
         let ms = |t: &Option<String>| super::ts_ms(t.as_deref()?);
