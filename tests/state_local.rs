@@ -193,3 +193,24 @@ fn an_unwritable_report_dir_is_refused_before_anything_runs() {
         !st.join("runs").exists() || std::fs::read_dir(st.join("runs")).unwrap().next().is_none()
     );
 }
+
+#[test]
+fn a_run_stopped_at_a_gate_reports_what_it_left_applied() {
+    let td = tempfile::tempdir().unwrap();
+    let st = td.path().join("state");
+    let p = rb(td.path(), "");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "  - id: b\n",
+        "  - id: gate\n    approve: go on?\n  - id: b\n",
+    );
+    std::fs::write(&p, text).unwrap();
+    let out = drctl(&st).arg("drill").arg(&p).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "stopped at the gate: no terminal: {err}"
+    );
+    assert!(err.contains("LEFT FOR A HUMAN"), "{err}");
+    assert!(err.contains("step `a` is still applied on local"), "{err}");
+}

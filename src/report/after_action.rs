@@ -443,7 +443,15 @@ fn left_for_human(
             ));
         }
     }
-    if cp.rollback_begun.is_some() {
+    // What a run changed stays wanted only when it ran to its end; a rollback that began,
+    // or a run that stopped early (at a gate, on Ctrl-C, a drill before its cleanup), leaves
+    // its completed steps for a human to finish or undo.
+    let (outcome, _) = cp.outcome();
+    let finished = matches!(
+        outcome.as_str(),
+        "succeeded" | "drill-passed" | "drill-failed" | "drill-missed-rto"
+    );
+    if cp.rollback_begun.is_some() || !finished {
         for s in steps.iter().rev() {
             let def = rb.and_then(|r| r.steps.iter().find(|d| d.id.value == s.id));
             let has_rollback = def.is_some_and(|d| d.rollback.is_some());
@@ -461,7 +469,7 @@ fn left_for_human(
             if has_rollback {
                 if !s.rollback.iter().any(|r| r.ok == Some(false)) {
                     left.push(format!(
-                        "step `{}` is still applied on {} (not rolled back yet): `drctl rollback {run_id}`",
+                        "step `{}` is still applied on {} (not rolled back): `drctl resume {run_id}` goes on, `drctl rollback {run_id}` undoes it",
                         s.id,
                         done.join(", ")
                     ));
