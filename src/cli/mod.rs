@@ -3,11 +3,12 @@
 
 mod args;
 pub mod completions;
-mod diff;
-mod load;
+mod context;
 mod plan;
+mod prompt;
 mod report;
 mod run;
+mod signals;
 mod status;
 mod validate;
 
@@ -15,6 +16,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use drctl_core::store::{AuditVerdict, RunStore};
+use drctl_engine::session::ResumeKind;
 
 use crate::error::{Exit, exit_for};
 pub use args::{Cli, Command};
@@ -54,23 +57,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Restore(a) => run::run(a, Some("restore")),
         Command::Cutover(a) => run::run(a, Some("cutover")),
         Command::Drill(a) => run::drill(a),
-        Command::Resume(a) => run::resume(a, false),
-        Command::Rollback(a) => run::resume(a, true),
+        Command::Resume(a) => run::resume(a, ResumeKind::Continue),
+        Command::Rollback(a) => run::resume(a, ResumeKind::Rollback),
         Command::Status(a) => status::status(a),
         Command::Runs(a) => status::runs(a),
         Command::Report(a) => report::run(a),
         Command::Audit {
             action: args::AuditAction::Verify { state_dir },
         } => {
-            let path = crate::state::StateDir::resolve(state_dir).audit();
-            match crate::state::audit::verify(&path)
+            let store = context::store(state_dir);
+            let path = store.audit();
+            match store
+                .verify_audit()
                 .map_err(|e| crate::error::Failure::usage(e.to_string()))?
             {
-                crate::state::audit::Verdict::Intact { entries } => {
+                AuditVerdict::Intact { entries } => {
                     println!("{}: intact, {entries} entries", path.display());
                     Ok(Exit::Success)
                 }
-                crate::state::audit::Verdict::Broken { line, reason } => {
+                AuditVerdict::Broken { line, reason } => {
                     println!("{}:{line}: BROKEN: {reason}", path.display());
                     Ok(Exit::FailedRolledBack)
                 }
@@ -79,7 +84,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Schema => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&crate::schema::runbook_schema())?
+                serde_json::to_string_pretty(&drctl_model::schema::runbook_schema())?
             );
             Ok(Exit::Success)
         }

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Exit;
-use crate::plan::{Plan, RunMode};
-use crate::report::plan_view;
+use drctl_core::RunMode;
+use drctl_report::plan_view;
 
 use super::args::{Format, PlanArgs};
-use super::load::load_plan;
+use super::context;
+use crate::error::Exit;
 
 pub fn run(a: PlanArgs) -> anyhow::Result<Exit> {
     let mode = if a.drill {
@@ -15,7 +15,8 @@ pub fn run(a: PlanArgs) -> anyhow::Result<Exit> {
     } else {
         RunMode::Run
     };
-    let plan: Plan = load_plan(&a.target, mode, |_| "<run-id>".to_string())?;
+    let target = context::target(&a.target)?;
+    let plan = context::load(&target, mode, |_| "<run-id>".to_string())?;
     let view = plan_view::build(&plan, &BTreeMap::new());
     match a.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&view)?),

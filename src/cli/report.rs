@@ -3,17 +3,21 @@
 
 use std::path::Path;
 
-use crate::error::{Exit, Failure};
-use crate::report::after_action::RunReport;
-use crate::report::formats::{ReportFormat, summary};
-use crate::state::StateDir;
+use drctl_core::store::RunStore;
+use drctl_report::after_action::RunReport;
+use drctl_report::formats::{ReportFormat, summary};
+use drctl_state_fs::write_atomic_mode;
 
-use super::args::{ReportArgs, ReportFormatArg};
+use super::args::{ExecArgs, ReportArgs, ReportFormatArg};
+use crate::error::{Exit, Failure};
 
 /// Build the report of a stored run.
-fn build(state: &StateDir, id: &str) -> Result<RunReport, Failure> {
-    let l = super::status::load(state, id)?;
-    Ok(RunReport::build(&state.run(id), &l))
+fn build(store: &dyn RunStore, id: &str) -> Result<RunReport, Failure> {
+    let l = super::status::load(store, id)?;
+    Ok(RunReport::build(
+        store.saved_runbook(id).ok().as_deref(),
+        &l,
+    ))
 }
 
 /// Make sure `--report-dir` can be written before the run starts: a run must not end in a
@@ -28,12 +32,12 @@ pub fn prepare_dir(dir: &Path) -> Result<(), Failure> {
 }
 
 pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
-    let state = StateDir::resolve(a.state_dir);
+    let store = super::context::store(a.state_dir);
     let id = match a.run_id {
         Some(id) => id,
-        None => super::status::latest_run(&state).ok_or_else(|| Failure::usage("no runs yet"))?,
+        None => super::status::latest_run(&*store).ok_or_else(|| Failure::usage("no runs yet"))?,
     };
-    let r = build(&state, &id)?;
+    let r = build(&*store, &id)?;
     let format = match a.format {
         ReportFormatArg::Md => ReportFormat::Markdown,
         ReportFormatArg::Json => ReportFormat::Json,
@@ -42,7 +46,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
     };
     let text = format.render(&r);
     match a.output {
-        Some(path) => crate::state::write_atomic_mode(&path, text.as_bytes(), 0o644)
+        Some(path) => write_atomic_mode(&path, text.as_bytes(), 0o644)
             .map_err(|e| Failure::usage(e.to_string()))?,
         None => print!("{text}"),
     }
@@ -52,8 +56,10 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
 /// After a run: write every report format into `dir` (if given); print the summary when
 /// `show` (drills end with it, so the operator sees the verdict, phases and what is left).
 /// Nothing here can change the run's exit code.
-pub fn after_run(state: &StateDir, run_id: &str, dir: Option<&Path>, show: bool) {
-    let r = match build(state, run_id) {
+pub fn after_run(e: &ExecArgs, run_id: &str, show: bool) {
+    let dir = e.report_dir.as_deref();
+    let store = super::context::store(e.state_dir.clone());
+    let r = match build(&*store, run_id) {
         Ok(r) => r,
         Err(e) => return eprintln!("warning: no report: {e}"),
     };
@@ -65,7 +71,7 @@ pub fn after_run(state: &StateDir, run_id: &str, dir: Option<&Path>, show: bool)
         // of the run's exit code (cron and CI judge the run by it).
         let written = ReportFormat::ALL.iter().try_for_each(|f| {
             let path = dir.join(f.file_name(&r.name));
-            crate::state::write_atomic_mode(&path, f.render(&r).as_bytes(), 0o644)
+            write_atomic_mode(&path, f.render(&r).as_bytes(), 0o644)
         });
         match written {
             Ok(()) if show => eprintln!("  reports written to {}", dir.display()),

@@ -2,55 +2,40 @@
 
 use serde_json::json;
 
-use crate::error::{Exit, Failure};
-use crate::runbook::duration::format_duration;
-use crate::state::StateDir;
-use crate::state::checkpoint::Checkpoint;
-use crate::state::journal::{self, Loaded, Record};
+use drctl_core::checkpoint::Checkpoint;
+use drctl_core::record::{Loaded, Record};
+use drctl_core::store::{RunStore, StateError};
+use drctl_core::time::ts_ms;
+use drctl_model::runbook::duration::format_duration;
+use drctl_report::after_action::RunReport;
 
 use super::args::{Format, RunsArgs, StatusArgs};
+use crate::error::{Exit, Failure};
 
 /// A stored run's journal, or a usage error naming the run.
-pub fn load(state: &StateDir, id: &str) -> Result<Loaded, Failure> {
-    let dir = state.run(id);
-    if !dir.is_dir() {
-        return Err(
-            Failure::usage(format!("no run `{id}` in {}", state.runs().display()))
-                .hint("`drctl runs` lists runs"),
-        );
-    }
-    journal::load(&dir).map_err(|e| Failure::usage(e.to_string()))
+pub fn load(store: &dyn RunStore, id: &str) -> Result<Loaded, Failure> {
+    store.load_run(id).map_err(|e| match e {
+        StateError::NoSuchRun(_) => {
+            Failure::usage(format!("no run `{id}` in {}", store.location()))
+                .hint("`drctl runs` lists runs")
+        }
+        e => Failure::usage(e.to_string()),
+    })
 }
 
 /// The most recent run's id.
-pub fn latest_run(state: &StateDir) -> Option<String> {
-    runs_sorted(state).pop()
-}
-
-fn runs_sorted(state: &StateDir) -> Vec<String> {
-    let mut v: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(state.runs())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().join(journal::JOURNAL_FILE).exists())
-        .map(|e| {
-            (
-                e.metadata()
-                    .and_then(|m| m.modified())
-                    .unwrap_or(std::time::UNIX_EPOCH),
-                e.file_name().to_string_lossy().into_owned(),
-            )
-        })
-        .collect();
-    v.sort();
-    v.into_iter().map(|(_, n)| n).collect()
+pub fn latest_run(store: &dyn RunStore) -> Option<String> {
+    store.list_runs().ok()?.pop()
 }
 
 pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
-    let state = StateDir::resolve(a.state_dir);
+    let store = super::context::store(a.state_dir);
     let mut rows = Vec::new();
-    for id in runs_sorted(&state) {
-        let Ok(l) = journal::load(&state.run(&id)) else {
+    for id in store
+        .list_runs()
+        .map_err(|e| Failure::usage(e.to_string()))?
+    {
+        let Ok(l) = store.load_run(&id) else {
             rows.push(json!({ "run_id": id, "outcome": "unreadable journal" }));
             continue;
         };
@@ -62,8 +47,8 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
         });
         let dur = end
             .as_deref()
-            .and_then(crate::state::ts_ms)
-            .zip(crate::state::ts_ms(&l.header.started_at))
+            .and_then(ts_ms)
+            .zip(ts_ms(&l.header.started_at))
             .map(|(e, s)| e - s);
         rows.push(json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user,
             "started_at": l.header.started_at, "outcome": o, "exit": exit, "duration_ms": dur }));
@@ -71,7 +56,7 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
     if a.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else if rows.is_empty() {
-        println!("no runs in {}", state.runs().display());
+        println!("no runs in {}", store.location());
     } else {
         println!(
             "{:<48} {:<6} {:<26} {:<22} {:>8}",
@@ -96,14 +81,14 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
 }
 
 pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
-    let state = StateDir::resolve(a.state_dir);
+    let store = super::context::store(a.state_dir);
     let id = match a.run_id {
         Some(id) => id,
-        None => latest_run(&state).ok_or_else(|| Failure::usage("no runs yet"))?,
+        None => latest_run(&*store).ok_or_else(|| Failure::usage("no runs yet"))?,
     };
-    let l = load(&state, &id)?;
+    let l = load(&*store, &id)?;
     // The same model as `drctl report`: one reading of the journal.
-    let report = crate::report::after_action::RunReport::build(&state.run(&id), &l);
+    let report = RunReport::build(store.saved_runbook(&id).ok().as_deref(), &l);
     let (o, exit) = (report.outcome.clone(), report.exit);
     let mut steps = Vec::new();
     for s in &report.steps {

@@ -7,7 +7,10 @@ use crate::validate::validate_paths;
 use super::args::{Format, ValidateArgs};
 
 pub fn run(a: ValidateArgs, color: bool) -> anyhow::Result<Exit> {
-    let names = super::load::parse_vars(&a.vars)?.into_keys().collect();
+    let names = drctl_engine::session::parse_vars(&a.vars)
+        .map_err(super::context::failure)?
+        .into_keys()
+        .collect();
     let report = validate_paths(&a.paths, a.inventory.as_deref(), &names);
     let failed = report.errors() > 0 || (a.strict && report.warnings() > 0);
     match a.format {

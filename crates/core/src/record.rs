@@ -1,0 +1,111 @@
+//! The journal's records: the one vocabulary a run is written in. The engine emits them,
+//! every store keeps them, the checkpoint and the reports are derived from them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::{Decision, Outcome, Phase, RunMode};
+
+/// Journal format version this drctl writes and reads.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// The first record: what was run, how, by whom.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    pub version: u32,
+    pub run_id: String,
+    pub runbook: String,
+    pub runbook_sha256: String,
+    pub name: String,
+    pub kind: String,
+    pub mode: RunMode,
+    pub severity: Option<String>,
+    pub started_at: String,
+    pub user: String,
+    pub controller: String,
+    pub pid: u32,
+    pub inventory: Option<String>,
+    /// `-e` values; secret ones are not stored and must be given again to resume.
+    pub vars: BTreeMap<String, String>,
+    pub limit: Option<Vec<String>>,
+    pub rto_ms: Option<u64>,
+}
+
+/// One journal record. `t` is RFC 3339 UTC.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "ev", rename_all = "snake_case")]
+pub enum Record {
+    Header(Header),
+    /// Written before the command is sent.
+    Started {
+        t: String,
+        step: String,
+        host: String,
+        phase: Phase,
+    },
+    Finished {
+        t: String,
+        step: String,
+        host: String,
+        phase: Phase,
+        ok: bool,
+        exit: Option<i32>,
+        attempts: u32,
+        duration_ms: u64,
+        /// sha256 of stdout and stderr.
+        digest: String,
+        error: Option<String>,
+        stdout_tail: String,
+        stderr_tail: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        captured: Option<(String, String)>,
+    },
+    Skipped {
+        t: String,
+        step: String,
+        reason: String,
+    },
+    Gate {
+        t: String,
+        step: String,
+        approved_by: String,
+    },
+    StepEnd {
+        t: String,
+        step: String,
+        phase: Phase,
+        ok: bool,
+        failed_hosts: Vec<String>,
+        duration_ms: u64,
+    },
+    RollbackBegin {
+        t: String,
+        reason: String,
+    },
+    /// The operator chose, on resume, what to do with a step left in flight.
+    Decision {
+        t: String,
+        step: String,
+        host: String,
+        decision: Decision,
+        /// Forward step or its rollback (older journals: forward).
+        #[serde(default = "Phase::forward")]
+        phase: Phase,
+    },
+    RunEnd {
+        t: String,
+        outcome: Outcome,
+        exit: i32,
+        message: String,
+    },
+}
+
+/// A journal read back from disk.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub header: Header,
+    pub records: Vec<Record>,
+    /// A last line cut short by a crash was dropped.
+    pub torn_tail: bool,
+}

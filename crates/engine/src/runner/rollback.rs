@@ -1,0 +1,129 @@
+//! Rollback: the `rollback` of every completed step, newest first, on exactly the hosts
+//! where it succeeded; journaled, resumable, and stopping at the first failure.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use drctl_core::checkpoint::HostState;
+use drctl_core::events::Event;
+use drctl_core::record::Record;
+use drctl_core::time::t;
+use drctl_core::{Outcome, Phase};
+
+use super::{RollbackEnd, Runner};
+use crate::RunOutcome;
+
+impl Runner {
+    /// Undo every completed step, newest first, on exactly the hosts where it succeeded.
+    pub async fn rollback_all(self: &Arc<Self>, reason: String) -> RunOutcome {
+        self.rollback_steps(reason, RollbackEnd::FinishRun).await
+    }
+
+    /// Roll back; a clean result is journaled as the run's end only with `FinishRun`.
+    pub(super) async fn rollback_steps(
+        self: &Arc<Self>,
+        reason: String,
+        end: RollbackEnd,
+    ) -> RunOutcome {
+        if self.cp().rollback_begun.is_none()
+            && let Err(e) = self.record(Record::RollbackBegin {
+                t: t(),
+                reason: reason.clone(),
+            })
+        {
+            return self.journal_failed(e);
+        }
+        self.sinks.event(&Event::RollbackStarted {
+            reason: reason.clone(),
+        });
+        for idx in (0..self.plan.steps.len()).rev() {
+            let ps = &self.plan.steps[idx];
+            let id = ps.step.id.value.clone();
+            if ps.step.rollback.is_none() {
+                continue;
+            }
+            let cp = self.cp();
+            let done: Vec<_> = ps
+                .hosts
+                .iter()
+                .filter(|h| cp.forward_state(&id, &h.name) == Some(HostState::Ok))
+                .collect();
+            let in_flight: Vec<&str> = done
+                .iter()
+                .filter(|h| cp.rollback_state(&id, &h.name) == Some(HostState::InFlight))
+                .map(|h| h.name.as_str())
+                .collect();
+            let rerun = match self.settle_in_flight(&id, ps.idempotent, &in_flight, Phase::Rollback)
+            {
+                Ok(r) => r,
+                Err(o) => return o,
+            };
+            let todo: Vec<_> = done
+                .iter()
+                .filter(|h| match cp.rollback_state(&id, &h.name) {
+                    Some(HostState::Ok) => false,
+                    Some(HostState::InFlight) => rerun.contains(&h.name.as_str()),
+                    _ => true,
+                })
+                .map(|h| (*h).clone())
+                .collect();
+            if todo.is_empty() {
+                continue;
+            }
+            if self.opts.cancel.load(Ordering::SeqCst) {
+                return self.interrupted();
+            }
+            let (_, failed) = match self.step_pass(idx, todo, Phase::Rollback).await {
+                Ok(Some(r)) => r,
+                Ok(None) => return self.interrupted(),
+                Err(o) => return o,
+            };
+            let ok = failed.is_empty();
+            if !ok {
+                let left = self.rollback_left(idx, &failed);
+                return self.finish(RunOutcome::new(Outcome::RollbackFailed, format!(
+                    "{reason}; rollback of step `{id}` failed on {}. Left undone (newest first): {}",
+                    failed.join(", "),
+                    left.join("; ")
+                )));
+            }
+        }
+        let o = RunOutcome::new(
+            Outcome::RolledBack,
+            format!("{reason}; every completed step was rolled back"),
+        );
+        match end {
+            RollbackEnd::FinishRun => self.finish(o),
+            RollbackEnd::HandBack => o,
+        }
+    }
+
+    /// What a failed rollback leaves: the failing step's hosts and every older completed step.
+    pub(super) fn rollback_left(&self, failed_idx: usize, failed: &[String]) -> Vec<String> {
+        let cp = self.cp();
+        let mut left = vec![format!(
+            "{} on {}",
+            self.plan.steps[failed_idx].step.id.value,
+            failed.join(",")
+        )];
+        for idx in (0..failed_idx).rev() {
+            let ps = &self.plan.steps[idx];
+            if ps.step.rollback.is_none() {
+                continue;
+            }
+            let hosts: Vec<&str> = ps
+                .hosts
+                .iter()
+                .filter(|h| {
+                    cp.forward_state(&ps.step.id.value, &h.name) == Some(HostState::Ok)
+                        && cp.rollback_state(&ps.step.id.value, &h.name) != Some(HostState::Ok)
+                })
+                .map(|h| h.name.as_str())
+                .collect();
+            if !hosts.is_empty() {
+                left.push(format!("{} on {}", ps.step.id.value, hosts.join(",")));
+            }
+        }
+        left
+    }
+}

@@ -1,0 +1,285 @@
+//! The resolved plan: every step with its hosts, settings and templates' context. Pure:
+//! it reads no files and touches no host (environment lookups are passed in).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use minijinja::Value;
+
+use crate::runbook::inventory::{Host, Inventory, LOCAL};
+use crate::runbook::model::{Action, DrillMode, OnFailure, Runbook, Step, VarSource};
+use crate::template::{self, Engine, HostVars, MASK, Masker, Mode};
+
+/// Per-command timeout when neither the step nor `defaults` sets one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+/// Polling interval for `until` when none is set.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Whether steps really run or rehearse.
+pub use drctl_core::RunMode;
+
+/// Why a runbook could not be resolved into a plan.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PlanError {
+    #[error("--limit names unknown host or group `{name}`")]
+    UnknownLimit { name: String, hint: String },
+    #[error("{file}:{line}:{col}: unknown host or group `{name}`")]
+    UnknownTarget {
+        file: String,
+        line: usize,
+        col: usize,
+        name: String,
+    },
+}
+
+impl PlanError {
+    /// What the operator can do about it.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Self::UnknownLimit { hint, .. } => Some(hint),
+            Self::UnknownTarget { .. } => None,
+        }
+    }
+}
+
+/// What the caller decided, already checked.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub mode: RunMode,
+    pub run_id: String,
+    /// Host or group names from `--limit`; `local` is never limited away.
+    pub limit: Option<Vec<String>>,
+    /// `-e k=v`, highest precedence.
+    pub extra_vars: BTreeMap<String, String>,
+}
+
+/// One step, resolved.
+#[derive(Debug, Clone)]
+pub struct PlanStep {
+    pub step: Step,
+    pub hosts: Vec<Host>,
+    pub timeout: Duration,
+    pub on_failure: OnFailure,
+    pub retries: u32,
+    pub retry_delay: Duration,
+    pub interval: Duration,
+    pub idempotent: bool,
+    /// At most this many hosts at a time (before `--forks`).
+    pub serial: Option<usize>,
+    /// The command run under this mode (drill replacement applied); `None` for gates and transfers.
+    pub command: Option<String>,
+    /// Skipped in this mode (`drill: skip` under drill).
+    pub skipped_by_mode: bool,
+}
+
+/// A resolved runbook.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub runbook: Arc<Runbook>,
+    pub inventory: Inventory,
+    pub mode: RunMode,
+    pub run_id: String,
+    pub steps: Vec<PlanStep>,
+    /// Template context shared by all steps (real values).
+    pub context: BTreeMap<String, Value>,
+    /// The same with secrets replaced by the mask, for anything shown.
+    pub display_context: BTreeMap<String, Value>,
+    pub masker: Masker,
+    /// Environment variables that secrets or vars need but are not set.
+    pub missing_env: Vec<String>,
+}
+
+/// Resolve a runbook against an inventory. `getenv` looks up `{ env: NAME }` variables.
+pub fn resolve(
+    rb: Arc<Runbook>,
+    inv: Inventory,
+    opts: &PlanOptions,
+    getenv: &dyn Fn(&str) -> Option<String>,
+) -> Result<Plan, PlanError> {
+    let mut ctx: BTreeMap<String, Value> = BTreeMap::new();
+    let mut display: BTreeMap<String, Value> = BTreeMap::new();
+    let mut secrets = Vec::new();
+    let mut missing_env = Vec::new();
+    for v in &rb.vars {
+        let value = match &v.source {
+            VarSource::Value(x) => Some(x.clone()),
+            VarSource::Env { name, default } => {
+                match getenv(&name.value).or_else(|| default.clone()) {
+                    Some(s) => Some(Value::from(s)),
+                    None => {
+                        missing_env.push(name.value.clone());
+                        None
+                    }
+                }
+            }
+        };
+        let value = value.unwrap_or_else(|| Value::from(format!("<unset {}>", v.name.value)));
+        if v.secret {
+            secrets.push(value.to_string());
+            display.insert(v.name.value.clone(), Value::from(MASK));
+        } else {
+            display.insert(v.name.value.clone(), value.clone());
+        }
+        ctx.insert(v.name.value.clone(), value);
+    }
+    let secret_names: Vec<&str> = rb
+        .vars
+        .iter()
+        .filter(|v| v.secret)
+        .map(|v| v.name.value.as_str())
+        .collect();
+    for (k, v) in &opts.extra_vars {
+        ctx.insert(k.clone(), Value::from(v.as_str()));
+        if secret_names.contains(&k.as_str()) {
+            secrets.push(v.clone());
+            display.insert(k.clone(), Value::from(MASK));
+        } else {
+            display.insert(k.clone(), Value::from(v.as_str()));
+        }
+    }
+    let groups: BTreeMap<String, Value> = inv
+        .groups
+        .iter()
+        .map(|(g, hs)| (g.clone(), Value::from(hs.join(","))))
+        .collect();
+    for m in [&mut ctx, &mut display] {
+        m.insert("name".into(), Value::from(rb.name.as_str()));
+        m.insert("kind".into(), Value::from(rb.kind.as_str()));
+        m.insert("mode".into(), Value::from(opts.mode.as_str()));
+        m.insert("run_id".into(), Value::from(opts.run_id.as_str()));
+        m.insert(
+            "severity".into(),
+            Value::from(rb.severity.clone().unwrap_or_default()),
+        );
+        m.insert("groups".into(), Value::from_pairs(groups.clone()));
+    }
+    let allowed: Option<Vec<String>> = match &opts.limit {
+        None => None,
+        Some(names) => {
+            let mut hosts = Vec::new();
+            for n in names {
+                match inv.resolve(n) {
+                    Some(hs) => hosts.extend(hs),
+                    None => {
+                        let hint = inv
+                            .suggest(n)
+                            .unwrap_or_else(|| "name hosts or groups of the inventory".into());
+                        return Err(PlanError::UnknownLimit {
+                            name: n.clone(),
+                            hint,
+                        });
+                    }
+                }
+            }
+            Some(hosts)
+        }
+    };
+    let d = &rb.defaults;
+    let mut steps = Vec::new();
+    for s in &rb.steps {
+        let mut hosts: Vec<Host> = Vec::new();
+        for t in &s.on {
+            let names = inv
+                .resolve(&t.value)
+                .ok_or_else(|| PlanError::UnknownTarget {
+                    file: rb.file.display().to_string(),
+                    line: t.span.line,
+                    col: t.span.col,
+                    name: t.value.clone(),
+                })?;
+            for n in names {
+                let keep = n == LOCAL || allowed.as_ref().is_none_or(|a| a.contains(&n));
+                if keep && !hosts.iter().any(|h| h.name == n) {
+                    hosts.push(inv.hosts[&n].clone());
+                }
+            }
+        }
+        let st = &s.settings;
+        let (command, skipped_by_mode) = match (&s.action, &s.drill, opts.mode) {
+            (_, DrillMode::Skip, RunMode::Drill) => (None, true),
+            (Action::Run(_), DrillMode::Replace(r), RunMode::Drill) => {
+                (Some(r.value.clone()), false)
+            }
+            (Action::Run(c), _, _) => (Some(c.value.clone()), false),
+            _ => (None, false),
+        };
+        steps.push(PlanStep {
+            timeout: st.timeout.or(d.timeout).unwrap_or(DEFAULT_TIMEOUT),
+            on_failure: st
+                .on_failure
+                .or(d.on_failure)
+                .unwrap_or(OnFailure::Rollback),
+            retries: st.retries.or(d.retries).unwrap_or(0),
+            retry_delay: st
+                .retry_delay
+                .or(d.retry_delay)
+                .unwrap_or(Duration::from_secs(1)),
+            interval: st.interval.or(d.interval).unwrap_or(DEFAULT_INTERVAL),
+            idempotent: st.idempotent.or(d.idempotent).unwrap_or(false),
+            serial: st.serial.or(d.serial).map(|x| x.limit(hosts.len())),
+            step: s.clone(),
+            hosts,
+            command,
+            skipped_by_mode,
+        });
+    }
+    Ok(Plan {
+        runbook: rb,
+        inventory: inv,
+        mode: opts.mode,
+        run_id: opts.run_id.clone(),
+        steps,
+        context: ctx,
+        display_context: display,
+        masker: Masker::new(secrets),
+        missing_env,
+    })
+}
+
+impl Plan {
+    /// The template context for a step on a host (or on no host, for gates).
+    pub fn context_for(
+        &self,
+        step: &PlanStep,
+        host: Option<&Host>,
+        captures: &BTreeMap<String, String>,
+        masked: bool,
+    ) -> Value {
+        let mut base = if masked {
+            self.display_context.clone()
+        } else {
+            self.context.clone()
+        };
+        base.insert("step".into(), Value::from(step.step.id.value.as_str()));
+        let hv = host.map(|h| HostVars {
+            name: h.name.clone(),
+            addr: h.addr.clone(),
+            port: h.port,
+            user: h.user.clone(),
+        });
+        template::context(&base, hv.as_ref(), captures)
+    }
+
+    /// Render a template for a step and host.
+    #[allow(clippy::too_many_arguments)]
+    pub fn render(
+        &self,
+        engine: &Engine,
+        src: &str,
+        mode: Mode,
+        step: &PlanStep,
+        host: Option<&Host>,
+        captures: &BTreeMap<String, String>,
+        masked: bool,
+    ) -> Result<String, String> {
+        let ctx = self.context_for(step, host, captures, masked);
+        engine.render(src, mode, &ctx).map_err(|e| {
+            let msg = e
+                .detail()
+                .map(str::to_string)
+                .unwrap_or_else(|| e.to_string());
+            self.masker.mask(&msg)
+        })
+    }
+}

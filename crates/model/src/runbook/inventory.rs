@@ -1,0 +1,296 @@
+//! Inventories: hosts, their SSH settings, and groups. The host `local` always exists.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::runbook::reader::Reader;
+use crate::runbook::source::{SourceFile, Span};
+use crate::runbook::yaml::{self, Budget, Kind};
+
+const HOST_KEYS: &[&str] = &[
+    "addr",
+    "port",
+    "user",
+    "identity",
+    "known_hosts",
+    "transport",
+    "connect_timeout",
+    "host_key_checking",
+    "exec_mode",
+];
+
+pub use drctl_transport::{ExecMode, Host, HostKeyPolicy, LOCAL, TransportKind, current_user};
+
+/// Expand `~/` and resolve relative paths against `base`.
+pub fn resolve_path(p: &str, base: &Path) -> PathBuf {
+    if let Some(rest) = p.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    let pb = PathBuf::from(p);
+    if pb.is_absolute() { pb } else { base.join(pb) }
+}
+
+/// A loaded inventory.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub file: Option<Arc<SourceFile>>,
+    pub hosts: BTreeMap<String, Host>,
+    /// Group name → member host names (nested groups already flattened).
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Inventory {
+    fn default() -> Self {
+        let mut hosts = BTreeMap::new();
+        hosts.insert(LOCAL.to_string(), Host::local());
+        Self {
+            file: None,
+            hosts,
+            groups: BTreeMap::new(),
+        }
+    }
+}
+
+impl Inventory {
+    /// Host names that a target (host or group) names, or `None` if it names nothing.
+    pub fn resolve(&self, target: &str) -> Option<Vec<String>> {
+        if self.hosts.contains_key(target) {
+            Some(vec![target.to_string()])
+        } else {
+            self.groups.get(target).cloned()
+        }
+    }
+
+    /// All names a step's `on:` may use.
+    pub fn target_names(&self) -> impl Iterator<Item = &str> {
+        self.hosts
+            .keys()
+            .chain(self.groups.keys())
+            .map(String::as_str)
+    }
+
+    /// "did you mean" for an unknown target.
+    pub fn suggest(&self, target: &str) -> Option<String> {
+        did_you_mean(target, self.target_names())
+    }
+}
+
+/// Parse an inventory file; errors name file, line and column.
+pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
+    let mut inv = Inventory {
+        file: Some(file.clone()),
+        ..Inventory::default()
+    };
+    let root = match yaml::load(file, Budget::default()) {
+        Ok(Some(n)) => n,
+        Ok(None) => return (inv, vec![]),
+        Err(d) => return (inv, vec![d]),
+    };
+    let mut r = Reader::new(file.clone());
+    let Some(f) = r.map(&root, "", &["defaults", "hosts", "groups"]) else {
+        return (inv, r.diags);
+    };
+    let base = file.dir().to_path_buf();
+    let mut defaults = Host {
+        name: String::new(),
+        port: 22,
+        ..Host::local()
+    };
+    defaults.transport = TransportKind::Ssh;
+    defaults.known_hosts = resolve_path("~/.ssh/known_hosts", &base);
+    if let Some(d) = f.get("defaults")
+        && let Some(df) = r.map(d, "defaults", HOST_KEYS)
+    {
+        apply_host_fields(&mut r, &df, "defaults", &base, &mut defaults);
+    }
+    if let Some(h) = f.get("hosts")
+        && let Some(hf) = r.map(h, "hosts", &[])
+    {
+        for (name, kn, v) in hf.iter() {
+            let mut host = Host {
+                name: name.to_string(),
+                addr: String::new(),
+                ..defaults.clone()
+            };
+            if name == LOCAL {
+                r.error(
+                    kn,
+                    "reserved-host",
+                    "`local` is the built-in controller host",
+                )
+                .hint = Some("give this host another name, or set `transport: local` on it".into());
+                continue;
+            }
+            if let Some(fields) = r.map(v, &format!("hosts.{name}"), HOST_KEYS) {
+                apply_host_fields(&mut r, &fields, &format!("hosts.{name}"), &base, &mut host);
+                if host.addr.is_empty() {
+                    if host.transport == TransportKind::Local {
+                        host.addr = "127.0.0.1".into();
+                    } else {
+                        r.error(v, "missing-key", format!("host `{name}` has no `addr:`"))
+                            .hint = Some("e.g. `{ addr: 10.0.0.11 }`".into());
+                    }
+                }
+            }
+            inv.hosts.insert(name.to_string(), host);
+        }
+    }
+    if let Some(g) = f.get("groups")
+        && let Some(gf) = r.map(g, "groups", &[])
+    {
+        let mut raw: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
+        for (name, kn, v) in gf.iter() {
+            if inv.hosts.contains_key(name) {
+                r.error(
+                    kn,
+                    "group-is-host",
+                    format!("group `{name}` has the name of a host"),
+                )
+                .hint = Some("host and group names share one namespace; rename one".into());
+            }
+            let members = match &v.kind {
+                Kind::Seq(items) => items
+                    .iter()
+                    .filter_map(|m| r.string(m, &format!("groups.{name}")))
+                    .map(|s| (s.value, s.span))
+                    .collect(),
+                _ => r
+                    .string_list(v, &format!("groups.{name}"))
+                    .into_iter()
+                    .map(|s| (s.value, s.span))
+                    .collect(),
+            };
+            raw.insert(name.to_string(), members);
+        }
+        for g in raw.keys() {
+            let mut out = Vec::new();
+            flatten(&inv, &raw, g, &mut Vec::new(), &mut out, &mut r, file);
+            inv.groups.insert(g.clone(), out);
+        }
+    }
+    (inv, r.diags)
+}
+
+fn flatten(
+    inv: &Inventory,
+    raw: &BTreeMap<String, Vec<(String, Span)>>,
+    group: &str,
+    seen: &mut Vec<String>,
+    out: &mut Vec<String>,
+    r: &mut Reader,
+    file: &Arc<SourceFile>,
+) {
+    if seen.iter().any(|s| s == group) {
+        return;
+    }
+    seen.push(group.to_string());
+    for (m, span) in &raw[group] {
+        if inv.hosts.contains_key(m) {
+            if !out.contains(m) {
+                out.push(m.clone());
+            }
+        } else if raw.contains_key(m) {
+            if seen.iter().any(|s| s == m) {
+                if seen.len() == 1 || seen[0] == *group {
+                    r.diags.push(Diagnostic::error(
+                        file,
+                        *span,
+                        "group-cycle",
+                        format!("group `{group}` contains itself through `{m}`"),
+                    ));
+                }
+                continue;
+            }
+            flatten(inv, raw, m, seen, out, r, file);
+        } else if seen.len() == 1 {
+            let names: Vec<&str> = inv
+                .hosts
+                .keys()
+                .chain(raw.keys())
+                .map(String::as_str)
+                .collect();
+            let hint = did_you_mean(m, names).unwrap_or_else(|| "add it under `hosts:`".into());
+            r.diags.push(
+                Diagnostic::error(
+                    file,
+                    *span,
+                    "unknown-host",
+                    format!("group `{group}` names unknown host `{m}`"),
+                )
+                .hint(hint),
+            );
+        }
+    }
+    seen.pop();
+}
+
+fn apply_host_fields(
+    r: &mut Reader,
+    f: &crate::runbook::reader::Fields<'_>,
+    path: &str,
+    base: &Path,
+    h: &mut Host,
+) {
+    let p = |k: &str| format!("{path}.{k}");
+    if let Some(n) = f.get("addr")
+        && let Some(s) = r.string(n, &p("addr"))
+    {
+        h.addr = s.value;
+    }
+    if let Some(n) = f.get("port")
+        && let Some(v) = r.int(n, &p("port"), 1, 65535)
+    {
+        h.port = v as u16;
+    }
+    if let Some(n) = f.get("user")
+        && let Some(s) = r.string(n, &p("user"))
+    {
+        h.user = s.value;
+    }
+    if let Some(n) = f.get("identity")
+        && let Some(s) = r.string(n, &p("identity"))
+    {
+        h.identity = Some(resolve_path(&s.value, base));
+    }
+    if let Some(n) = f.get("known_hosts")
+        && let Some(s) = r.string(n, &p("known_hosts"))
+    {
+        h.known_hosts = resolve_path(&s.value, base);
+    }
+    if let Some(n) = f.get("connect_timeout")
+        && let Some(d) = r.duration(n, &p("connect_timeout"))
+    {
+        h.connect_timeout = d.value;
+    }
+    if let Some(n) = f.get("transport")
+        && let Some(s) = r.choice(n, &p("transport"), &["ssh", "local"])
+    {
+        h.transport = if s.value == "local" {
+            TransportKind::Local
+        } else {
+            TransportKind::Ssh
+        };
+    }
+    if let Some(n) = f.get("host_key_checking")
+        && let Some(s) = r.choice(n, &p("host_key_checking"), &["strict", "accept-new"])
+    {
+        h.host_key_policy = if s.value == "strict" {
+            HostKeyPolicy::Strict
+        } else {
+            HostKeyPolicy::AcceptNew
+        };
+    }
+    if let Some(n) = f.get("exec_mode")
+        && let Some(s) = r.choice(n, &p("exec_mode"), &["shell", "channel"])
+    {
+        h.exec_mode = if s.value == "shell" {
+            ExecMode::Shell
+        } else {
+            ExecMode::Channel
+        };
+    }
+}

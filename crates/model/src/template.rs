@@ -1,0 +1,239 @@
+//! Templates (`{{ ... }}`, minijinja): values substituted into commands are shell-quoted
+//! unless the template says `| raw`; secrets can be rendered masked for anything shown.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use minijinja::value::Value;
+use minijinja::{Environment, UndefinedBehavior};
+
+/// What secret values are replaced with wherever output is shown or stored.
+pub const MASK: &str = "********";
+
+pub use drctl_transport::shell_quote;
+
+fn raw(v: Value) -> Value {
+    Value::from_safe_string(v.to_string())
+}
+
+fn new_env(quote: bool) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_recursion_limit(32);
+    env.add_filter("raw", raw);
+    if quote {
+        env.set_formatter(|out, _state, value| {
+            let s = if value.is_none() {
+                String::new()
+            } else {
+                value.to_string()
+            };
+            let text = if value.is_safe() { s } else { shell_quote(&s) };
+            out.write_str(&text).map_err(minijinja::Error::from)
+        });
+    } else {
+        env.set_formatter(|out, _state, value| {
+            let s = if value.is_none() {
+                String::new()
+            } else {
+                value.to_string()
+            };
+            out.write_str(&s).map_err(minijinja::Error::from)
+        });
+    }
+    env
+}
+
+/// The two template environments: commands (quoted) and text (messages, paths).
+pub struct Engine {
+    cmd: Environment<'static>,
+    text: Environment<'static>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self {
+            cmd: new_env(true),
+            text: new_env(false),
+        }
+    }
+}
+
+/// Whether a template is a command (values shell-quoted) or plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Command,
+    Text,
+}
+
+impl Engine {
+    fn env(&self, mode: Mode) -> &Environment<'static> {
+        match mode {
+            Mode::Command => &self.cmd,
+            Mode::Text => &self.text,
+        }
+    }
+
+    /// Render a template against a context.
+    pub fn render(&self, src: &str, mode: Mode, ctx: &Value) -> Result<String, minijinja::Error> {
+        if !src.contains("{{") && !src.contains("{%") && !src.contains("{#") {
+            return Ok(src.to_string());
+        }
+        self.env(mode).render_str(src, ctx)
+    }
+
+    /// Compile only: a syntax error, or the variables (dotted, e.g. `host.addr`) it uses.
+    pub fn variables(&self, src: &str) -> Result<BTreeSet<String>, minijinja::Error> {
+        let t = self.text.template_from_str(src)?;
+        Ok(t.undeclared_variables(true).into_iter().collect())
+    }
+
+    /// Variables used by a `when:` expression.
+    pub fn expr_variables(&self, src: &str) -> Result<BTreeSet<String>, minijinja::Error> {
+        let e = self.text.compile_expression_owned(when_expression(src))?;
+        Ok(e.undeclared_variables(true).into_iter().collect())
+    }
+
+    /// Evaluate a `when:` expression to true or false.
+    pub fn eval_when(&self, src: &str, ctx: &Value) -> Result<bool, minijinja::Error> {
+        let e = self.text.compile_expression_owned(when_expression(src))?;
+        Ok(e.eval(ctx)?.is_true())
+    }
+}
+
+/// `when:` accepts a bare expression (`mode == "drill"`) or one written with template
+/// braces (`{{ mode }} == "drill"`): each `{{ x }}` becomes `(x)`.
+pub fn when_expression(src: &str) -> String {
+    let mut out = String::new();
+    let mut rest = src;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        match rest[i + 2..].find("}}") {
+            Some(j) => {
+                out.push('(');
+                out.push_str(rest[i + 2..i + 2 + j].trim());
+                out.push(')');
+                rest = &rest[i + 2 + j + 2..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
+/// Replaces every known secret value in text with [`MASK`].
+#[derive(Debug, Clone, Default)]
+pub struct Masker {
+    secrets: Vec<String>,
+}
+
+impl Masker {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        // Longest first, so a secret that contains another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Self { secrets }
+    }
+
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), MASK);
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+}
+
+/// The per-host part of a template context.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HostVars {
+    pub name: String,
+    pub addr: String,
+    pub port: u16,
+    pub user: String,
+}
+
+/// Build a context: run-wide values, then `host`, then per-host captured values.
+pub fn context(
+    base: &BTreeMap<String, Value>,
+    host: Option<&HostVars>,
+    captures: &BTreeMap<String, String>,
+) -> Value {
+    let mut m = base.clone();
+    for (k, v) in captures {
+        m.insert(k.clone(), Value::from(v.as_str()));
+    }
+    if let Some(h) = host {
+        let hv: BTreeMap<&str, Value> = BTreeMap::from([
+            ("name", Value::from(h.name.as_str())),
+            ("addr", Value::from(h.addr.as_str())),
+            ("port", Value::from(h.port)),
+            ("user", Value::from(h.user.as_str())),
+        ]);
+        m.insert("host".into(), Value::from_pairs(hv));
+    }
+    Value::from_pairs(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(pairs: &[(&str, &str)]) -> Value {
+        Value::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))))
+    }
+
+    #[test]
+    fn quotes_values_in_commands() {
+        let e = Engine::default();
+        let c = ctx(&[("x", "a b; rm -rf /"), ("y", "plain-word")]);
+        assert_eq!(
+            e.render("echo {{ x }} {{ y }}", Mode::Command, &c).unwrap(),
+            "echo 'a b; rm -rf /' plain-word"
+        );
+        assert_eq!(
+            e.render("echo {{ x | raw }}", Mode::Command, &c).unwrap(),
+            "echo a b; rm -rf /"
+        );
+        assert_eq!(
+            e.render("{{ x }}", Mode::Text, &c).unwrap(),
+            "a b; rm -rf /"
+        );
+        let q = ctx(&[("x", "it's")]);
+        assert_eq!(
+            e.render("echo {{ x }}", Mode::Command, &q).unwrap(),
+            r"echo 'it'\''s'"
+        );
+    }
+
+    #[test]
+    fn undefined_is_an_error() {
+        let e = Engine::default();
+        assert!(e.render("{{ nope }}", Mode::Command, &ctx(&[])).is_err());
+    }
+
+    #[test]
+    fn when_forms() {
+        let e = Engine::default();
+        let c = ctx(&[("mode", "drill")]);
+        assert!(e.eval_when("{{ mode }} == \"drill\"", &c).unwrap());
+        assert!(e.eval_when("mode == 'drill'", &c).unwrap());
+        assert!(!e.eval_when("mode == 'run'", &c).unwrap());
+    }
+
+    #[test]
+    fn masks_longest_first() {
+        let m = Masker::new(["abc".to_string(), "abcdef".to_string()]);
+        assert_eq!(m.mask("x abcdef abc"), format!("x {MASK} {MASK}"));
+    }
+}

@@ -1,0 +1,489 @@
+//! The after-action report of one run, built from its journal and the copy of the runbook
+//! it ran: who, when, from where; every step and host with timings; time per phase; the
+//! recovery time against the objective; failures; rollbacks; what is left for a human.
+//! One model, rendered as Markdown, JSON, JUnit and Prometheus text by `report::formats`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use drctl_core::Phase;
+use drctl_core::checkpoint::{Checkpoint, HostState};
+use drctl_core::record::{Loaded, Record};
+use drctl_core::time::ts_ms;
+use drctl_model::runbook::model::Runbook;
+use drctl_model::runbook::parse::parse_runbook;
+use drctl_model::runbook::source::SourceFile;
+
+/// Version of the JSON report's shape.
+pub const REPORT_VERSION: u32 = 1;
+
+/// One command on one host (the latest attempt series of that step, phase and host).
+#[derive(Debug, Clone, Serialize)]
+pub struct HostRun {
+    pub host: String,
+    /// `None`: started, never finished: its outcome is unknown.
+    pub ok: Option<bool>,
+    pub exit: Option<i32>,
+    pub attempts: u32,
+    pub started_at: String,
+    /// Milliseconds from the run's start.
+    pub offset_ms: Option<i64>,
+    pub duration_ms: Option<u64>,
+    pub error: Option<String>,
+    pub stdout_tail: String,
+    pub stderr_tail: String,
+}
+
+/// One step of the runbook and what happened to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub id: String,
+    pub title: String,
+    pub phase: Option<String>,
+    /// done, failed, skipped, approved, partial, unknown (in flight), pending.
+    pub state: String,
+    pub duration_ms: Option<u64>,
+    pub note: Option<String>,
+    pub hosts: Vec<HostRun>,
+    pub rollback: Vec<HostRun>,
+}
+
+/// Wall time of one `phase:` label: its first step's start to its last step's end.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseTime {
+    pub name: String,
+    pub steps: Vec<String>,
+    pub duration_ms: u64,
+}
+
+/// Recovery time (first forward step start to last forward step end) against `objectives.rto`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recovery {
+    pub measured_ms: Option<u64>,
+    pub objective_ms: Option<u64>,
+    pub met: Option<bool>,
+}
+
+/// A host where a step or its rollback failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureReport {
+    pub step: String,
+    pub host: String,
+    pub phase: Phase,
+    pub exit: Option<i32>,
+    pub error: Option<String>,
+    pub stderr_tail: String,
+}
+
+/// Everything an after-action report says about a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub report_version: u32,
+    pub run_id: String,
+    pub runbook: String,
+    pub name: String,
+    pub kind: String,
+    pub mode: String,
+    pub severity: Option<String>,
+    pub description: Option<String>,
+    pub user: String,
+    pub controller: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub duration_ms: Option<u64>,
+    pub outcome: String,
+    pub exit: Option<i32>,
+    pub message: Option<String>,
+    pub recovery: Recovery,
+    pub rollback_ms: Option<u64>,
+    pub rollback_reason: Option<String>,
+    pub phases: Vec<PhaseTime>,
+    pub steps: Vec<StepReport>,
+    pub failures: Vec<FailureReport>,
+    /// Plain sentences: what a human must still check or do.
+    pub left_for_human: Vec<String>,
+}
+
+/// Per (step, host, phase): start time and the finish record, if any (latest wins).
+type Runs = BTreeMap<(String, Phase, String), (String, Option<Record>)>;
+
+fn collect_runs(l: &Loaded) -> (Runs, Vec<(String, String)>) {
+    let mut runs = Runs::new();
+    let mut order = Vec::new();
+    for r in &l.records {
+        match r {
+            Record::Started {
+                t,
+                step,
+                host,
+                phase,
+            } => {
+                runs.insert((step.clone(), *phase, host.clone()), (t.clone(), None));
+                order.push((step.clone(), host.clone()));
+            }
+            Record::Finished {
+                step, host, phase, ..
+            } => {
+                if let Some(e) = runs.get_mut(&(step.clone(), *phase, host.clone())) {
+                    e.1 = Some(r.clone());
+                }
+            }
+            // `--skip STEP[@HOST]` on resume: the operator vouched for a command left in
+            // flight; show it as done, saying so (as the checkpoint counts it).
+            Record::Decision {
+                t,
+                step,
+                host,
+                decision,
+                phase,
+            } if *decision == drctl_core::Decision::Skip => {
+                if let Some(e) = runs.get_mut(&(step.clone(), *phase, host.clone())) {
+                    e.1 = Some(Record::Finished {
+                        t: t.clone(),
+                        step: step.clone(),
+                        host: host.clone(),
+                        phase: *phase,
+                        ok: true,
+                        exit: None,
+                        attempts: 0,
+                        duration_ms: 0,
+                        digest: String::new(),
+                        error: Some(
+                            "outcome unknown after a crash; the operator said it was done (--skip)"
+                                .into(),
+                        ),
+                        stdout_tail: String::new(),
+                        stderr_tail: String::new(),
+                        captured: None,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    (runs, order)
+}
+
+fn host_run(host: &str, start: &str, fin: Option<&Record>, t0: Option<i64>) -> HostRun {
+    let mut h = HostRun {
+        host: host.into(),
+        ok: None,
+        exit: None,
+        attempts: 0,
+        started_at: start.into(),
+        offset_ms: ts_ms(start).zip(t0).map(|(s, t0)| s - t0),
+        duration_ms: None,
+        error: Some("started, never finished: outcome unknown".into()),
+        stdout_tail: String::new(),
+        stderr_tail: String::new(),
+    };
+    if let Some(Record::Finished {
+        ok,
+        exit,
+        attempts,
+        duration_ms,
+        error,
+        stdout_tail,
+        stderr_tail,
+        ..
+    }) = fin
+    {
+        h.ok = Some(*ok);
+        h.exit = *exit;
+        h.attempts = *attempts;
+        h.duration_ms = Some(*duration_ms);
+        h.error = error.clone();
+        h.stdout_tail = stdout_tail.clone();
+        h.stderr_tail = stderr_tail.clone();
+    }
+    h
+}
+
+/// The runbook copy saved with the run, if it still parses.
+/// The runbook as it was when the run started (the copy its store saved).
+pub fn saved_runbook(text: Option<&str>, l: &Loaded) -> Option<Runbook> {
+    parse_runbook(&SourceFile::new(Path::new(&l.header.runbook), text?)).0
+}
+
+impl RunReport {
+    /// Build the report of the run whose journal is `l`, with the runbook copy saved at
+    /// its start.
+    pub fn build(saved: Option<&str>, l: &Loaded) -> RunReport {
+        let h = &l.header;
+        let rb = saved_runbook(saved, l);
+        let cp = Checkpoint::from_journal(l);
+        let t0 = ts_ms(&h.started_at);
+        let (runs, order) = collect_runs(l);
+        let mut step_ids: Vec<String> = rb
+            .iter()
+            .flat_map(|r| r.steps.iter().map(|s| s.id.value.clone()))
+            .collect();
+        for (s, _) in &order {
+            if !step_ids.contains(s) {
+                step_ids.push(s.clone());
+            }
+        }
+        let mut steps = Vec::new();
+        for id in &step_ids {
+            let def = rb
+                .as_ref()
+                .and_then(|r| r.steps.iter().find(|s| &s.id.value == id));
+            let pick = |phase: Phase| -> Vec<HostRun> {
+                runs.iter()
+                    .filter(|((s, p, _), _)| s == id && *p == phase)
+                    .map(|((_, _, host), (start, fin))| host_run(host, start, fin.as_ref(), t0))
+                    .collect()
+            };
+            steps.push(StepReport {
+                id: id.clone(),
+                title: def.map(|d| d.title().to_string()).unwrap_or(id.clone()),
+                phase: def.and_then(|d| d.phase.clone()),
+                state: String::new(),
+                duration_ms: None,
+                note: None,
+                hosts: pick(Phase::Forward),
+                rollback: pick(Phase::Rollback),
+            });
+        }
+        for r in &l.records {
+            let find = |id: &str| step_ids.iter().position(|s| s == id);
+            match r {
+                Record::StepEnd {
+                    step,
+                    phase: Phase::Forward,
+                    ok,
+                    duration_ms,
+                    ..
+                } => {
+                    if let Some(i) = find(step) {
+                        steps[i].state = if *ok { "done" } else { "failed" }.into();
+                        steps[i].duration_ms = Some(*duration_ms);
+                    }
+                }
+                Record::Skipped { step, reason, .. } => {
+                    if let Some(i) = find(step) {
+                        steps[i].state = "skipped".into();
+                        steps[i].note = Some(reason.clone());
+                    }
+                }
+                Record::Gate {
+                    step, approved_by, ..
+                } => {
+                    if let Some(i) = find(step) {
+                        steps[i].state = "approved".into();
+                        steps[i].note = Some(format!("approved by {approved_by}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for s in &mut steps {
+            if s.state.is_empty() {
+                s.state = if s.hosts.iter().any(|h| h.ok.is_none()) {
+                    "unknown"
+                } else if s.hosts.is_empty() {
+                    "pending"
+                } else {
+                    "partial"
+                }
+                .into();
+            }
+        }
+        let failures = steps
+            .iter()
+            .flat_map(|s| {
+                let f = |phase: Phase| {
+                    move |hr: &HostRun| {
+                        (hr.ok == Some(false)).then(|| FailureReport {
+                            step: s.id.clone(),
+                            host: hr.host.clone(),
+                            phase,
+                            exit: hr.exit,
+                            error: hr.error.clone(),
+                            stderr_tail: hr.stderr_tail.clone(),
+                        })
+                    }
+                };
+                let fwd: Vec<_> = s.hosts.iter().filter_map(f(Phase::Forward)).collect();
+                let rb: Vec<_> = s.rollback.iter().filter_map(f(Phase::Rollback)).collect();
+                fwd.into_iter().chain(rb)
+            })
+            .collect();
+        let end = l.records.iter().rev().find_map(|r| match r {
+            Record::RunEnd {
+                t,
+                outcome,
+                exit,
+                message,
+            } => Some((t.clone(), outcome.clone(), *exit, message.clone())),
+            _ => None,
+        });
+        let measured = cp.recovery_ms();
+        let recovery = Recovery {
+            measured_ms: measured,
+            objective_ms: h.rto_ms,
+            met: h.rto_ms.zip(measured).map(|(o, m)| m <= o),
+        };
+        let left_for_human = left_for_human(&steps, rb.as_ref(), &cp, &h.run_id);
+        RunReport {
+            report_version: REPORT_VERSION,
+            run_id: h.run_id.clone(),
+            runbook: h.runbook.clone(),
+            name: h.name.clone(),
+            kind: h.kind.clone(),
+            mode: h.mode.as_str().into(),
+            severity: h.severity.clone(),
+            description: rb.as_ref().and_then(|r| r.description.clone()),
+            user: h.user.clone(),
+            controller: h.controller.clone(),
+            started_at: h.started_at.clone(),
+            ended_at: end.as_ref().map(|e| e.0.clone()),
+            duration_ms: end
+                .as_ref()
+                .and_then(|e| ts_ms(&e.0))
+                .zip(t0)
+                .map(|(e, s)| (e - s).max(0) as u64),
+            outcome: cp.outcome().0,
+            exit: cp.outcome().1,
+            message: end.map(|e| e.3),
+            recovery,
+            rollback_ms: span_of(&runs, |p, _| p == Phase::Rollback),
+            rollback_reason: cp.rollback_begun.clone(),
+            phases: phases(&steps, &runs),
+            steps,
+            failures,
+            left_for_human,
+        }
+    }
+
+    /// Steps (forward, per host) and rollbacks that succeeded, failed, or are unknown.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let all = self
+            .steps
+            .iter()
+            .flat_map(|s| s.hosts.iter().chain(s.rollback.iter()));
+        all.fold((0, 0, 0), |(ok, bad, unk), h| match h.ok {
+            Some(true) => (ok + 1, bad, unk),
+            Some(false) => (ok, bad + 1, unk),
+            None => (ok, bad, unk + 1),
+        })
+    }
+}
+
+/// Wall time covered by the runs matching `f`: first start to last finish.
+fn span_of(runs: &Runs, f: impl Fn(Phase, &str) -> bool) -> Option<u64> {
+    let mut first: Option<i64> = None;
+    let mut last: Option<i64> = None;
+    for ((step, phase, _), (start, fin)) in runs {
+        if !f(*phase, step) {
+            continue;
+        }
+        let s = ts_ms(start);
+        first = match (first, s) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(Record::Finished { t, .. }) = fin {
+            last = last.max(ts_ms(t));
+        }
+    }
+    Some((last? - first?).max(0) as u64)
+}
+
+fn phases(steps: &[StepReport], runs: &Runs) -> Vec<PhaseTime> {
+    let mut names: Vec<String> = Vec::new();
+    for s in steps {
+        let n = s.phase.clone().unwrap_or_else(|| "(no phase)".into());
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let members: Vec<String> = steps
+                .iter()
+                .filter(|s| s.phase.as_deref().unwrap_or("(no phase)") == name)
+                .map(|s| s.id.clone())
+                .collect();
+            let d = span_of(runs, |p, step| {
+                p == Phase::Forward && members.iter().any(|m| m == step)
+            })?;
+            Some(PhaseTime {
+                name,
+                steps: members,
+                duration_ms: d,
+            })
+        })
+        .collect()
+}
+
+fn left_for_human(
+    steps: &[StepReport],
+    rb: Option<&Runbook>,
+    cp: &Checkpoint,
+    run_id: &str,
+) -> Vec<String> {
+    let mut left = Vec::new();
+    for (step, host, phase) in cp.in_flight() {
+        let what = if phase == Phase::Rollback {
+            "the rollback of step"
+        } else {
+            "step"
+        };
+        left.push(format!(
+            "{what} `{step}` was in flight on `{host}` when the run stopped: check the host, then `drctl resume {run_id} --rerun {step}` or `--skip {step}`"
+        ));
+    }
+    for s in steps {
+        for h in s.rollback.iter().filter(|h| h.ok == Some(false)) {
+            left.push(format!(
+                "the rollback of step `{}` failed on `{}`: undo it by hand",
+                s.id, h.host
+            ));
+        }
+    }
+    // What a run changed stays wanted only when it ran to its end; a rollback that began,
+    // or a run that stopped early (at a gate, on Ctrl-C, a drill before its cleanup), leaves
+    // its completed steps for a human to finish or undo.
+    let (outcome, _) = cp.outcome();
+    let finished = matches!(
+        outcome.as_str(),
+        "succeeded" | "drill-passed" | "drill-failed" | "drill-missed-rto"
+    );
+    if cp.rollback_begun.is_some() || !finished {
+        for s in steps.iter().rev() {
+            let def = rb.and_then(|r| r.steps.iter().find(|d| d.id.value == s.id));
+            let has_rollback = def.is_some_and(|d| d.rollback.is_some());
+            let changes = def.is_some_and(|d| d.changes_state());
+            let done: Vec<&str> = s
+                .hosts
+                .iter()
+                .filter(|h| h.ok == Some(true))
+                .filter(|h| cp.rollback_state(&s.id, &h.host) != Some(HostState::Ok))
+                .map(|h| h.host.as_str())
+                .collect();
+            if done.is_empty() {
+                continue;
+            }
+            if has_rollback {
+                if !s.rollback.iter().any(|r| r.ok == Some(false)) {
+                    left.push(format!(
+                        "step `{}` is still applied on {} (not rolled back): `drctl resume {run_id}` goes on, `drctl rollback {run_id}` undoes it",
+                        s.id,
+                        done.join(", ")
+                    ));
+                }
+            } else if changes {
+                left.push(format!(
+                    "step `{}` has no rollback; if it changed {}, undo that by hand",
+                    s.id,
+                    done.join(", ")
+                ));
+            }
+        }
+    }
+    left
+}

@@ -1,0 +1,429 @@
+//! SSH over libssh2 (ssh2): one session per host for the whole run, `TCP_NODELAY` on the
+//! socket, strict known_hosts checking, agent then identity-file auth. Commands go to one
+//! long-lived remote shell per host (framing in `remote_shell`), so a step costs the host a
+//! fork instead of a new SSH channel, session process and login shell. Everything runs
+//! non-blocking against a deadline, so a hung host never stalls drctl; on a timeout the
+//! command's remote process group is killed over a second channel and the shell replaced.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ssh2::{BlockDirections, ErrorCode, Session};
+
+mod auth;
+pub mod remote_shell;
+mod transfer;
+
+use drctl_transport::{
+    CommandSpec, Connection, Connector, ExecMode, Host, Output, TransferResult, TransportError,
+    TransportKind, local,
+};
+use remote_shell::Frame;
+
+/// Marks the first line of stderr, which carries the remote shell's pid (its process group).
+const PID_MARK: &str = "\u{1e}drctl-pid:";
+const EAGAIN: i32 = -37;
+
+/// A finished command and the remote pid, or why not with what output there was.
+type RunResult = Result<(Output, Option<i32>), (TransportError, Output, Option<i32>)>;
+
+pub struct SshConnection {
+    host: Host,
+    sess: Session,
+    tcp: TcpStream,
+    /// The remote shell commands are sent to; replaced after a timeout or error.
+    shell: Option<ssh2::Channel>,
+    /// Shell, or a channel per command (set in the inventory, or after a failed probe).
+    mode: ExecMode,
+}
+
+impl SshConnection {
+    /// Connect, check the host key, authenticate.
+    pub fn connect(host: &Host) -> Result<Self, TransportError> {
+        let target = format!("{}:{}", host.addr, host.port);
+        let cerr = |msg: String| TransportError::Connect {
+            host: host.name.clone(),
+            addr: target.clone(),
+            msg,
+        };
+        let addr = (host.addr.as_str(), host.port)
+            .to_socket_addrs()
+            .map_err(|e| cerr(format!("cannot resolve: {e}")))?
+            .next()
+            .ok_or_else(|| cerr("no address".into()))?;
+        let tcp = TcpStream::connect_timeout(&addr, host.connect_timeout)
+            .map_err(|e| cerr(e.to_string()))?;
+        tcp.set_nodelay(true).map_err(|e| cerr(e.to_string()))?;
+        let mut sess = Session::new().map_err(|e| cerr(e.to_string()))?;
+        sess.set_tcp_stream(tcp.try_clone().map_err(|e| cerr(e.to_string()))?);
+        sess.set_timeout(host.connect_timeout.as_millis().min(u32::MAX as u128) as u32);
+        sess.handshake()
+            .map_err(|e| cerr(format!("SSH handshake: {}", e.message())))?;
+        Self::check_host_key(host, &sess)?;
+        Self::authenticate(host, &sess)?;
+        sess.set_keepalive(true, 10);
+        sess.set_blocking(false);
+        Ok(Self {
+            host: host.clone(),
+            sess,
+            tcp,
+            shell: None,
+            mode: host.exec_mode,
+        })
+    }
+
+    fn lost(&self, msg: impl std::fmt::Display) -> TransportError {
+        TransportError::Lost {
+            host: self.host.name.clone(),
+            msg: msg.to_string(),
+        }
+    }
+
+    /// Wait until the socket is ready in the direction libssh2 is blocked on, or the deadline.
+    fn wait(
+        &self,
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+    ) -> Result<(), TransportError> {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(TransportError::Timeout {
+                host: self.host.name.clone(),
+                after: limit.min(now - started),
+                partial: Box::default(),
+            });
+        }
+        let events = match self.sess.block_directions() {
+            BlockDirections::Inbound => libc::POLLIN,
+            BlockDirections::Outbound => libc::POLLOUT,
+            _ => libc::POLLIN | libc::POLLOUT,
+        };
+        let mut pfd = libc::pollfd {
+            fd: self.tcp.as_raw_fd(),
+            events,
+            revents: 0,
+        };
+        // Keepalives go out while we wait on a long command (libssh2 sends them only when
+        // asked, at most every 10 s as configured).
+        let _ = self.sess.keepalive_send();
+        let ms = (deadline - now).as_millis().min(1000) as i32;
+        unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
+        Ok(())
+    }
+
+    /// Retry a libssh2 call that may say EAGAIN until it completes or the deadline passes.
+    fn retry<T>(
+        &self,
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+        mut f: impl FnMut(&Session) -> Result<T, ssh2::Error>,
+    ) -> Result<T, TransportError> {
+        loop {
+            match f(&self.sess) {
+                Err(e) if e.code() == ErrorCode::Session(EAGAIN) => {
+                    self.wait(deadline, started, limit)?
+                }
+                Err(e) => return Err(self.lost(e.message())),
+                Ok(v) => return Ok(v),
+            }
+        }
+    }
+
+    /// Write all of `data` to a channel's stdin before the deadline.
+    fn write_all(
+        &self,
+        ch: &mut ssh2::Channel,
+        data: &[u8],
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+    ) -> Result<(), TransportError> {
+        let mut off = 0;
+        while off < data.len() {
+            match ch.write(&data[off..]) {
+                Ok(n) => off += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    self.wait(deadline, started, limit)?
+                }
+                Err(e) => return Err(self.lost(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Start the host's long-lived shell (the user's shell reading commands from stdin) and
+    /// check that it answers the framing. `Ok(None)`: it does not (a non-POSIX login shell,
+    /// a forced command): use a channel per command on this host.
+    fn open_shell(
+        &mut self,
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+    ) -> Result<Option<ssh2::Channel>, TransportError> {
+        let mut ch = self.retry(deadline, started, limit, |s| s.channel_session())?;
+        self.retry(deadline, started, limit, |_| {
+            ch.exec("exec \"${SHELL:-/bin/sh}\" -s")
+        })?;
+        let token = remote_shell::token();
+        let probe = format!(
+            "{}{}",
+            remote_shell::BOOTSTRAP,
+            remote_shell::wrap("true", &token)
+        );
+        self.write_all(&mut ch, probe.as_bytes(), deadline, started, limit)?;
+        let probe_deadline = deadline.min(Instant::now() + self.host.connect_timeout);
+        let mut frame = Frame::default();
+        match self.read_frame(&mut ch, &mut frame, &token, probe_deadline, started, limit) {
+            Ok(_) => Ok(Some(ch)),
+            // Nothing at all came back: the host is hung, not odd.
+            Err(e @ TransportError::Timeout { .. })
+                if frame.out.is_empty() && frame.err.is_empty() =>
+            {
+                Err(e)
+            }
+            Err(e) => {
+                tracing::warn!(host = %self.host.name, error = %e, stderr = %String::from_utf8_lossy(&frame.err),
+                    "the login shell does not answer drctl's framing; using a channel per command");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Read a channel's stdout and stderr into `frame` until `token`'s command finished.
+    fn read_frame(
+        &self,
+        ch: &mut ssh2::Channel,
+        frame: &mut Frame,
+        token: &str,
+        deadline: Instant,
+        started: Instant,
+        limit: Duration,
+    ) -> Result<Output, TransportError> {
+        loop {
+            let progressed = pump(ch, &mut frame.out, &mut frame.err).map_err(|e| self.lost(e))?;
+            if let Some(o) = frame.finished(token) {
+                return Ok(o);
+            }
+            if ch.eof() {
+                return Err(self.lost("the remote shell ended unexpectedly"));
+            }
+            if !progressed {
+                self.wait(deadline, started, limit)?;
+            }
+        }
+    }
+
+    /// Run a command in the host's shell (started on first use).
+    fn run_in_shell(&mut self, script: &str, limit: Duration) -> RunResult {
+        let started = Instant::now();
+        let deadline = started + limit;
+        let mut ch = match self.shell.take() {
+            Some(ch) => ch,
+            None => match self.open_shell(deadline, started, limit) {
+                Ok(Some(ch)) => ch,
+                Ok(None) => {
+                    self.mode = ExecMode::Channel;
+                    return self.run(script, limit - started.elapsed().min(limit));
+                }
+                Err(e) => return Err((e, Output::default(), None)),
+            },
+        };
+        let token = remote_shell::token();
+        let text = remote_shell::wrap(script, &token);
+        self.write_all(&mut ch, text.as_bytes(), deadline, started, limit)
+            .map_err(|e| (e, Output::default(), None))?;
+        let mut frame = Frame::default();
+        match self.read_frame(&mut ch, &mut frame, &token, deadline, started, limit) {
+            Ok(o) => {
+                self.shell = Some(ch);
+                Ok((o, frame.pid(&token)))
+            }
+            Err(e) => Err((e, frame.partial(&token), frame.pid(&token))),
+        }
+    }
+
+    /// Run a command over a channel of its own (`exec_mode: channel`, and to kill a
+    /// timed-out command).
+    fn run(&mut self, script: &str, limit: Duration) -> RunResult {
+        let started = Instant::now();
+        let deadline = started + limit;
+        let mut ch = self
+            .retry(deadline, started, limit, |s| s.channel_session())
+            .map_err(|e| (e, Output::default(), None))?;
+        let wrapped = format!("printf '{PID_MARK}%s\\n' \"$$\" >&2; {script}");
+        self.retry(deadline, started, limit, |_| ch.exec(&wrapped))
+            .map_err(|e| (e, Output::default(), None))?;
+        let _ = ch.send_eof();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        loop {
+            let progressed = match pump(&mut ch, &mut out, &mut err) {
+                Ok(p) => p,
+                Err(e) => return Err((self.lost(e), split_output(out, err).0, None)),
+            };
+            if ch.eof() {
+                break;
+            }
+            if !progressed && let Err(e) = self.wait(deadline, started, limit) {
+                let (o, pid) = split_output(out, err);
+                return Err((e, o, pid));
+            }
+        }
+        let _ = self.retry(deadline, started, limit, |_| ch.wait_close());
+        let exit = ch.exit_status().unwrap_or(-1);
+        let exit = match ch.exit_signal() {
+            Ok(sig) if sig.exit_signal.is_some() && exit == 0 => {
+                128 + signal_number(sig.exit_signal.as_deref().unwrap_or(""))
+            }
+            _ => exit,
+        };
+        let (mut o, pid) = split_output(out, err);
+        o.exit = exit;
+        Ok((o, pid))
+    }
+
+    /// Run an SFTP transfer. libssh2's SFTP is used in blocking mode with the session's
+    /// timeout as the bound; the session goes back to non-blocking afterwards.
+    fn with_sftp<T>(
+        &self,
+        timeout: Duration,
+        f: impl FnOnce(&ssh2::Sftp) -> Result<T, String>,
+    ) -> Result<T, String> {
+        self.sess.set_blocking(true);
+        self.sess
+            .set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
+        let res = self
+            .sess
+            .sftp()
+            .map_err(|e| format!("SFTP: {}", e.message()))
+            .and_then(|sftp| f(&sftp));
+        self.sess.set_blocking(false);
+        res
+    }
+
+    /// Kill the remote process group of a timed-out command, over a fresh channel.
+    fn kill_remote(&mut self, pid: i32) -> bool {
+        let cmd = format!(
+            "kill -TERM -- -{pid} 2>/dev/null; (sleep 2; kill -KILL -- -{pid}) >/dev/null 2>&1 &"
+        );
+        self.run(&cmd, Duration::from_secs(3)).is_ok()
+    }
+}
+
+/// Read whatever a channel has on stdout and stderr without blocking; whether anything came.
+fn pump(ch: &mut ssh2::Channel, out: &mut Vec<u8>, err: &mut Vec<u8>) -> std::io::Result<bool> {
+    let mut buf = [0u8; 32 * 1024];
+    let mut progressed = false;
+    for stderr in [false, true] {
+        let res = if stderr {
+            ch.stderr().read(&mut buf)
+        } else {
+            ch.read(&mut buf)
+        };
+        match res {
+            Ok(0) => {}
+            Ok(n) => {
+                progressed = true;
+                let to = if stderr { &mut *err } else { &mut *out };
+                to.extend_from_slice(&buf[..n]);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(progressed)
+}
+
+fn signal_number(name: &str) -> i32 {
+    match name {
+        "HUP" => 1,
+        "INT" => 2,
+        "QUIT" => 3,
+        "KILL" => 9,
+        "SEGV" => 11,
+        "PIPE" => 13,
+        "TERM" => 15,
+        _ => 0,
+    }
+}
+
+/// Take the pid marker off stderr.
+fn split_output(out: Vec<u8>, err: Vec<u8>) -> (Output, Option<i32>) {
+    let stderr = String::from_utf8_lossy(&err).into_owned();
+    let (pid, stderr) = match stderr.strip_prefix(PID_MARK) {
+        Some(rest) => {
+            let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
+            (line.trim().parse().ok(), tail.to_string())
+        }
+        None => (None, stderr),
+    };
+    (
+        Output {
+            exit: -1,
+            stdout: String::from_utf8_lossy(&out).into_owned(),
+            stderr,
+        },
+        pid,
+    )
+}
+
+impl Connection for SshConnection {
+    fn exec(&mut self, spec: &CommandSpec) -> Result<Output, TransportError> {
+        let res = match self.mode {
+            ExecMode::Shell => self.run_in_shell(&spec.script(), spec.timeout),
+            ExecMode::Channel => self.run(&spec.script(), spec.timeout),
+        };
+        match res {
+            Ok((o, _)) => Ok(o),
+            Err((TransportError::Timeout { host, .. }, partial, pid)) => {
+                if let Some(pid) = pid
+                    && !self.kill_remote(pid)
+                {
+                    tracing::warn!(host = %host, pid, "could not kill the timed-out remote command");
+                }
+                Err(TransportError::Timeout {
+                    host,
+                    after: spec.timeout,
+                    partial: Box::new(partial),
+                })
+            }
+            Err((e, ..)) => Err(e),
+        }
+    }
+
+    fn upload(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        mode: u32,
+        timeout: Duration,
+    ) -> Result<TransferResult, TransportError> {
+        self.upload_file(local, remote, mode, timeout)
+    }
+
+    fn download(
+        &mut self,
+        remote: &str,
+        local: &Path,
+        timeout: Duration,
+    ) -> Result<TransferResult, TransportError> {
+        self.download_file(remote, local, timeout)
+    }
+}
+
+/// The real connector: SSH for inventory hosts, the local shell for `local`.
+#[derive(Debug, Default)]
+pub struct RealConnector;
+
+impl Connector for RealConnector {
+    fn connect(&self, host: &Host) -> Result<Box<dyn Connection>, TransportError> {
+        match host.transport {
+            TransportKind::Local => Ok(Box::new(local::LocalConnection::new(&host.name))),
+            TransportKind::Ssh => Ok(Box::new(SshConnection::connect(host)?)),
+        }
+    }
+}

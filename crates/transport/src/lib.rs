@@ -1,0 +1,177 @@
+//! How commands reach hosts: a [`Connector`] opens one [`Connection`] per host for the whole
+//! run; every step's command goes over it. Here: the traits, the host description, `local`
+//! (the controller) and `fake` (scripted, for unit tests; feature `fake`). SSH lives in
+//! `drctl-ssh`.
+
+#[cfg(any(test, feature = "fake"))]
+pub mod fake;
+pub mod host;
+pub mod local;
+
+pub use host::{ExecMode, Host, HostKeyPolicy, LOCAL, TransportKind, current_user};
+
+use std::path::Path;
+use std::time::Duration;
+
+/// A command to run on a host.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    /// Shell command text, run through the host's login shell.
+    pub command: String,
+    /// Extra environment variables, exported before the command.
+    pub env: Vec<(String, String)>,
+    /// Hard limit: past it the remote command is killed and the call returns `Timeout`.
+    pub timeout: Duration,
+}
+
+impl CommandSpec {
+    /// The command with `export` lines for its environment, as sent to the shell.
+    pub fn script(&self) -> String {
+        let mut s = String::new();
+        for (k, v) in &self.env {
+            s.push_str(&format!("export {k}={}; ", shell_quote(v)));
+        }
+        s.push_str(&self.command);
+        s
+    }
+}
+
+/// What a finished command produced.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub exit: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Why a host could not be used or a command did not finish.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    #[error("{host}: cannot connect to {addr}: {msg}")]
+    Connect {
+        host: String,
+        addr: String,
+        msg: String,
+    },
+    #[error("{host}: host key is not in {known_hosts} (refusing; {fingerprint})")]
+    UnknownHostKey {
+        host: String,
+        known_hosts: String,
+        fingerprint: String,
+    },
+    #[error(
+        "{host}: HOST KEY CHANGED, possible impersonation (refusing; now {fingerprint}, see {known_hosts})"
+    )]
+    ChangedHostKey {
+        host: String,
+        known_hosts: String,
+        fingerprint: String,
+    },
+    #[error("{host}: authentication failed for user `{user}`: {msg}")]
+    Auth {
+        host: String,
+        user: String,
+        msg: String,
+    },
+    #[error("{host}: timed out after {after:?}")]
+    Timeout {
+        host: String,
+        after: Duration,
+        partial: Box<Output>,
+    },
+    #[error("{host}: connection lost: {msg}")]
+    Lost { host: String, msg: String },
+    #[error("{host}: file transfer failed: {msg}")]
+    Transfer { host: String, msg: String },
+}
+
+impl TransportError {
+    /// Host-key problems refuse the run (exit 4) rather than fail a step.
+    pub fn is_host_key(&self) -> bool {
+        matches!(
+            self,
+            Self::UnknownHostKey { .. } | Self::ChangedHostKey { .. }
+        )
+    }
+
+    /// What the operator should do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::UnknownHostKey { known_hosts, .. } => Some(format!(
+                "verify the fingerprint out of band, then add the key to {known_hosts} (e.g. `ssh-keyscan -p PORT ADDR >> {known_hosts}`), or set `host_key_checking: accept-new` in the inventory"
+            )),
+            Self::ChangedHostKey { known_hosts, .. } => Some(format!(
+                "if the host was really rebuilt, remove its old line from {known_hosts} and add the new key"
+            )),
+            Self::Auth { .. } => {
+                Some("load the key into ssh-agent or set `identity:` in the inventory".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How a file moved, for the journal.
+#[derive(Debug, Clone)]
+pub struct TransferResult {
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// One open connection to one host. Not shared between threads at once.
+pub trait Connection: Send {
+    fn exec(&mut self, spec: &CommandSpec) -> Result<Output, TransportError>;
+    /// Copy a local file to `remote`, set `mode`, and verify its sha256 on the host.
+    fn upload(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        mode: u32,
+        timeout: Duration,
+    ) -> Result<TransferResult, TransportError>;
+    /// Copy `remote` to a local file (written atomically) and verify its sha256.
+    fn download(
+        &mut self,
+        remote: &str,
+        local: &Path,
+        timeout: Duration,
+    ) -> Result<TransferResult, TransportError>;
+}
+
+/// Opens connections.
+pub trait Connector: Send + Sync {
+    fn connect(&self, host: &Host) -> Result<Box<dyn Connection>, TransportError>;
+}
+
+pub use drctl_core::time::sha256_hex;
+
+/// Quote a string for a POSIX shell; safe words stay as they are (like Python's shlex.quote).
+pub fn shell_quote(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// sha256 of a file, streaming.
+pub fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        n += k as u64;
+        h.update(&buf[..k]);
+    }
+    Ok((n, hex::encode(h.finalize())))
+}
