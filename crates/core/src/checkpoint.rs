@@ -192,3 +192,106 @@ impl Checkpoint {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started(step: &str, host: &str, phase: Phase, t: &str) -> Record {
+        Record::Started {
+            t: t.into(),
+            step: step.into(),
+            host: host.into(),
+            phase,
+        }
+    }
+
+    fn finished(step: &str, host: &str, phase: Phase, ok: bool, t: &str) -> Record {
+        Record::Finished {
+            t: t.into(),
+            step: step.into(),
+            host: host.into(),
+            phase,
+            ok,
+            exit: Some(if ok { 0 } else { 1 }),
+            attempts: 1,
+            duration_ms: 5,
+            digest: String::new(),
+            error: None,
+            stdout_tail: String::new(),
+            stderr_tail: String::new(),
+            captured: ok.then(|| ("lsn".to_string(), format!("{step}@{host}"))),
+        }
+    }
+
+    fn replay(records: &[Record]) -> Checkpoint {
+        let mut c = Checkpoint::default();
+        for r in records {
+            c.apply(r);
+        }
+        c
+    }
+
+    #[test]
+    fn a_start_without_a_finish_is_in_flight_and_its_outcome_unknown() {
+        let c = replay(&[
+            started("s1", "a", Phase::Forward, "2026-01-01T00:00:00Z"),
+            finished("s1", "a", Phase::Forward, true, "2026-01-01T00:00:01Z"),
+            started("s2", "a", Phase::Forward, "2026-01-01T00:00:02Z"),
+        ]);
+        assert_eq!(c.forward_state("s1", "a"), Some(HostState::Ok));
+        assert_eq!(c.forward_state("s2", "a"), Some(HostState::InFlight));
+        assert_eq!(
+            c.in_flight(),
+            vec![("s2".to_string(), "a".to_string(), Phase::Forward)]
+        );
+        assert_eq!(c.outcome().0, "stopped (in flight)");
+        assert_eq!(c.order, ["s1", "s2"]);
+        assert_eq!(c.captures["a"]["lsn"], "s1@a");
+    }
+
+    #[test]
+    fn decisions_settle_in_flight_commands_per_phase() {
+        let mut c = replay(&[
+            started("s1", "a", Phase::Forward, "2026-01-01T00:00:00Z"),
+            started("s1", "b", Phase::Forward, "2026-01-01T00:00:00Z"),
+        ]);
+        for (host, decision) in [("a", Decision::Skip), ("b", Decision::Rerun)] {
+            c.apply(&Record::Decision {
+                t: "2026-01-01T00:01:00Z".into(),
+                step: "s1".into(),
+                host: host.into(),
+                decision,
+                phase: Phase::Forward,
+            });
+        }
+        assert_eq!(c.forward_state("s1", "a"), Some(HostState::Ok));
+        assert_eq!(c.forward_state("s1", "b"), None, "re-run: not started yet");
+        assert!(c.in_flight().is_empty());
+        c.apply(&started("s1", "a", Phase::Rollback, "2026-01-01T00:02:00Z"));
+        assert_eq!(c.rollback_state("s1", "a"), Some(HostState::InFlight));
+        assert_eq!(c.forward_state("s1", "a"), Some(HostState::Ok));
+    }
+
+    #[test]
+    fn recovery_time_spans_the_forward_commands_and_a_run_end_is_final() {
+        let mut c = replay(&[
+            started("s1", "a", Phase::Forward, "2026-01-01T00:00:00Z"),
+            finished("s1", "a", Phase::Forward, true, "2026-01-01T00:00:01.500Z"),
+            started("s1", "a", Phase::Rollback, "2026-01-01T00:00:09Z"),
+            finished("s1", "a", Phase::Rollback, true, "2026-01-01T00:00:10Z"),
+        ]);
+        assert_eq!(c.recovery_ms(), Some(1500), "rollback is not recovery");
+        c.apply(&Record::RunEnd {
+            t: "2026-01-01T00:00:10Z".into(),
+            outcome: Outcome::RolledBack,
+            exit: 1,
+            message: String::new(),
+        });
+        assert_eq!(c.ended, Some((Outcome::RolledBack, 1)));
+        assert_eq!(c.outcome(), ("rolled-back".to_string(), Some(1)));
+        // A journal that goes on after an end (resume, rollback on demand) is live again.
+        c.apply(&started("s2", "a", Phase::Forward, "2026-01-01T00:01:00Z"));
+        assert_eq!(c.ended, None);
+    }
+}

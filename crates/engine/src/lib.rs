@@ -6,7 +6,6 @@
 //! and everything it says through `EventSink`s.
 
 pub mod approval;
-pub mod fanout;
 pub mod host;
 pub mod pool;
 pub mod runner;

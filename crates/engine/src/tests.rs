@@ -442,3 +442,52 @@ fn a_lost_host_fails_its_step_with_its_name() {
     );
     assert_eq!(on(&r.calls, "a"), ["do-1", "undo-1"]);
 }
+
+/// The session over the in-memory store: the run is journaled and audited there, the
+/// lock is held while it runs, and a finished run cannot be resumed.
+#[test]
+fn session_runs_against_any_store_and_refuses_to_resume_an_ended_run() {
+    use crate::session::{ResumeKind, ResumeRequest, Session, Target};
+    use drctl_core::memory::MemoryStore;
+    use drctl_core::store::RunStore;
+
+    let store = MemoryStore::default();
+    let fake = FakeConnector::new(|_, _| ok(""));
+    let operator = crate::Operator {
+        user: "alice".into(),
+        controller: "ctl-1".into(),
+    };
+    let session = Session::new(Arc::new(store.clone()), Arc::new(fake.clone()), operator);
+    let target = Target {
+        runbook: "/t/rb.yaml".into(),
+        ..Target::default()
+    };
+    let f = session.start(plan(THREE, RunMode::Run), &target).unwrap();
+    assert_eq!(f.outcome.exit(), Exit::Success, "{}", f.outcome.message);
+    let l = store.load_run("t-1").unwrap();
+    assert_eq!(l.header.user, "alice");
+    assert_eq!(l.header.controller, "ctl-1");
+    assert!(matches!(l.records.last(), Some(Record::RunEnd { .. })));
+    let audit = store.audit_entries();
+    assert!(
+        audit
+            .iter()
+            .all(|e| e.who == "alice" && e.controller == "ctl-1")
+    );
+    assert_eq!(audit.first().map(|e| e.action.as_str()), Some("run-start"));
+    assert_eq!(store.saved_runbook("t-1").unwrap(), THREE);
+    // The lock was released at the end; a held one refuses with exit 4.
+    let held = store.lock("t", "other").unwrap();
+    let again = session.start(plan(THREE, RunMode::Run), &target);
+    assert_eq!(again.unwrap_err().exit(), Exit::Refused);
+    drop(held);
+    let resume = session.prepare_resume(&ResumeRequest {
+        run_id: "t-1".into(),
+        kind: ResumeKind::Continue,
+        inventory: None,
+        vars: Default::default(),
+        allow_changed: false,
+    });
+    let err = resume.err().expect("an ended run is not resumable");
+    assert!(err.to_string().contains("already ended"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! The run loop: forward steps in order, approval gates, failure policy, newest-first
 //! rollback, drills, resume from a checkpoint, Ctrl-C.
 
+mod fanout;
 mod gates;
 mod rollback;
 
@@ -462,7 +463,7 @@ impl Runner {
         idx: usize,
         todo: Vec<Host>,
         phase: Phase,
-    ) -> Result<Option<(crate::fanout::StepResults, Vec<String>)>, RunOutcome> {
+    ) -> Result<Option<(fanout::StepResults, Vec<String>)>, RunOutcome> {
         let ps = &self.plan.steps[idx];
         let id = ps.step.id.value.clone();
         self.sinks.event(&Event::StepStarted {

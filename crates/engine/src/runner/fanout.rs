@@ -14,8 +14,8 @@ use drctl_core::record::Record;
 use drctl_core::time::t;
 use drctl_model::runbook::inventory::Host;
 
-use super::host::{HostJob, HostOutcome};
-use crate::runner::Runner;
+use super::Runner;
+use crate::host::{HostJob, HostOutcome};
 use drctl_core::events::{Event, HostReport};
 
 /// The results of a step, by host name.
