@@ -4,7 +4,6 @@
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -101,7 +100,7 @@ impl Audit {
             .mode(0o600)
             .open(p)
             .map_err(io_err(p))?;
-        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+        f.lock().map_err(io_err(p))?;
         let head: Option<Head> = std::fs::read(Self::head_path(p))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
@@ -136,12 +135,10 @@ impl Audit {
             &Self::head_path(p),
             serde_json::to_string(&head).unwrap_or_default().as_bytes(),
         )?;
-        unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_UN) };
+        let _ = f.unlock();
         Ok(())
     }
 }
-
-/// Result of `drctl audit verify`.
 
 impl AuditLog for Audit {
     fn append(&self, entry: Entry) -> Result<(), StateError> {

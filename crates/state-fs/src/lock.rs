@@ -3,7 +3,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 
 use drctl_core::store::StateError;
@@ -52,7 +51,7 @@ pub fn acquire(dir: &StateDir, name: &str, run_id: &str) -> Result<RunLock, Stat
         .map_err(io_err(&path))?;
     let mut previous = String::new();
     let _ = f.read_to_string(&mut previous);
-    let held = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0;
+    let held = f.try_lock().is_err();
     let old: Option<Holder> = serde_json::from_str(&previous).ok();
     if held {
         let who = old

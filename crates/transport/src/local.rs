@@ -105,8 +105,11 @@ impl Connection for LocalConnection {
             }
             Err(_) => {
                 // Kill the whole process group: TERM, then KILL.
+                // SAFETY: kill(2) takes plain integers and touches no memory of ours;
+                // `-pid` names the process group this command was started in.
                 unsafe { libc::kill(-pid, libc::SIGTERM) };
                 if rx.recv_timeout(Duration::from_secs(2)).is_err() {
+                    // SAFETY: as above.
                     unsafe { libc::kill(-pid, libc::SIGKILL) };
                     let _ = rx.recv_timeout(Duration::from_secs(2));
                 }
