@@ -221,6 +221,7 @@ mod tests {
             stdout_tail: String::new(),
             stderr_tail: String::new(),
             captured: ok.then(|| ("lsn".to_string(), format!("{step}@{host}"))),
+            command: Some(format!("do {step}")),
         }
     }
 

@@ -60,6 +60,9 @@ pub enum Record {
         stderr_tail: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         captured: Option<(String, String)>,
+        /// The command as run, secrets masked (the audit chain's entry is derived from it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
     },
     Skipped {
         t: String,
@@ -70,6 +73,9 @@ pub enum Record {
         t: String,
         step: String,
         approved_by: String,
+        /// The approval message as shown, secrets masked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
     },
     StepEnd {
         t: String,

@@ -333,6 +333,7 @@ fn crashed_in_s2(rb: &str) -> Arc<MemoryLog> {
                     stdout_tail: String::new(),
                     stderr_tail: String::new(),
                     captured: None,
+                    command: None,
                 })
                 .unwrap();
             }
@@ -475,6 +476,15 @@ fn session_runs_against_any_store_and_refuses_to_resume_an_ended_run() {
             .all(|e| e.who == "alice" && e.controller == "ctl-1")
     );
     assert_eq!(audit.first().map(|e| e.action.as_str()), Some("run-start"));
+    // Audit entries are derived from the journal's records: one per command, then the end.
+    let commands: Vec<_> = audit.iter().filter(|e| e.action == "command").collect();
+    assert_eq!(commands.len(), 9, "3 steps x 3 hosts");
+    assert!(
+        commands
+            .iter()
+            .any(|e| e.command.as_deref() == Some("do-1"))
+    );
+    assert_eq!(audit.last().map(|e| e.action.as_str()), Some("run-end"));
     assert_eq!(store.saved_runbook("t-1").unwrap(), THREE);
     // The lock was released at the end; a held one refuses with exit 4.
     let held = store.lock("t", "other").unwrap();

@@ -157,6 +157,7 @@ fn collect_runs(l: &Loaded) -> (Runs, Vec<(String, String)>) {
                         stdout_tail: String::new(),
                         stderr_tail: String::new(),
                         captured: None,
+                        command: None,
                     });
                 }
             }

@@ -150,12 +150,12 @@ impl Runner {
             stdout_tail: tail(&out.stdout, 20),
             stderr_tail: tail(&out.stderr, 20),
             captured: out.captured.clone(),
+            command: Some(m.mask(&out.command)),
         };
         if let Err(e) = self.record(rec) {
             out.ok = false;
             out.error = Some(format!("journal: {e}"));
         }
-        self.audit_command(&step, &host.name, phase, &out);
         self.report_host(&step, &host.name, phase, &out, dur);
         out
     }

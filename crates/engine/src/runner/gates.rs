@@ -133,16 +133,9 @@ impl Runner {
             t: t(),
             step: id.clone(),
             approved_by: by.clone(),
+            message: Some(message.clone()),
         })
         .map_err(|e| self.journal_failed(e))?;
-        self.audit(
-            "approve",
-            Some(&id),
-            None,
-            Some(message.clone()),
-            None,
-            None,
-        );
         self.sinks.event(&Event::Gate {
             id,
             message,

@@ -25,7 +25,6 @@ use drctl_model::template::Engine;
 use drctl_transport::Connector;
 
 use crate::approval::{Approver, NoApprover};
-use crate::host::HostOutcome;
 use crate::pool::Pool;
 use crate::{ExecOptions, Operator, RunOutcome};
 
@@ -142,10 +141,12 @@ impl Runner {
         }
     }
 
-    /// Write a record to the journal (durably) and apply it to the live checkpoint.
+    /// Write a record to the journal (durably: the one sink that must succeed), apply it
+    /// to the live checkpoint, and audit what it says.
     pub fn record(&self, r: Record) -> Result<(), StateError> {
         self.journal.append(&r)?;
         self.checkpoint.lock().expect("checkpoint").apply(&r);
+        self.audit_record(&r);
         Ok(())
     }
 
@@ -204,21 +205,51 @@ impl Runner {
         }
     }
 
-    pub fn audit_command(&self, step: &str, host: &str, phase: Phase, o: &HostOutcome) {
-        let action = if phase == Phase::Forward {
-            "command"
-        } else {
-            "rollback-command"
-        };
-        let digest = drctl_transport::sha256_hex(format!("{}\0{}", o.stdout, o.stderr).as_bytes());
-        self.audit(
-            action,
-            Some(step),
-            Some(host),
-            Some(o.command.clone()),
-            o.exit,
-            Some(digest),
-        );
+    /// The audit chain's view of a journal record: commands, approvals and the run's end
+    /// are audited exactly as they were journaled.
+    fn audit_record(&self, r: &Record) {
+        match r {
+            Record::Finished {
+                step,
+                host,
+                phase,
+                exit,
+                digest,
+                command,
+                ..
+            } => {
+                let action = match phase {
+                    Phase::Forward => "command",
+                    Phase::Rollback => "rollback-command",
+                };
+                let digest = Some(digest.clone());
+                self.audit(
+                    action,
+                    Some(step),
+                    Some(host),
+                    command.clone(),
+                    *exit,
+                    digest,
+                );
+            }
+            Record::Gate { step, message, .. } => {
+                self.audit("approve", Some(step), None, message.clone(), None, None)
+            }
+            Record::RunEnd {
+                outcome,
+                exit,
+                message,
+                ..
+            } => self.audit(
+                "run-end",
+                None,
+                None,
+                Some(format!("{outcome}: {message}")),
+                Some(*exit),
+                None,
+            ),
+            _ => {}
+        }
     }
 
     fn finish(&self, o: RunOutcome) -> RunOutcome {
@@ -232,14 +263,6 @@ impl Runner {
                 text: format!("warning: journal: {e}"),
             });
         }
-        self.audit(
-            "run-end",
-            None,
-            None,
-            Some(format!("{}: {}", o.outcome, o.message)),
-            Some(o.exit().code()),
-            None,
-        );
         self.sinks.event(&Event::RunFinished {
             outcome: o.outcome,
             exit: o.exit().code(),
