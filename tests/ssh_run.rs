@@ -321,11 +321,13 @@ fn a_login_shell_that_cannot_be_driven_falls_back_to_a_channel_per_command() {
     let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-fallback\nsteps:\n  - id: a\n    on: h1\n    run: echo one >> \"$HOST_DIR/log\"\n  - id: b\n    on: h1\n    run: echo two >> \"$HOST_DIR/log\"; exit 3\n    on_failure: continue\n");
     let out = run_cmd(&lab, "run", &rb, &inv);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    // The failure was continued past: never "every step succeeded" (exit 3).
+    assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         err.contains("b on h1: FAILED"),
         "exit codes still come back: {err}"
     );
+    assert!(err.contains("`b` failed on h1"), "named at the end: {err}");
     assert_eq!(lines(&lab.read("h1", "log")), ["one", "two"]);
 }
 

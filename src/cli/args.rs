@@ -151,6 +151,10 @@ pub struct RunArgs {
     /// Show the plan and stop (= `drctl plan`).
     #[arg(long)]
     pub dry_run: bool,
+    /// Start a new run even though the runbook's previous run is unresolved (in flight,
+    /// stopped at a gate, failed without rollback, crashed).
+    #[arg(long)]
+    pub force_new: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use drctl_core::events::EventSink;
 use drctl_core::{Exit, RunMode};
 use drctl_engine::ExecOptions;
-use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, new_run_id};
+use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, Unresolved, new_run_id};
 use drctl_report::plan_view;
 use drctl_ssh::RealConnector;
 
@@ -26,7 +26,8 @@ fn session(e: &ExecArgs, rerun: &[String], skip: &[String]) -> Result<Session, F
         ..ExecOptions::default()
     };
     super::signals::install(options.cancel.clone(), console.clone());
-    let approver = super::prompt::approver(e, &operator.user, console.clone());
+    let approver =
+        super::prompt::approver(e, &operator.user, console.clone(), options.cancel.clone());
     Ok(Session::new(
         context::store(e.state_dir.clone()),
         Arc::new(RealConnector),
@@ -73,7 +74,12 @@ fn start(a: &RunArgs, mode: RunMode, want_kind: Option<&str>) -> anyhow::Result<
         super::report::prepare_dir(dir)?;
     }
     let s = session(&a.exec, &[], &[])?;
-    Ok(Some(s.start(plan, &target).map_err(failure)?))
+    let unresolved = if a.force_new {
+        Unresolved::StartAnyway
+    } else {
+        Unresolved::Refuse
+    };
+    Ok(Some(s.start(plan, &target, unresolved).map_err(failure)?))
 }
 
 pub fn run(a: RunArgs, want_kind: Option<&str>) -> anyhow::Result<Exit> {

@@ -25,12 +25,17 @@ pub struct Checkpoint {
     pub skipped: BTreeSet<String>,
     /// Forward steps that ended, with whether they succeeded.
     pub step_end: HashMap<String, bool>,
+    /// Forward steps that ended failed, with the hosts they failed on (a run that went on
+    /// past them, `on_failure: continue`, must say so).
+    pub step_failed: BTreeMap<String, Vec<String>>,
     pub rollback_begun: Option<String>,
     pub ended: Option<(Outcome, i32)>,
     /// Steps in the order they first started (forward), for rollback ordering.
     pub order: Vec<String>,
-    /// When the first forward command started and the last one finished (RFC 3339): the
-    /// span the recovery time objective is judged on.
+    /// When the run started (its header): recovery time counts from here, so drctl's own
+    /// waiting on hosts (and a crash before a resume) is part of it.
+    pub run_started: Option<String>,
+    /// When the first forward command started and the last one finished (RFC 3339).
     pub forward_first: Option<String>,
     pub forward_last: Option<String>,
 }
@@ -72,6 +77,7 @@ impl Checkpoint {
                     }
                     c.ended = None;
                 }
+                Record::Header(h) => c.run_started = Some(h.started_at.clone()),
                 Record::Finished {
                     t,
                     step,
@@ -79,12 +85,15 @@ impl Checkpoint {
                     phase,
                     ok,
                     captured,
+                    in_doubt,
                     ..
                 } => {
                     if *phase == Phase::Forward {
                         c.forward_last = Some(t.clone());
                     }
-                    let st = if *ok {
+                    let st = if *in_doubt {
+                        HostState::InFlight
+                    } else if *ok {
                         HostState::Ok
                     } else {
                         HostState::Failed
@@ -136,9 +145,15 @@ impl Checkpoint {
                     step,
                     phase: Phase::Forward,
                     ok,
+                    failed_hosts,
                     ..
                 } => {
                     c.step_end.insert(step.clone(), *ok);
+                    if *ok {
+                        c.step_failed.remove(step);
+                    } else {
+                        c.step_failed.insert(step.clone(), failed_hosts.clone());
+                    }
                 }
                 Record::RollbackBegin { reason, .. } => c.rollback_begun = Some(reason.clone()),
                 Record::RunEnd { outcome, exit, .. } => c.ended = Some((*outcome, *exit)),
@@ -156,10 +171,12 @@ impl Checkpoint {
         }
     }
 
-    /// Recovery time so far: first forward start to last forward finish, in ms.
+    /// Recovery time so far: from the run's start (its first forward command in a journal
+    /// without a header) to the last forward finish, in ms.
     pub fn recovery_ms(&self) -> Option<u64> {
         let ms = |t: &Option<String>| crate::time::ts_ms(t.as_deref()?);
-        Some((ms(&self.forward_last)? - ms(&self.forward_first)?).max(0) as u64)
+        let start = ms(&self.run_started).or_else(|| ms(&self.forward_first))?;
+        Some((ms(&self.forward_last)? - start).max(0) as u64)
     }
 
     pub fn forward_state(&self, step: &str, host: &str) -> Option<HostState> {
@@ -222,6 +239,7 @@ mod tests {
             stderr_tail: String::new(),
             captured: ok.then(|| ("lsn".to_string(), format!("{step}@{host}"))),
             command: Some(format!("do {step}")),
+            in_doubt: false,
         }
     }
 
@@ -294,5 +312,34 @@ mod tests {
         // A journal that goes on after an end (resume, rollback on demand) is live again.
         c.apply(&started("s2", "a", Phase::Forward, "2026-01-01T00:01:00Z"));
         assert_eq!(c.ended, None);
+    }
+
+    #[test]
+    fn recovery_time_counts_from_the_run_start_not_the_first_command() {
+        let header = crate::record::Header {
+            version: crate::record::JOURNAL_VERSION,
+            run_id: "r".into(),
+            runbook: "rb.yaml".into(),
+            runbook_sha256: String::new(),
+            name: "r".into(),
+            kind: "failover".into(),
+            mode: crate::RunMode::Run,
+            severity: None,
+            started_at: "2026-01-01T00:00:00Z".into(),
+            user: "u".into(),
+            controller: "c".into(),
+            pid: 1,
+            inventory: None,
+            vars: Default::default(),
+            limit: None,
+            rto_ms: Some(5_000),
+        };
+        // drctl waited 10 s on a hung host before the first command went out.
+        let c = replay(&[
+            Record::Header(header),
+            started("s1", "a", Phase::Forward, "2026-01-01T00:00:10Z"),
+            finished("s1", "a", Phase::Forward, true, "2026-01-01T00:00:10.300Z"),
+        ]);
+        assert_eq!(c.recovery_ms(), Some(10_300));
     }
 }

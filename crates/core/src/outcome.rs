@@ -12,6 +12,11 @@ use crate::Exit;
 pub enum Outcome {
     /// Every step succeeded.
     Succeeded,
+    /// Every step ran, but a failure was continued past (`on_failure: continue`): what it
+    /// left (a primary not fenced, say) is for a human to check.
+    CompletedWithFailures,
+    /// Every step was skipped (`--limit` left no host, every `when` was false): nothing ran.
+    NothingRan,
     /// A step failed and every completed step was rolled back.
     RolledBack,
     /// A rollback command failed: a human must look.
@@ -36,6 +41,9 @@ pub enum Outcome {
     DrillFailed,
     /// Drill: every step passed but the recovery time objective was missed.
     DrillMissedRto,
+    /// Drill: the rollback ran, but something is left for a human (a step that changed
+    /// state and has no rollback, a command whose outcome is unknown).
+    DrillIncomplete,
 }
 
 impl Outcome {
@@ -46,7 +54,12 @@ impl Outcome {
             Self::RolledBack | Self::Failed | Self::DrillFailed | Self::DrillMissedRto => {
                 Exit::FailedRolledBack
             }
-            Self::RollbackFailed | Self::Aborted | Self::JournalFailed => Exit::NeedsHuman,
+            Self::RollbackFailed
+            | Self::Aborted
+            | Self::JournalFailed
+            | Self::CompletedWithFailures
+            | Self::DrillIncomplete => Exit::NeedsHuman,
+            Self::NothingRan => Exit::Usage,
             Self::Refused => Exit::Refused,
             Self::InFlight | Self::WaitingApproval => Exit::InFlight,
             Self::Interrupted => Exit::Interrupted,
@@ -58,9 +71,23 @@ impl Outcome {
         matches!(
             self,
             Self::Succeeded
+                | Self::CompletedWithFailures
+                | Self::NothingRan
                 | Self::RolledBack
                 | Self::DrillPassed
                 | Self::DrillFailed
+                | Self::DrillMissedRto
+                | Self::DrillIncomplete
+        )
+    }
+
+    /// The run did what it was for (its recovery time may be judged as met).
+    pub fn recovered(self) -> bool {
+        matches!(
+            self,
+            Self::Succeeded
+                | Self::CompletedWithFailures
+                | Self::DrillPassed
                 | Self::DrillMissedRto
         )
     }
@@ -69,6 +96,9 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Succeeded => "succeeded",
+            Self::CompletedWithFailures => "completed-with-failures",
+            Self::NothingRan => "nothing-ran",
+            Self::DrillIncomplete => "drill-incomplete",
             Self::RolledBack => "rolled-back",
             Self::RollbackFailed => "rollback-failed",
             Self::Aborted => "aborted",

@@ -63,6 +63,10 @@ pub enum Record {
         /// The command as run, secrets masked (the audit chain's entry is derived from it).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         command: Option<String>,
+        /// The connection dropped while the command ran: whether it took effect is unknown,
+        /// exactly as after a controller crash (the step stays in flight on this host).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        in_doubt: bool,
     },
     Skipped {
         t: String,

@@ -28,6 +28,8 @@ pub struct HostOutcome {
     pub error: Option<String>,
     pub captured: Option<(String, String)>,
     pub host_key_refused: bool,
+    /// The connection dropped while the command ran: its outcome is unknown.
+    pub in_doubt: bool,
     /// The command as sent (secrets not yet masked).
     pub command: String,
 }
@@ -187,6 +189,7 @@ impl HostJob {
             };
             if out.ok
                 || out.host_key_refused
+                || out.in_doubt
                 || attempts > ps.retries
                 || self.cancel.load(Ordering::SeqCst)
             {
@@ -204,6 +207,9 @@ impl HostJob {
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(100));
             let mut o = self.exec_once(cmd, left, None, attempts);
+            if o.in_doubt {
+                return o;
+            }
             if o.host_key_refused
                 || o.error.as_deref().is_some_and(|e| e.contains("timed out"))
                     && Instant::now() >= deadline
@@ -315,12 +321,14 @@ impl HostJob {
                     stdout: o.stdout,
                     stderr: o.stderr,
                     host_key_refused: false,
+                    in_doubt: false,
                     command: cmd.to_string(),
                 }
             }
             Err(e) => {
                 let (stdout, stderr) = match &e {
-                    TransportError::Timeout { partial, .. } => {
+                    TransportError::Timeout { partial, .. }
+                    | TransportError::InDoubt { partial, .. } => {
                         (partial.stdout.clone(), partial.stderr.clone())
                     }
                     _ => (String::new(), String::new()),
@@ -331,6 +339,7 @@ impl HostJob {
                     stdout,
                     stderr,
                     host_key_refused: e.is_host_key(),
+                    in_doubt: matches!(e, TransportError::InDoubt { .. }),
                     error: Some(e.to_string()),
                     command: cmd.to_string(),
                     ..Default::default()

@@ -47,7 +47,9 @@ impl Pool {
         let res = f(conn.as_mut());
         if matches!(
             res,
-            Err(TransportError::Lost { .. }) | Err(TransportError::Timeout { .. })
+            Err(TransportError::Lost { .. })
+                | Err(TransportError::InDoubt { .. })
+                | Err(TransportError::Timeout { .. })
         ) {
             *guard = None;
         }

@@ -66,13 +66,17 @@ fn header(mode: RunMode) -> Header {
 }
 
 fn plan(rb: &str, mode: RunMode) -> drctl_model::plan::Plan {
+    plan_with_id(rb, mode, "t-1")
+}
+
+fn plan_with_id(rb: &str, mode: RunMode, run_id: &str) -> drctl_model::plan::Plan {
     let (rb, diags) = parse_runbook(&SourceFile::new("/t/rb.yaml", rb));
     let rb = rb.unwrap_or_else(|| panic!("{diags:?}"));
     let (inv, diags) = parse_inventory(&SourceFile::new("/t/inv.yaml", INV));
     assert!(diags.is_empty(), "{diags:?}");
     let opts = PlanOptions {
         mode,
-        run_id: "t-1".into(),
+        run_id: run_id.into(),
         limit: None,
         extra_vars: BTreeMap::new(),
     };
@@ -199,6 +203,17 @@ fn on_failure_continue_goes_on_and_abort_stops_without_rollback() {
     });
     let r = exec(&rb, RunMode::Run, ExecOptions::default(), &fake, None);
     assert_eq!(on(&r.calls, "b"), ["do-1", "do-2", "do-3"]);
+    // Never "every step succeeded": the continued failure is named, and a human must look.
+    assert_eq!(
+        r.outcome.outcome,
+        drctl_core::Outcome::CompletedWithFailures
+    );
+    assert_eq!(r.outcome.exit(), Exit::NeedsHuman);
+    assert!(
+        r.outcome.message.contains("`s2` failed on b"),
+        "{}",
+        r.outcome.message
+    );
     let rb = THREE.replace(
         "    rollback: undo-2\n",
         "    rollback: undo-2\n    on_failure: abort\n",
@@ -334,6 +349,7 @@ fn crashed_in_s2(rb: &str) -> Arc<MemoryLog> {
                     stderr_tail: String::new(),
                     captured: None,
                     command: None,
+                    in_doubt: false,
                 })
                 .unwrap();
             }
@@ -448,7 +464,7 @@ fn a_lost_host_fails_its_step_with_its_name() {
 /// lock is held while it runs, and a finished run cannot be resumed.
 #[test]
 fn session_runs_against_any_store_and_refuses_to_resume_an_ended_run() {
-    use crate::session::{ResumeKind, ResumeRequest, Session, Target};
+    use crate::session::{ResumeKind, ResumeRequest, Session, Target, Unresolved};
     use drctl_core::memory::MemoryStore;
     use drctl_core::store::RunStore;
 
@@ -463,7 +479,9 @@ fn session_runs_against_any_store_and_refuses_to_resume_an_ended_run() {
         runbook: "/t/rb.yaml".into(),
         ..Target::default()
     };
-    let f = session.start(plan(THREE, RunMode::Run), &target).unwrap();
+    let f = session
+        .start(plan(THREE, RunMode::Run), &target, Unresolved::Refuse)
+        .unwrap();
     assert_eq!(f.outcome.exit(), Exit::Success, "{}", f.outcome.message);
     let l = store.load_run("t-1").unwrap();
     assert_eq!(l.header.user, "alice");
@@ -488,7 +506,7 @@ fn session_runs_against_any_store_and_refuses_to_resume_an_ended_run() {
     assert_eq!(store.saved_runbook("t-1").unwrap(), THREE);
     // The lock was released at the end; a held one refuses with exit 4.
     let held = store.lock("t", "other").unwrap();
-    let again = session.start(plan(THREE, RunMode::Run), &target);
+    let again = session.start(plan(THREE, RunMode::Run), &target, Unresolved::Refuse);
     assert_eq!(again.unwrap_err().exit(), Exit::Refused);
     drop(held);
     let resume = session.prepare_resume(&ResumeRequest {
@@ -500,4 +518,194 @@ fn session_runs_against_any_store_and_refuses_to_resume_an_ended_run() {
     });
     let err = resume.err().expect("an ended run is not resumable");
     assert!(err.to_string().contains("already ended"), "{err}");
+}
+
+#[test]
+fn a_run_in_which_every_step_was_skipped_says_nothing_ran() {
+    let rb = THREE.replace("    run: do-", "    when: mode == \"drill\"\n    run: do-");
+    let fake = FakeConnector::ok();
+    let r = exec(&rb, RunMode::Run, ExecOptions::default(), &fake, None);
+    assert!(r.calls.is_empty());
+    assert_eq!(r.outcome.outcome, drctl_core::Outcome::NothingRan);
+    assert_eq!(r.outcome.exit(), Exit::Usage);
+}
+
+#[test]
+fn a_connection_lost_mid_command_leaves_the_step_in_doubt_and_rolls_nothing_back() {
+    let fake = FakeConnector::new(|h, c| {
+        if h == "b" && c == "do-2" {
+            Err(TransportError::InDoubt {
+                host: "b".into(),
+                msg: "connection reset".into(),
+                partial: Box::default(),
+            })
+        } else {
+            ok("")
+        }
+    });
+    let r = exec(THREE, RunMode::Run, ExecOptions::default(), &fake, None);
+    assert_eq!(r.outcome.outcome, drctl_core::Outcome::InFlight);
+    assert_eq!(r.outcome.exit(), Exit::InFlight);
+    assert!(
+        r.outcome.message.contains("--rerun s2@b"),
+        "{}",
+        r.outcome.message
+    );
+    assert!(
+        !r.calls.iter().any(|c| c.contains("undo")),
+        "no rollback pretends to know: {:?}",
+        r.calls
+    );
+    assert!(!r.calls.iter().any(|c| c.contains("do-3")));
+    let cp = Checkpoint::from_journal(&r.journal);
+    assert!(
+        cp.in_flight()
+            .contains(&("s2".into(), "b".into(), Phase::Forward))
+    );
+    // Resuming asks, exactly as after a crash; --skip s2@b goes on.
+    let opts = ExecOptions {
+        skip: ["s2@b".to_string()].into(),
+        ..Default::default()
+    };
+    let fake2 = FakeConnector::ok();
+    let r2 = exec(THREE, RunMode::Run, opts, &fake2, Some(r.log));
+    assert_eq!(r2.outcome.exit(), Exit::Success, "{}", r2.outcome.message);
+    assert_eq!(r2.calls.iter().filter(|c| c.ends_with("do-3")).count(), 3);
+}
+
+#[test]
+fn a_drill_that_leaves_a_change_without_rollback_does_not_pass() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: copy\n    on: a\n    run: cp x y\n    rollback: rm y\n  - id: promote\n    on: a\n    run: pg_ctl promote\n";
+    let fake = FakeConnector::ok();
+    let r = exec(rb, RunMode::Drill, ExecOptions::default(), &fake, None);
+    assert_eq!(r.outcome.outcome, drctl_core::Outcome::DrillIncomplete);
+    assert_eq!(r.outcome.exit(), Exit::NeedsHuman);
+    assert!(
+        r.outcome.message.contains("`promote`"),
+        "{}",
+        r.outcome.message
+    );
+    // With a drill replacement the real promotion never ran: the drill passes.
+    let rb = rb.replace(
+        "run: pg_ctl promote\n",
+        "run: pg_ctl promote\n    drill: echo would promote\n",
+    );
+    let r = exec(
+        &rb,
+        RunMode::Drill,
+        ExecOptions::default(),
+        &FakeConnector::ok(),
+        None,
+    );
+    assert_eq!(
+        r.outcome.outcome,
+        drctl_core::Outcome::DrillPassed,
+        "{}",
+        r.outcome.message
+    );
+}
+
+/// Records the messages it was asked, and approves.
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl Approver for Recorder {
+    fn ask(&self, gate: &crate::approval::Gate<'_>) -> crate::approval::Answer {
+        self.0.lock().unwrap().push(gate.message.to_string());
+        crate::approval::Answer::Approved { by: "test".into() }
+    }
+}
+
+#[test]
+fn an_approval_message_renders_values_captured_before_it() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: lsn\n    on: b\n    run: show-lsn\n    capture: standby_lsn\n  - id: go\n    approve: \"promote at {{ standby_lsn }}?\"\n  - id: promote\n    on: b\n    run: promote {{ standby_lsn }}\n";
+    let fake = FakeConnector::new(|_, c| ok(if c == "show-lsn" { "0/3000060\n" } else { "" }));
+    let rec = Arc::new(Recorder(Default::default()));
+    let r = exec_with(
+        rb,
+        RunMode::Run,
+        ExecOptions::default(),
+        rec.clone(),
+        &fake,
+        None,
+    );
+    assert_eq!(r.outcome.exit(), Exit::Success, "{}", r.outcome.message);
+    assert_eq!(*rec.0.lock().unwrap(), ["promote at 0/3000060?"]);
+}
+
+#[test]
+fn an_interrupted_prompt_leaves_the_gate_pending() {
+    struct CtrlC;
+    impl Approver for CtrlC {
+        fn ask(&self, _: &crate::approval::Gate<'_>) -> crate::approval::Answer {
+            crate::approval::Answer::Interrupted
+        }
+    }
+    let rb = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: s1\n    on: a\n    run: before\n    rollback: undo\n  - id: go\n    approve: sure?\n  - id: s2\n    on: a\n    run: after\n";
+    let fake = FakeConnector::ok();
+    let r = exec_with(
+        rb,
+        RunMode::Run,
+        ExecOptions::default(),
+        Arc::new(CtrlC),
+        &fake,
+        None,
+    );
+    assert_eq!(r.outcome.exit(), Exit::Interrupted, "{}", r.outcome.message);
+    assert_eq!(r.calls, ["a: before"], "never declined, never rolled back");
+    let cp = Checkpoint::from_journal(&r.journal);
+    assert!(!cp.gates.contains("go"), "the gate is still pending");
+}
+
+#[test]
+fn a_new_run_is_refused_while_the_previous_one_is_unresolved() {
+    use crate::session::{Session, SessionError, Target, Unresolved};
+    use drctl_core::memory::MemoryStore;
+
+    let store = MemoryStore::default();
+    let operator = crate::Operator {
+        user: "bob".into(),
+        controller: "ctl".into(),
+    };
+    let session = Session::new(
+        Arc::new(store.clone()),
+        Arc::new(FakeConnector::ok()),
+        operator,
+    );
+    let target = Target::default();
+    let gated = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: s1\n    on: a\n    run: before\n  - id: go\n    approve: sure?\n";
+    // Nobody to ask: the first run stops at the gate (exit 5), unresolved.
+    let f = session
+        .start(
+            plan_with_id(gated, RunMode::Run, "t-1"),
+            &target,
+            Unresolved::Refuse,
+        )
+        .unwrap();
+    assert_eq!(f.outcome.exit(), Exit::InFlight);
+    let err = session
+        .start(
+            plan_with_id(gated, RunMode::Run, "t-2"),
+            &target,
+            Unresolved::Refuse,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, SessionError::Unresolved { previous, .. } if previous == "t-1"),
+        "{err}"
+    );
+    assert_eq!(err.exit(), Exit::Refused);
+    assert!(err.hint().unwrap().contains("drctl resume t-1"));
+    assert!(
+        store.log("t-2").is_none(),
+        "nothing of the new run was written"
+    );
+    // The operator may start anew anyway.
+    let f = session
+        .start(
+            plan_with_id(THREE, RunMode::Run, "t-3"),
+            &target,
+            Unresolved::StartAnyway,
+        )
+        .unwrap();
+    assert_eq!(f.outcome.exit(), Exit::Success);
 }

@@ -8,11 +8,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use drctl_core::Phase;
 use drctl_core::checkpoint::{Checkpoint, HostState};
 use drctl_core::record::{Loaded, Record};
 use drctl_core::time::ts_ms;
-use drctl_model::runbook::model::Runbook;
+use drctl_core::{Outcome, Phase};
+use drctl_model::runbook::model::{DrillMode, Runbook};
 use drctl_model::runbook::parse::parse_runbook;
 use drctl_model::runbook::source::SourceFile;
 
@@ -61,6 +61,9 @@ pub struct PhaseTime {
 /// Recovery time (first forward step start to last forward step end) against `objectives.rto`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recovery {
+    /// The run did what it was for (succeeded, or a drill passed its steps): only then can
+    /// the objective be met.
+    pub recovered: bool,
     pub measured_ms: Option<u64>,
     pub objective_ms: Option<u64>,
     pub met: Option<bool>,
@@ -158,6 +161,7 @@ fn collect_runs(l: &Loaded) -> (Runs, Vec<(String, String)>) {
                         stderr_tail: String::new(),
                         captured: None,
                         command: None,
+                        in_doubt: false,
                     });
                 }
             }
@@ -188,10 +192,12 @@ fn host_run(host: &str, start: &str, fin: Option<&Record>, t0: Option<i64>) -> H
         error,
         stdout_tail,
         stderr_tail,
+        in_doubt,
         ..
     }) = fin
     {
-        h.ok = Some(*ok);
+        // A connection lost mid-command: the outcome is as unknown as after a crash.
+        h.ok = (!*in_doubt).then_some(*ok);
         h.exit = *exit;
         h.attempts = *attempts;
         h.duration_ms = Some(*duration_ms);
@@ -202,7 +208,6 @@ fn host_run(host: &str, start: &str, fin: Option<&Record>, t0: Option<i64>) -> H
     h
 }
 
-/// The runbook copy saved with the run, if it still parses.
 /// The runbook as it was when the run started (the copy its store saved).
 pub fn saved_runbook(text: Option<&str>, l: &Loaded) -> Option<Runbook> {
     parse_runbook(&SourceFile::new(Path::new(&l.header.runbook), text?)).0
@@ -322,12 +327,24 @@ impl RunReport {
             _ => None,
         });
         let measured = cp.recovery_ms();
+        // A run that did not recover (failed, rolled back, stopped at a gate) never met
+        // its objective, however fast it went.
+        let recovered = cp.ended.is_some_and(|(o, _)| o.recovered());
         let recovery = Recovery {
             measured_ms: measured,
+            recovered,
             objective_ms: h.rto_ms,
-            met: h.rto_ms.zip(measured).map(|(o, m)| m <= o),
+            met: h
+                .rto_ms
+                .map(|o| recovered && measured.is_some_and(|m| m <= o)),
         };
-        let left_for_human = left_for_human(&steps, rb.as_ref(), &cp, &h.run_id);
+        let left_for_human = left_for_human(
+            &steps,
+            rb.as_ref(),
+            &cp,
+            &h.run_id,
+            h.mode == drctl_core::RunMode::Drill,
+        );
         RunReport {
             report_version: REPORT_VERSION,
             run_id: h.run_id.clone(),
@@ -426,6 +443,7 @@ fn left_for_human(
     rb: Option<&Runbook>,
     cp: &Checkpoint,
     run_id: &str,
+    drill: bool,
 ) -> Vec<String> {
     let mut left = Vec::new();
     for (step, host, phase) in cp.in_flight() {
@@ -449,16 +467,36 @@ fn left_for_human(
     // What a run changed stays wanted only when it ran to its end; a rollback that began,
     // or a run that stopped early (at a gate, on Ctrl-C, a drill before its cleanup), leaves
     // its completed steps for a human to finish or undo.
-    let (outcome, _) = cp.outcome();
-    let finished = matches!(
-        outcome.as_str(),
-        "succeeded" | "drill-passed" | "drill-failed" | "drill-missed-rto"
-    );
+    let finished = cp
+        .ended
+        .is_some_and(|(o, _)| o.is_final() && o != Outcome::RolledBack);
+    if cp.rollback_begun.is_none() {
+        // Failures the run went on past (`on_failure: continue`) or stopped at: whatever
+        // they left (a primary not fenced) is for a human to check.
+        for s in steps {
+            let failed: Vec<&str> = s
+                .hosts
+                .iter()
+                .filter(|h| h.ok == Some(false))
+                .map(|h| h.host.as_str())
+                .collect();
+            if !failed.is_empty() {
+                left.push(format!(
+                    "step `{}` failed on {} and was not rolled back: check what it left",
+                    s.id,
+                    failed.join(", ")
+                ));
+            }
+        }
+    }
     if cp.rollback_begun.is_some() || !finished {
         for s in steps.iter().rev() {
             let def = rb.and_then(|r| r.steps.iter().find(|d| d.id.value == s.id));
             let has_rollback = def.is_some_and(|d| d.rollback.is_some());
-            let changes = def.is_some_and(|d| d.changes_state());
+            // Under a drill, a step that ran its `drill:` replacement changed nothing real.
+            let replaced = drill
+                && def.is_some_and(|d| matches!(d.drill, DrillMode::Replace(_) | DrillMode::Skip));
+            let changes = def.is_some_and(|d| d.changes_state()) && !replaced;
             let done: Vec<&str> = s
                 .hosts
                 .iter()

@@ -77,7 +77,10 @@ impl Console {
             Some(b) => {
                 let _ = b.println(text);
             }
-            None => eprintln!("{} {text}", stamp()),
+            // A terminal that went away (SIGHUP) must not turn a line into a panic.
+            None => {
+                let _ = writeln!(std::io::stderr(), "{} {text}", stamp());
+            }
         }
     }
 
@@ -299,7 +302,7 @@ impl EventSink for Console {
                 message,
             } => {
                 if self.verbosity != Verbosity::Quiet {
-                    eprint!("{}", self.summary());
+                    let _ = write!(std::io::stderr(), "{}", self.summary());
                 }
                 self.important(&format!(
                     "{outcome} in {} (exit {exit}): {message}",

@@ -59,6 +59,12 @@ fn cell(s: &str) -> String {
 pub fn recovery_line(r: &RunReport) -> String {
     let rec = &r.recovery;
     match (rec.objective_ms, rec.met) {
+        (Some(o), Some(false)) if !rec.recovered => format!(
+            "{} measured, objective {}: NOT MET (the run did not recover: {})",
+            ms(rec.measured_ms),
+            ms(Some(o)),
+            r.outcome
+        ),
         (Some(o), Some(met)) => format!(
             "{} measured, objective {}: {}",
             ms(rec.measured_ms),

@@ -85,6 +85,21 @@ impl SshConnection {
         }
     }
 
+    /// Has the host closed the connection (its sshd died, the host rebooted) while it sat
+    /// idle? Checked before a command is sent, so that a host lost between steps fails
+    /// that step plainly (nothing was sent) instead of leaving it in doubt.
+    fn peer_closed(&self) -> bool {
+        let mut pfd = libc::pollfd {
+            fd: self.tcp.as_raw_fd(),
+            events: libc::POLLRDHUP,
+            revents: 0,
+        };
+        // SAFETY: `pfd` is a valid, initialised pollfd for the duration of the call and the
+        // count (1) matches it; a zero timeout never blocks.
+        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+        n > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
+    }
+
     /// Wait until the socket is ready in the direction libssh2 is blocked on, or the deadline.
     fn wait(
         &self,
@@ -248,7 +263,7 @@ impl SshConnection {
                 self.shell = Some(ch);
                 Ok((o, frame.pid(&token)))
             }
-            Err(e) => Err((e, frame.partial(&token), frame.pid(&token))),
+            Err(e) => Err((in_doubt(e), frame.partial(&token), frame.pid(&token))),
         }
     }
 
@@ -268,7 +283,7 @@ impl SshConnection {
         loop {
             let progressed = match pump(&mut ch, &mut out, &mut err) {
                 Ok(p) => p,
-                Err(e) => return Err((self.lost(e), split_output(out, err).0, None)),
+                Err(e) => return Err((in_doubt(self.lost(e)), split_output(out, err).0, None)),
             };
             if ch.eof() {
                 break;
@@ -378,6 +393,9 @@ fn split_output(out: Vec<u8>, err: Vec<u8>) -> (Output, Option<i32>) {
 
 impl Connection for SshConnection {
     fn exec(&mut self, spec: &CommandSpec) -> Result<Output, TransportError> {
+        if self.peer_closed() {
+            return Err(self.lost("the host closed the connection before the command was sent"));
+        }
         let res = match self.mode {
             ExecMode::Shell => self.run_in_shell(&spec.script(), spec.timeout),
             ExecMode::Channel => self.run(&spec.script(), spec.timeout),
@@ -393,6 +411,13 @@ impl Connection for SshConnection {
                 Err(TransportError::Timeout {
                     host,
                     after: spec.timeout,
+                    partial: Box::new(partial),
+                })
+            }
+            Err((TransportError::InDoubt { host, msg, .. }, partial, _)) => {
+                Err(TransportError::InDoubt {
+                    host,
+                    msg,
                     partial: Box::new(partial),
                 })
             }
@@ -417,6 +442,18 @@ impl Connection for SshConnection {
         timeout: Duration,
     ) -> Result<TransferResult, TransportError> {
         self.download_file(remote, local, timeout)
+    }
+}
+
+/// A connection lost after the command was sent leaves its outcome in doubt.
+fn in_doubt(e: TransportError) -> TransportError {
+    match e {
+        TransportError::Lost { host, msg } => TransportError::InDoubt {
+            host,
+            msg,
+            partial: Box::default(),
+        },
+        e => e,
     }
 }
 

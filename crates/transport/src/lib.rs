@@ -82,8 +82,17 @@ pub enum TransportError {
         after: Duration,
         partial: Box<Output>,
     },
+    /// The connection was lost before the command was sent: it did not run.
     #[error("{host}: connection lost: {msg}")]
     Lost { host: String, msg: String },
+    /// The connection was lost after the command was sent: whether it ran, and how far,
+    /// is unknown (exactly as after a controller crash).
+    #[error("{host}: connection lost while the command ran ({msg}); its outcome is unknown")]
+    InDoubt {
+        host: String,
+        msg: String,
+        partial: Box<Output>,
+    },
     #[error("{host}: file transfer failed: {msg}")]
     Transfer { host: String, msg: String },
 }

@@ -151,6 +151,7 @@ impl Runner {
             stderr_tail: tail(&out.stderr, 20),
             captured: out.captured.clone(),
             command: Some(m.mask(&out.command)),
+            in_doubt: out.in_doubt,
         };
         if let Err(e) = self.record(rec) {
             out.ok = false;

@@ -1,7 +1,6 @@
 //! Where the engine waits for a human: approval gates, and steps a crash left in flight
 //! (re-run or skipped only as the operator says, or by themselves when idempotent).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use drctl_core::events::Event;
@@ -85,7 +84,8 @@ impl Runner {
                 Mode::Text,
                 ps,
                 None,
-                &BTreeMap::new(),
+                // Values captured so far render in the message as in the next step.
+                &self.captures_for(drctl_transport::LOCAL),
                 true,
             )
             .unwrap_or_else(|e| format!("{msg} (template error: {e})"));

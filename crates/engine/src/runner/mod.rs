@@ -20,7 +20,7 @@ use drctl_core::{Outcome, RunMode};
 use drctl_model::plan::Plan;
 use drctl_model::runbook::duration::format_duration;
 use drctl_model::runbook::inventory::{Host, TransportKind};
-use drctl_model::runbook::model::{Action, OnFailure};
+use drctl_model::runbook::model::{Action, DrillMode, OnFailure};
 use drctl_model::template::Engine;
 use drctl_transport::Connector;
 
@@ -347,9 +347,7 @@ impl Runner {
         }
         let forward = self.forward().await;
         match (self.plan.mode, forward) {
-            (RunMode::Run, Ok(())) => {
-                self.finish(RunOutcome::new(Outcome::Succeeded, "every step succeeded"))
-            }
+            (RunMode::Run, Ok(())) => self.finish(self.completion()),
             (RunMode::Run, Err(o)) => o,
             (RunMode::Drill, res) => {
                 // A drill always cleans up what it did, unless it stopped for the operator.
@@ -375,10 +373,18 @@ impl Runner {
                         Outcome::DrillMissedRto,
                         format!("every step passed but {missed}; environment restored"),
                     )),
-                    (None, Ok(())) => self.finish(RunOutcome::new(
-                        Outcome::DrillPassed,
-                        "drill passed; environment restored",
-                    )),
+                    (None, Ok(())) => match self.drill_leftovers() {
+                        None => self.finish(RunOutcome::new(
+                            Outcome::DrillPassed,
+                            "drill passed; environment restored",
+                        )),
+                        Some(left) => self.finish(RunOutcome::new(
+                            Outcome::DrillIncomplete,
+                            format!(
+                                "every step passed and the rollback ran, but {left}: the drill does not pass until a human restores it"
+                            ),
+                        )),
+                    },
                 }
             }
         }
@@ -457,6 +463,9 @@ impl Runner {
                 return Err(self.interrupted());
             };
             let ok = failed.is_empty();
+            if let Some(o) = self.in_doubt(&id, &results, Phase::Forward) {
+                return Err(o);
+            }
             if results.values().any(|o| o.host_key_refused) {
                 let msg = results
                     .values()
@@ -514,6 +523,11 @@ impl Runner {
         failed.extend(not_started);
         let ok = failed.is_empty();
         let duration = began.elapsed();
+        // A host whose connection dropped mid-command leaves the step in flight there, as
+        // a crash would: it has not ended, so no end is journaled (the caller stops).
+        if results.values().any(|o| o.in_doubt) {
+            return Ok(Some((results, failed)));
+        }
         // The journal is the one sink that must succeed: a step whose end is not durable
         // stops the run.
         self.record(Record::StepEnd {
@@ -552,6 +566,107 @@ impl Runner {
             )))),
             OnFailure::Rollback => Err(self.rollback_all(why).await),
         }
+    }
+
+    /// How a run whose forward steps all ended ends: succeeded, or — never silently —
+    /// with failures it went on past, or with nothing run at all.
+    fn completion(&self) -> RunOutcome {
+        let cp = self.cp();
+        let continued: Vec<String> = self
+            .plan
+            .steps
+            .iter()
+            .filter_map(|ps| {
+                let id = &ps.step.id.value;
+                let hosts = cp.step_failed.get(id)?;
+                Some(format!("`{id}` failed on {}", hosts.join(", ")))
+            })
+            .collect();
+        if !continued.is_empty() {
+            return RunOutcome::new(
+                Outcome::CompletedWithFailures,
+                format!(
+                    "every step ran, but the run went on past failures (on_failure: continue): {}; a human must check what they left",
+                    continued.join("; ")
+                ),
+            );
+        }
+        let commands = self
+            .plan
+            .steps
+            .iter()
+            .any(|ps| !matches!(ps.step.action, Action::Approve(_)));
+        if commands && cp.forward.is_empty() {
+            return RunOutcome::new(
+                Outcome::NothingRan,
+                "every step was skipped (`--limit` left no host, or every `when` was false): nothing ran",
+            );
+        }
+        RunOutcome::new(Outcome::Succeeded, "every step succeeded")
+    }
+
+    /// After a drill's clean rollback: what it still leaves for a human (a step that ran
+    /// its real command, changed state and has no rollback), or `None`.
+    fn drill_leftovers(&self) -> Option<String> {
+        let cp = self.cp();
+        let left: Vec<String> = self
+            .plan
+            .steps
+            .iter()
+            .filter(|ps| {
+                ps.step.rollback.is_none()
+                    && ps.step.changes_state()
+                    && !matches!(ps.step.drill, DrillMode::Replace(_) | DrillMode::Skip)
+            })
+            .filter_map(|ps| {
+                let id = &ps.step.id.value;
+                let hosts: Vec<&str> = ps
+                    .hosts
+                    .iter()
+                    .filter(|h| cp.forward_state(id, &h.name) == Some(HostState::Ok))
+                    .map(|h| h.name.as_str())
+                    .collect();
+                (!hosts.is_empty()).then(|| {
+                    format!(
+                        "step `{id}` changed {} and has no rollback",
+                        hosts.join(", ")
+                    )
+                })
+            })
+            .collect();
+        (!left.is_empty()).then(|| left.join("; "))
+    }
+
+    /// A step whose connection dropped mid-command on some host: its outcome there is
+    /// unknown, so the run stops for a human exactly as after a crash (no rollback
+    /// pretends to know what happened).
+    pub(crate) fn in_doubt(
+        &self,
+        id: &str,
+        results: &fanout::StepResults,
+        phase: Phase,
+    ) -> Option<RunOutcome> {
+        let hosts: Vec<&str> = results
+            .iter()
+            .filter(|(_, o)| o.in_doubt)
+            .map(|(h, _)| h.as_str())
+            .collect();
+        if hosts.is_empty() {
+            return None;
+        }
+        let what = match phase {
+            Phase::Forward => "step",
+            Phase::Rollback => "the rollback of step",
+        };
+        let run = &self.plan.run_id;
+        let one = hosts[0];
+        Some(self.finish(RunOutcome::new(
+            Outcome::InFlight,
+            format!(
+                "the connection to {} was lost while {what} `{id}` ran; its outcome there is unknown. Check the host, then `drctl resume {run} --rerun {id}@{one}` or `--skip {id}@{one}`",
+                hosts.join(", ")
+            ),
+        )))
     }
 
     fn skip(&self, id: &str, reason: &str) -> Result<(), RunOutcome> {

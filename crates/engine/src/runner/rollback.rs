@@ -73,11 +73,14 @@ impl Runner {
             if self.opts.cancel.load(Ordering::SeqCst) {
                 return self.interrupted();
             }
-            let (_, failed) = match self.step_pass(idx, todo, Phase::Rollback).await {
+            let (results, failed) = match self.step_pass(idx, todo, Phase::Rollback).await {
                 Ok(Some(r)) => r,
                 Ok(None) => return self.interrupted(),
                 Err(o) => return o,
             };
+            if let Some(o) = self.in_doubt(&id, &results, Phase::Rollback) {
+                return o;
+            }
             let ok = failed.is_empty();
             if !ok {
                 let left = self.rollback_left(idx, &failed);

@@ -27,6 +27,9 @@ pub enum SessionError {
     Locked(String),
     #[error("no run `{0}`")]
     NoSuchRun(String),
+    /// The runbook's previous run is not resolved: a new one could undo or redo its work.
+    #[error("the previous run of this runbook, {previous}, is unresolved ({state})")]
+    Unresolved { previous: String, state: String },
     #[error(transparent)]
     State(StateError),
     #[error("cannot start the async runtime: {0}")]
@@ -52,7 +55,7 @@ impl SessionError {
     /// The exit code: refused for a held lock, usage for everything else.
     pub fn exit(&self) -> Exit {
         match self {
-            Self::Locked(_) => Exit::Refused,
+            Self::Locked(_) | Self::Unresolved { .. } => Exit::Refused,
             _ => Exit::Usage,
         }
     }
@@ -68,6 +71,9 @@ impl SessionError {
                     .into(),
             ),
             Self::NoSuchRun(_) => Some("`drctl runs` lists runs".into()),
+            Self::Unresolved { previous, .. } => Some(format!(
+                "`drctl status {previous}` shows where it stands; `drctl resume {previous}` continues it, `drctl rollback {previous}` undoes it, or `--force-new` starts a new run anyway"
+            )),
             Self::State(_) | Self::Runtime(_) => None,
         }
     }

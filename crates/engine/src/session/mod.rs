@@ -37,6 +37,16 @@ pub struct Finished {
     pub outcome: RunOutcome,
 }
 
+/// What to do when the runbook's previous run is unresolved (in flight, stopped at a gate,
+/// failed without rollback, crashed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unresolved {
+    /// Refuse the new run, naming the old one and the choices.
+    Refuse,
+    /// The operator said to start anew anyway (`--force-new`).
+    StartAnyway,
+}
+
 /// Resume forward, or undo what the run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResumeKind {
@@ -120,13 +130,23 @@ impl Session {
     }
 
     /// Start a new run of `plan` (loaded from `target`) under the runbook's lock.
-    pub fn start(&self, plan: Plan, target: &Target) -> Result<Finished, SessionError> {
+    pub fn start(
+        &self,
+        plan: Plan,
+        target: &Target,
+        unresolved: Unresolved,
+    ) -> Result<Finished, SessionError> {
         missing_env(&plan)?;
         let run_id = plan.run_id.clone();
         let lock = self
             .store
             .lock(&plan.runbook.name, &run_id)
             .map_err(SessionError::from_state)?;
+        if unresolved == Unresolved::Refuse
+            && let Some((previous, state)) = self.unresolved_run(&plan.runbook.name)
+        {
+            return Err(SessionError::Unresolved { previous, state });
+        }
         if let Some(msg) = lock.took_over() {
             self.sinks.event(&Event::Message { text: msg.into() });
         }
@@ -298,6 +318,30 @@ impl Session {
             mode,
             outcome,
         })
+    }
+}
+
+impl Session {
+    /// The runbook's latest run, if it is unresolved: its id and where it stands. (The
+    /// caller holds the runbook's lock, so that run is not running.)
+    fn unresolved_run(&self, name: &str) -> Option<(String, String)> {
+        let prefix = format!("{name}-");
+        let runs = self.store.list_runs().ok()?;
+        let latest = runs
+            .iter()
+            .rev()
+            .filter(|id| id.starts_with(&prefix))
+            .find_map(|id| {
+                let l = self.store.load_run(id).ok()?;
+                (l.header.name == name).then_some((id.clone(), l))
+            })?;
+        let (id, loaded) = latest;
+        let cp = Checkpoint::from_journal(&loaded);
+        match cp.ended {
+            Some((o, _)) if o.is_final() || o == drctl_core::Outcome::Refused => None,
+            Some((o, _)) => Some((id, o.to_string())),
+            None => Some((id, "crashed or killed (no end recorded)".into())),
+        }
     }
 }
 
