@@ -23,6 +23,32 @@ pub fn load(store: &dyn RunStore, id: &str) -> Result<Loaded, Failure> {
     })
 }
 
+/// A run with no end whose lock is held by a live process is running, not stopped or
+/// crashed: say so, with the step it is at.
+pub fn live(store: &dyn RunStore, l: &Loaded) -> Option<String> {
+    if Checkpoint::from_journal(l).ended.is_some() {
+        return None;
+    }
+    let h = store.holder(&l.header.name)?;
+    if h.run_id != l.header.run_id || !h.alive {
+        return None;
+    }
+    let at = l.records.iter().rev().find_map(|r| match r {
+        Record::Started { step, phase, .. } => Some(match phase {
+            drctl_core::Phase::Forward => format!("step `{step}`"),
+            drctl_core::Phase::Rollback => format!("the rollback of `{step}`"),
+        }),
+        _ => None,
+    });
+    Some(format!(
+        "running ({}, pid {} on {} since {})",
+        at.unwrap_or_else(|| "starting".into()),
+        h.pid,
+        h.controller,
+        h.since
+    ))
+}
+
 /// The most recent run's id.
 pub fn latest_run(store: &dyn RunStore) -> Option<String> {
     store.list_runs().ok()?.pop()
@@ -40,7 +66,10 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
             continue;
         };
         let cp = Checkpoint::from_journal(&l);
-        let (o, exit) = cp.outcome();
+        let (o, exit) = match live(&*store, &l) {
+            Some(running) => (running, None),
+            None => cp.outcome(),
+        };
         let end = l.records.iter().rev().find_map(|r| match r {
             Record::RunEnd { t, .. } => Some(t.clone()),
             _ => None,
@@ -89,7 +118,10 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
     let l = load(&*store, &id)?;
     // The same model as `drctl report`: one reading of the journal.
     let report = RunReport::build(store.saved_runbook(&id).ok().as_deref(), &l);
-    let (o, exit) = (report.outcome.clone(), report.exit);
+    let (o, exit) = match live(&*store, &l) {
+        Some(running) => (running, None),
+        None => (report.outcome.clone(), report.exit),
+    };
     let mut steps = Vec::new();
     for s in &report.steps {
         let mut hosts = serde_json::Map::new();

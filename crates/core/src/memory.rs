@@ -102,6 +102,17 @@ impl MemoryStore {
 }
 
 impl RunStore for MemoryStore {
+    fn holder(&self, name: &str) -> Option<crate::store::LockHolder> {
+        let runs = self.runs.lock().expect("runs");
+        runs.locks.get(name).map(|epoch| crate::store::LockHolder {
+            run_id: String::new(),
+            pid: std::process::id(),
+            controller: "memory".into(),
+            since: format!("epoch {epoch}"),
+            alive: true,
+        })
+    }
+
     fn lock(&self, name: &str, run_id: &str) -> Result<Box<dyn RunLock>, StateError> {
         let mut runs = self.runs.lock().expect("runs");
         if runs.locks.contains_key(name) {

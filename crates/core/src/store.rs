@@ -69,8 +69,21 @@ pub enum AuditVerdict {
     Broken { line: usize, reason: String },
 }
 
+/// Who holds a runbook's lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    pub run_id: String,
+    pub pid: u32,
+    pub controller: String,
+    pub since: String,
+    /// Known to be alive (false: dead, or on another controller drctl cannot check).
+    pub alive: bool,
+}
+
 /// Where runs live: locks, journals, saved runbook copies and the audit chain.
 pub trait RunStore: Send + Sync {
+    /// Who holds runbook `name`'s lock now, if anyone (without taking it).
+    fn holder(&self, name: &str) -> Option<LockHolder>;
     /// Take the lock of runbook `name` for `run_id` (refused: [`StateError::Locked`]).
     fn lock(&self, name: &str, run_id: &str) -> Result<Box<dyn RunLock>, StateError>;
     /// Create a new run: its journal starting with `header`, and the runbook's text saved.

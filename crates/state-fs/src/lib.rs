@@ -106,6 +106,10 @@ impl drctl_core::store::RunLock for lock::RunLock {
 }
 
 impl RunStore for StateDir {
+    fn holder(&self, name: &str) -> Option<drctl_core::store::LockHolder> {
+        lock::holder(self, name)
+    }
+
     fn lock(
         &self,
         name: &str,

@@ -111,6 +111,30 @@ impl Drop for RunLock {
     }
 }
 
+/// Who holds runbook `name`'s lock, read without taking it: a live run (its process is
+/// alive on this controller), or the stale record of one that died.
+pub fn holder(dir: &StateDir, name: &str) -> Option<drctl_core::store::LockHolder> {
+    let path = dir.locks().join(format!("{name}.lock"));
+    let mut f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    let mut text = String::new();
+    f.read_to_string(&mut text).ok()?;
+    let h: Holder = serde_json::from_str(&text).ok()?;
+    // A lock file keeps its holder only while it is held (or its holder died): the pid
+    // tells which, on this controller.
+    let alive = h.host == hostname() && std::path::Path::new(&format!("/proc/{}", h.pid)).exists();
+    Some(drctl_core::store::LockHolder {
+        run_id: h.run_id,
+        pid: h.pid,
+        controller: h.host,
+        since: h.started,
+        alive,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
