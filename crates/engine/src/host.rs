@@ -11,7 +11,7 @@ use drctl_core::Phase;
 use drctl_model::plan::{Plan, PlanStep};
 use drctl_model::runbook::inventory::{Host, resolve_path};
 use drctl_model::runbook::model::{Action, Check};
-use drctl_model::template::{Engine, Mode};
+use drctl_model::template::{Engine, Mode, Rendered};
 use drctl_transport::{CommandSpec, Output, TransportError};
 
 use super::pool::Pool;
@@ -49,6 +49,16 @@ pub struct HostJob {
 impl HostJob {
     fn ps(&self) -> &PlanStep {
         &self.plan.steps[self.step]
+    }
+
+    fn render_command(&self, src: &str) -> Result<Rendered, String> {
+        self.plan.render_command(
+            &self.engine,
+            src,
+            self.ps(),
+            Some(&self.host),
+            &self.captures,
+        )
     }
 
     fn render(&self, src: &str, mode: Mode) -> Result<String, String> {
@@ -89,7 +99,7 @@ impl HostJob {
                     ..Default::default()
                 };
             };
-            return match self.render(rb, Mode::Command) {
+            return match self.render_command(rb) {
                 Ok(cmd) => self.exec_once(&cmd, ps.timeout, None, 1),
                 Err(e) => fail(format!("template error in rollback: {e}")),
             };
@@ -103,7 +113,7 @@ impl HostJob {
                         ..Default::default()
                     };
                 };
-                match self.render(src, Mode::Command) {
+                match self.render_command(src) {
                     Ok(cmd) => self.run_command(&cmd),
                     Err(e) => fail(format!("template error: {e}")),
                 }
@@ -178,7 +188,7 @@ impl HostJob {
     }
 
     /// `run:` with retries and `until` polling.
-    fn run_command(&self, cmd: &str) -> HostOutcome {
+    fn run_command(&self, cmd: &Rendered) -> HostOutcome {
         let ps = self.ps();
         let mut attempts = 0;
         loop {
@@ -199,7 +209,7 @@ impl HostJob {
         }
     }
 
-    fn poll(&self, cmd: &str, until: &Check, attempts: u32) -> HostOutcome {
+    fn poll(&self, cmd: &Rendered, until: &Check, attempts: u32) -> HostOutcome {
         let ps = self.ps();
         let deadline = Instant::now() + ps.timeout;
         loop {
@@ -270,12 +280,12 @@ impl HostJob {
 
     fn exec_once(
         &self,
-        cmd: &str,
+        cmd: &Rendered,
         timeout: Duration,
         expect: Option<&Check>,
         attempts: u32,
     ) -> HostOutcome {
-        let env: Vec<(String, String)> = self
+        let mut env: Vec<(String, String)> = self
             .ps()
             .step
             .env
@@ -288,11 +298,14 @@ impl HostJob {
                 )
             })
             .collect();
+        env.extend(cmd.env.iter().cloned());
         let spec = CommandSpec {
-            command: cmd.to_string(),
+            command: cmd.text.clone(),
             env,
             timeout,
         };
+        // As run: the exports of its values, then the command (masked where shown).
+        let as_run = spec.script();
         match self.pool.with(&self.host, |c| c.exec(&spec)) {
             Ok(o) => {
                 let why = match expect {
@@ -322,7 +335,7 @@ impl HostJob {
                     stderr: o.stderr,
                     host_key_refused: false,
                     in_doubt: false,
-                    command: cmd.to_string(),
+                    command: as_run.clone(),
                 }
             }
             Err(e) => {
@@ -341,7 +354,7 @@ impl HostJob {
                     host_key_refused: e.is_host_key(),
                     in_doubt: matches!(e, TransportError::InDoubt { .. }),
                     error: Some(e.to_string()),
-                    command: cmd.to_string(),
+                    command: as_run.clone(),
                     ..Default::default()
                 }
             }

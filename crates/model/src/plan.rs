@@ -261,6 +261,26 @@ impl Plan {
         template::context(&base, hv.as_ref(), captures)
     }
 
+    /// Render a command to run on a host: values travel as its environment (see
+    /// [`template::Rendered`]); an error's text has secrets masked.
+    pub fn render_command(
+        &self,
+        engine: &Engine,
+        src: &str,
+        step: &PlanStep,
+        host: Option<&Host>,
+        captures: &BTreeMap<String, String>,
+    ) -> Result<template::Rendered, String> {
+        let ctx = self.context_for(step, host, captures, false);
+        engine.render_command(src, &ctx).map_err(|e| {
+            let msg = e
+                .detail()
+                .map(str::to_string)
+                .unwrap_or_else(|| e.to_string());
+            self.masker.mask(&msg)
+        })
+    }
+
     /// Render a template for a step and host.
     #[allow(clippy::too_many_arguments)]
     pub fn render(

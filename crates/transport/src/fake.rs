@@ -53,12 +53,20 @@ impl Connector for FakeConnector {
 
 impl Connection for FakeConnection {
     fn exec(&mut self, spec: &CommandSpec) -> Result<Output, TransportError> {
+        // Scripts see the command as the shell would run it: each value reference in
+        // place, a bare one as one quoted word.
+        let mut command = spec.command.clone();
+        for (k, v) in &spec.env {
+            command = command
+                .replace(&format!("\"${{{k}}}\""), &crate::shell_quote(v))
+                .replace(&format!("${{{k}}}"), v);
+        }
         self.c
             .log
             .lock()
             .expect("log")
-            .push(format!("{}: {}", self.host, spec.command));
-        (self.c.script)(&self.host, &spec.command)
+            .push(format!("{}: {}", self.host, command));
+        (self.c.script)(&self.host, &command)
     }
 
     fn upload(

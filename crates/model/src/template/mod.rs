@@ -1,0 +1,391 @@
+//! Templates (`{{ ... }}`, minijinja): values substituted into commands travel as
+//! environment variables of the command (see [`shell`]) unless the template says `| raw`;
+//! secrets can be rendered masked for anything shown.
+
+mod shell;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use shell::Rendered;
+
+use minijinja::value::Value;
+use minijinja::{Environment, UndefinedBehavior};
+
+/// What secret values are replaced with wherever output is shown or stored.
+pub const MASK: &str = "********";
+
+pub use drctl_transport::shell_quote;
+
+fn raw(v: Value) -> Value {
+    Value::from_safe_string(v.to_string())
+}
+
+thread_local! {
+    /// The values one command rendering wrote, in order (see [`Engine::render_command`]).
+    static SLOTS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+fn as_text(value: &Value) -> String {
+    if value.is_none() {
+        String::new()
+    } else {
+        value.to_string()
+    }
+}
+
+/// `slots`: each value is written as a numbered mark and kept aside, for the shell pass;
+/// otherwise values are written as they are.
+fn new_env(slots: bool) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_recursion_limit(32);
+    env.add_filter("raw", raw);
+    if slots {
+        env.set_formatter(|out, _state, value| {
+            let s = as_text(value);
+            let text = if value.is_safe() {
+                s
+            } else {
+                SLOTS.with(|slots| {
+                    let mut slots = slots.borrow_mut();
+                    slots.push(s);
+                    format!("{}{}{}", shell::OPEN, slots.len() - 1, shell::CLOSE)
+                })
+            };
+            out.write_str(&text).map_err(minijinja::Error::from)
+        });
+    } else {
+        env.set_formatter(|out, _state, value| {
+            out.write_str(&as_text(value))
+                .map_err(minijinja::Error::from)
+        });
+    }
+    env
+}
+
+/// The two template environments: commands (values set aside for the shell pass) and text
+/// (messages, paths).
+pub struct Engine {
+    cmd: Environment<'static>,
+    text: Environment<'static>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self {
+            cmd: new_env(true),
+            text: new_env(false),
+        }
+    }
+}
+
+/// Whether a template is a command (shown with its values in place: [`Engine::render`];
+/// run through [`Engine::render_command`]) or plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Command,
+    Text,
+}
+
+impl Engine {
+    fn env(&self, mode: Mode) -> &Environment<'static> {
+        match mode {
+            Mode::Command => &self.cmd,
+            Mode::Text => &self.text,
+        }
+    }
+
+    /// Render a template against a context. A command comes back as its author reads it,
+    /// values in place (for plans and messages; what runs is [`Engine::render_command`]).
+    pub fn render(&self, src: &str, mode: Mode, ctx: &Value) -> Result<String, minijinja::Error> {
+        if !src.contains("{{") && !src.contains("{%") && !src.contains("{#") {
+            return Ok(src.to_string());
+        }
+        match mode {
+            Mode::Text => self.env(mode).render_str(src, ctx),
+            Mode::Command => Ok(self.render_command(src, ctx)?.display),
+        }
+    }
+
+    /// Render a command to run: every value becomes an environment variable of the command,
+    /// referenced as the spot it stands in needs, so that no value can run a command.
+    pub fn render_command(&self, src: &str, ctx: &Value) -> Result<Rendered, minijinja::Error> {
+        if !src.contains("{{") && !src.contains("{%") && !src.contains("{#") {
+            return Ok(Rendered {
+                text: src.to_string(),
+                env: Vec::new(),
+                display: src.to_string(),
+            });
+        }
+        SLOTS.with(|s| s.borrow_mut().clear());
+        let marked = self.cmd.render_str(src, ctx);
+        let values = SLOTS.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        shell::place(&marked?, &values)
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e))
+    }
+
+    /// Compile only: a syntax error, or the variables (dotted, e.g. `host.addr`) it uses.
+    pub fn variables(&self, src: &str) -> Result<BTreeSet<String>, minijinja::Error> {
+        let t = self.text.template_from_str(src)?;
+        Ok(t.undeclared_variables(true).into_iter().collect())
+    }
+
+    /// Variables used by a `when:` expression.
+    pub fn expr_variables(&self, src: &str) -> Result<BTreeSet<String>, minijinja::Error> {
+        let e = self.text.compile_expression_owned(when_expression(src))?;
+        Ok(e.undeclared_variables(true).into_iter().collect())
+    }
+
+    /// Evaluate a `when:` expression to true or false.
+    pub fn eval_when(&self, src: &str, ctx: &Value) -> Result<bool, minijinja::Error> {
+        let e = self.text.compile_expression_owned(when_expression(src))?;
+        Ok(e.eval(ctx)?.is_true())
+    }
+}
+
+/// `when:` accepts a bare expression (`mode == "drill"`) or one written with template
+/// braces (`{{ mode }} == "drill"`): each `{{ x }}` becomes `(x)`.
+pub fn when_expression(src: &str) -> String {
+    let mut out = String::new();
+    let mut rest = src;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        match rest[i + 2..].find("}}") {
+            Some(j) => {
+                out.push('(');
+                out.push_str(rest[i + 2..i + 2 + j].trim());
+                out.push(')');
+                rest = &rest[i + 2 + j + 2..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
+/// Replaces every known secret value in text with [`MASK`].
+#[derive(Debug, Clone, Default)]
+pub struct Masker {
+    secrets: Vec<String>,
+}
+
+impl Masker {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut secrets: Vec<String> = secrets
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            // Each secret also in the forms drctl writes it in: shell-quoted (a `'` becomes
+            // `'\''` in the exports of a command as run) and JSON-escaped.
+            .flat_map(|s| {
+                let quoted = s.replace('\'', r"'\''");
+                let json = serde_json::to_string(&s).unwrap_or_default();
+                let json = json[1..json.len().saturating_sub(1).max(1)].to_string();
+                [s, quoted, json]
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        // Longest first, so a secret that contains another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Self { secrets }
+    }
+
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), MASK);
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+}
+
+/// The per-host part of a template context.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HostVars {
+    pub name: String,
+    pub addr: String,
+    pub port: u16,
+    pub user: String,
+}
+
+/// Build a context: run-wide values, then `host`, then per-host captured values.
+pub fn context(
+    base: &BTreeMap<String, Value>,
+    host: Option<&HostVars>,
+    captures: &BTreeMap<String, String>,
+) -> Value {
+    let mut m = base.clone();
+    for (k, v) in captures {
+        m.insert(k.clone(), Value::from(v.as_str()));
+    }
+    if let Some(h) = host {
+        let hv: BTreeMap<&str, Value> = BTreeMap::from([
+            ("name", Value::from(h.name.as_str())),
+            ("addr", Value::from(h.addr.as_str())),
+            ("port", Value::from(h.port)),
+            ("user", Value::from(h.user.as_str())),
+        ]);
+        m.insert("host".into(), Value::from_pairs(hv));
+    }
+    Value::from_pairs(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(pairs: &[(&str, &str)]) -> Value {
+        Value::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))))
+    }
+
+    #[test]
+    fn values_travel_as_environment_variables() {
+        let e = Engine::default();
+        let c = ctx(&[("x", "a b; rm -rf /"), ("y", "plain-word")]);
+        let r = e.render_command("echo {{ x }} \"{{ y }}\"", &c).unwrap();
+        assert_eq!(r.text, "echo \"${DRCTL_V_1}\" \"${DRCTL_V_2}\"");
+        assert_eq!(
+            r.env,
+            [
+                ("DRCTL_V_1".to_string(), "a b; rm -rf /".to_string()),
+                ("DRCTL_V_2".to_string(), "plain-word".to_string())
+            ]
+        );
+        assert_eq!(r.display, "echo a b; rm -rf / \"plain-word\"");
+        assert_eq!(
+            e.render("echo {{ x | raw }}", Mode::Command, &c).unwrap(),
+            "echo a b; rm -rf /"
+        );
+        assert_eq!(
+            e.render("{{ x }}", Mode::Text, &c).unwrap(),
+            "a b; rm -rf /"
+        );
+    }
+
+    /// Run `cmd` (rendered with `value` as `{{ v }}`) in a real shell; its stdout.
+    fn sh(shell: &str, cmd: &str, value: &str) -> String {
+        let e = Engine::default();
+        let r = e.render_command(cmd, &ctx(&[("v", value)])).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(shell)
+            .arg("-c")
+            .arg(&r.text)
+            .envs(r.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+            "{shell}: a value created a file: {}",
+            r.text
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Every shell context an author can write, against values an attacker would send:
+    /// the shell prints the value exactly, and nothing else runs.
+    #[test]
+    fn no_value_runs_a_command_in_any_shell_context() {
+        let hostile = [
+            "$(touch pwned)",
+            "`touch pwned`",
+            "\"; touch pwned; echo \"",
+            "'; touch pwned; echo '",
+            "a b  c * ?",
+            "line1\nEOF\ntouch pwned\nEOF",
+            "\\$HOME ${HOME}",
+        ];
+        for shell in ["sh", "bash"] {
+            for v in hostile {
+                assert_eq!(sh(shell, "printf %s {{ v }}", v), v, "bare, {shell}");
+                assert_eq!(sh(shell, "printf %s \"{{ v }}\"", v), v, "double, {shell}");
+                assert_eq!(
+                    sh(shell, "printf %s \"<{{ v }}>\"", v),
+                    format!("<{v}>"),
+                    "inside double, {shell}"
+                );
+                assert_eq!(sh(shell, "printf %s '{{ v }}'", v), v, "single, {shell}");
+                assert_eq!(
+                    sh(shell, "printf %s \"$(printf %s {{ v }})\"", v),
+                    v,
+                    "$(), {shell}"
+                );
+                assert_eq!(
+                    sh(shell, "cat <<EOF\n{{ v }}\nEOF", v),
+                    format!("{v}\n"),
+                    "heredoc, {shell}"
+                );
+                assert_eq!(
+                    sh(shell, "cat <<-EOF\n\t[{{ v }}]\n\tEOF", v),
+                    format!("[{v}]\n"),
+                    "heredoc -, {shell}"
+                );
+                assert_eq!(sh(shell, "echo x # {{ v }}", v), "x\n", "comment, {shell}");
+                if !v.contains('\n') {
+                    assert_eq!(
+                        sh(shell, "cat <<'EOF'\n{{ v }}\nEOF", v),
+                        format!("{v}\n"),
+                        "quoted heredoc, {shell}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn contexts_without_a_safe_form_are_refused() {
+        let e = Engine::default();
+        let c = ctx(&[("v", "a\nEOF\nrm -rf /")]);
+        for cmd in [
+            "echo $'{{ v }}'",
+            "echo ${ {{ v }} }",
+            "cat <<'EOF'\n{{ v }}\nEOF",
+        ] {
+            assert!(e.render_command(cmd, &c).is_err(), "{cmd}");
+        }
+    }
+
+    #[test]
+    fn undefined_is_an_error() {
+        let e = Engine::default();
+        assert!(e.render("{{ nope }}", Mode::Command, &ctx(&[])).is_err());
+    }
+
+    #[test]
+    fn when_forms() {
+        let e = Engine::default();
+        let c = ctx(&[("mode", "drill")]);
+        assert!(e.eval_when("{{ mode }} == \"drill\"", &c).unwrap());
+        assert!(e.eval_when("mode == 'drill'", &c).unwrap());
+        assert!(!e.eval_when("mode == 'run'", &c).unwrap());
+    }
+
+    #[test]
+    fn masks_secrets_in_every_form_drctl_writes_them() {
+        let m = Masker::new(["it's \"x\"".to_string()]);
+        let quoted = shell_quote("it's \"x\"");
+        assert_eq!(
+            m.mask(&format!("export V={quoted}")),
+            format!("export V='{MASK}'")
+        );
+        let json = serde_json::to_string("it's \"x\"").unwrap();
+        assert!(!m.mask(&json).contains("it's"), "{}", m.mask(&json));
+    }
+
+    #[test]
+    fn masks_longest_first() {
+        let m = Masker::new(["abc".to_string(), "abcdef".to_string()]);
+        assert_eq!(m.mask("x abcdef abc"), format!("x {MASK} {MASK}"));
+    }
+}
