@@ -70,6 +70,19 @@ impl StateDir {
     }
 }
 
+/// Read a whole file without following a symlink in its last component.
+pub fn read_nofollow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 /// Write a file atomically (temp file in the same folder, fsync, rename, fsync the folder), 0600.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), StateError> {
     write_atomic_mode(path, data, 0o600)
