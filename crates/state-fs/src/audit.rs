@@ -94,15 +94,18 @@ impl Audit {
 
     fn write_batch(&self, batch: Vec<Entry>) -> Result<(), StateError> {
         let p = &self.path;
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .mode(0o600)
-            .open(p)
-            .map_err(io_err(p))?;
+        let mut f = crate::open_state_file(
+            p,
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .read(true)
+                .mode(0o600),
+        )?;
         unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
-        let text = std::fs::read_to_string(p).unwrap_or_default();
+        let text = crate::read_nofollow(p)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
         // A head that is missing while entries exist, or unreadable, is evidence that the
         // tail may have been cut: keep chaining from the file, but never write a fresh head

@@ -36,12 +36,10 @@ impl Journal {
     /// Create a new journal with its header (fails if it exists).
     pub fn create(dir: &Path, header: Header) -> Result<Self, StateError> {
         let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new()
-            .append(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let file = crate::open_state_file(
+            &path,
+            OpenOptions::new().append(true).create_new(true).mode(0o600),
+        )?;
         let j = Self::from_file(path, file);
         j.append(&Record::Header(header))?;
         if let Ok(d) = File::open(dir) {
@@ -55,11 +53,7 @@ impl Journal {
     /// so the next record starts on a line of its own instead of extending the garbage.
     pub fn open_append(dir: &Path) -> Result<Self, StateError> {
         let path = dir.join(JOURNAL_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let mut file = crate::open_state_file(&path, OpenOptions::new().read(true).append(true))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err(&path))?;
         if let Some(keep) = torn_tail_start(&bytes) {
@@ -166,7 +160,7 @@ fn torn_tail_start(bytes: &[u8]) -> Option<usize> {
 /// Read a journal. A torn last line is dropped; anything else damaged is an error.
 pub fn load(dir: &Path) -> Result<Loaded, StateError> {
     let path = dir.join(JOURNAL_FILE);
-    let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+    let bytes = crate::read_nofollow(&path).map_err(|e| crate::state_open_err(&path, e))?;
     let text = String::from_utf8_lossy(&bytes);
     let ends_clean = text.ends_with('\n');
     let lines: Vec<&str> = text.split_terminator('\n').collect();
