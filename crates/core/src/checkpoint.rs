@@ -26,6 +26,8 @@ pub struct Checkpoint {
     /// Forward steps that ended, with whether they succeeded.
     pub step_end: HashMap<String, bool>,
     pub rollback_begun: Option<String>,
+    /// The rollback was asked for by the operator (`drctl rollback`), not caused by a failure.
+    pub rollback_requested: bool,
     pub ended: Option<(Outcome, i32)>,
     /// Steps in the order they first started (forward), for rollback ordering.
     pub order: Vec<String>,
@@ -140,7 +142,12 @@ impl Checkpoint {
                 } => {
                     c.step_end.insert(step.clone(), *ok);
                 }
-                Record::RollbackBegin { reason, .. } => c.rollback_begun = Some(reason.clone()),
+                Record::RollbackBegin {
+                    reason, requested, ..
+                } => {
+                    c.rollback_begun = Some(reason.clone());
+                    c.rollback_requested = *requested;
+                }
                 Record::RunEnd { outcome, exit, .. } => c.ended = Some((*outcome, *exit)),
                 _ => {}
             }

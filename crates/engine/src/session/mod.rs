@@ -289,7 +289,7 @@ impl Session {
                     "rollback of run {run_id} requested by {}",
                     self.operator.user
                 );
-                rt.block_on(runner.rollback_all(reason))
+                rt.block_on(runner.rollback_requested(reason))
             }
         };
         drop(lock);
