@@ -291,3 +291,43 @@ fn fuzz_regressions_give_diagnostics_not_panics() {
     }
     assert!(n > 0);
 }
+
+/// Issue 11 points 8 and 11: an inventory drctl does not read gets one diagnostic saying
+/// so, and no line of it (it may be a secrets file named by mistake) is ever printed.
+#[test]
+fn a_file_that_is_not_an_inventory_is_named_once_and_never_quoted() {
+    let td = tempfile::tempdir().unwrap();
+    let rb = td.path().join("rb.yaml");
+    std::fs::write(
+        &rb,
+        "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: a\n    on: db1\n    run: echo\n",
+    )
+    .unwrap();
+    for (inv, says) in [
+        ("hosts.ini", "Ansible INI"),
+        ("secrets.yaml", "not an inventory"),
+        ("secrets.env", "not an inventory"),
+    ] {
+        let inv = format!("tests/bad/inventories/{inv}");
+        for format in ["text", "json", "short"] {
+            let out = drctl()
+                .args(["validate", "--format", format, "-i", &inv])
+                .arg(&rb)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(!text.contains("SECRET"), "{inv} leaked:\n{text}");
+            assert!(!text.contains("ansible_host"), "{inv} quoted:\n{text}");
+            assert!(text.contains(says), "{inv}: {text}");
+            let inv_diags = text
+                .lines()
+                .filter(|l| l.contains("not-an-inventory"))
+                .count();
+            if format != "text" {
+                assert_eq!(inv_diags, 1, "{inv}: {text}");
+            }
+            assert!(!text.contains("yaml-syntax"), "{inv}: {text}");
+        }
+    }
+}
