@@ -12,11 +12,13 @@ fn drctl() -> Command {
 
 /// Each malformed runbook: where the first problem is and what it is called.
 const CORPUS: &[(&str, &str, &str)] = &[
+    ("blank-run.yaml", "7:11", "blank-command"),
     ("capture-before.yaml", "7:18", "undefined-variable"),
     ("duplicate-id.yaml", "8:9", "duplicate-step-id"),
     ("duplicate-key.yaml", "4:1", "duplicate-key"),
     ("duration.yaml", "7:14", "bad-duration"),
     ("enums.yaml", "4:11", "bad-value"),
+    ("expect-template.yaml", "8:13", "template-in-check"),
     ("no-action.yaml", "5:5", "no-action"),
     ("not-utf8.yaml", "7:15", "not-utf8"),
     ("on-yes.yaml", "6:9", "unknown-target"),
@@ -25,6 +27,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("tab.yaml", "5:9", "yaml-syntax"),
     ("template-syntax.yaml", "7:18", "template-syntax"),
     ("unclosed-quote.yaml", "3:7", "yaml-syntax"),
+    ("unknown-filter.yaml", "7:25", "unknown-filter"),
     ("unknown-key.yaml", "7:5", "unknown-key"),
     ("upload-missing.yaml", "7:20", "missing-upload-source"),
     ("version.yaml", "1:8", "bad-version"),

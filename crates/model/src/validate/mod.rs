@@ -150,6 +150,8 @@ pub fn check_runbook(
 ) {
     rules::known_targets(rb, inv, out);
     rules::upload_sources(rb, out);
+    rules::blank_commands(rb, out);
+    rules::templates_in_checks(rb, out);
     templates::check(rb, inv, extra_vars, out);
     rules::warnings(rb, out);
 }

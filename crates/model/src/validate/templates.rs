@@ -16,6 +16,24 @@ pub const BUILTINS: &[&str] = &[
     "name", "kind", "mode", "run_id", "severity", "step", "groups",
 ];
 
+/// Filters offered in hints (the engine knows minijinja's built-ins too).
+const KNOWN_FILTERS: &[&str] = &[
+    "raw",
+    "upper",
+    "lower",
+    "trim",
+    "default",
+    "replace",
+    "join",
+    "length",
+    "first",
+    "last",
+    "int",
+    "string",
+    "title",
+    "capitalize",
+];
+
 /// Which templated field is being checked, for messages.
 struct Field<'a> {
     what: &'a str,
@@ -156,6 +174,24 @@ pub fn check(
                     continue;
                 }
             };
+            for (at, name) in engine.unknown_filters(&f.src.value) {
+                let span = error_span(f.src, Some(at..at + name.len()), false);
+                out.push(
+                    Diagnostic::error(
+                        &rb.file,
+                        span,
+                        "unknown-filter",
+                        format!(
+                            "unknown filter `{name}` in `{}` of step `{}`",
+                            f.what, step.id.value
+                        ),
+                    )
+                    .hint(
+                        did_you_mean(&name, KNOWN_FILTERS.iter().copied())
+                            .unwrap_or_else(|| format!("filters: {}", KNOWN_FILTERS.join(", "))),
+                    ),
+                );
+            }
             for var in vars {
                 let mut parts = var.split('.');
                 let top = parts.next().unwrap_or_default();
