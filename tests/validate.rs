@@ -334,3 +334,21 @@ fn a_file_that_is_not_an_inventory_is_named_once_and_never_quoted() {
         }
     }
 }
+
+/// Issue 11 point 8: a folder in which nothing was checked is an error, not "0 runbooks valid".
+#[test]
+fn a_folder_with_no_runbook_is_an_error() {
+    let td = tempfile::tempdir().unwrap();
+    let empty = td.path().join("empty");
+    let other = td.path().join("other");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("ci.yaml"), "on: push\njobs: {}\n").unwrap();
+    for dir in [&empty, &other] {
+        let out = drctl().arg("validate").arg(dir).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(text.contains("no runbook"), "{text}");
+        assert!(!text.contains("valid"), "{text}");
+    }
+}
