@@ -352,3 +352,29 @@ fn a_folder_with_no_runbook_is_an_error() {
         assert!(!text.contains("valid"), "{text}");
     }
 }
+
+/// Issue 11 point 8: `-e NAME=VALUE` for a name the runbook does not use is a warning.
+#[test]
+fn an_unused_extra_var_is_a_warning() {
+    let td = tempfile::tempdir().unwrap();
+    let rb = td.path().join("rb.yaml");
+    std::fs::write(
+        &rb,
+        "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: a\n    on: local\n    run: echo {{ target }}\n",
+    )
+    .unwrap();
+    let out = drctl()
+        .args([
+            "validate", "--format", "short", "-e", "target=x", "-e", "taget=y",
+        ])
+        .arg(&rb)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("warning[unused-var]") && text.contains("`taget`"),
+        "{text}"
+    );
+    assert!(!text.contains("`target` is not used"), "{text}");
+}

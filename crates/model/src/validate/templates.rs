@@ -61,6 +61,7 @@ pub fn check(
                 .or_insert((i, s.id.value.as_str()));
         }
     }
+    let mut used: BTreeSet<String> = BTreeSet::new();
     for (i, step) in rb.steps.iter().enumerate() {
         let mut fields: Vec<(Field, usize)> = Vec::new();
         let before = i; // captures of steps < i are visible
@@ -195,6 +196,7 @@ pub fn check(
             for var in vars {
                 let mut parts = var.split('.');
                 let top = parts.next().unwrap_or_default();
+                used.insert(top.to_string());
                 let sub = parts.next();
                 let problem: Option<(String, String)> = match top {
                     "host" if !f.host => Some((
@@ -252,6 +254,31 @@ pub fn check(
                 }
             }
         }
+    }
+    unused_extra(rb, extra, &used, out);
+}
+
+/// `-e NAME=VALUE` for a name no template of the runbook uses: most likely a typo.
+fn unused_extra(
+    rb: &Runbook,
+    extra: &BTreeSet<String>,
+    used: &BTreeSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for name in extra.iter().filter(|n| !used.contains(*n)) {
+        let cands: Vec<&str> = used.iter().map(String::as_str).collect();
+        out.push(
+            Diagnostic::warning(
+                &rb.file,
+                Span::default(),
+                "unused-var",
+                format!("`-e {name}=...` is given but the runbook never uses `{name}`"),
+            )
+            .hint(
+                did_you_mean(name, cands)
+                    .unwrap_or_else(|| "check the name against the runbook's templates".into()),
+            ),
+        );
     }
 }
 
