@@ -317,7 +317,7 @@ impl RunReport {
                 outcome,
                 exit,
                 message,
-            } => Some((t.clone(), outcome.clone(), *exit, message.clone())),
+            } => Some((t.clone(), *outcome, *exit, message.clone())),
             _ => None,
         });
         let measured = cp.recovery_ms();
