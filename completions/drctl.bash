@@ -245,7 +245,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__cutover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,7 +338,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__drill)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -431,7 +431,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__failover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,7 +790,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__migrate)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -998,7 +998,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__restore)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1285,7 +1285,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__run)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

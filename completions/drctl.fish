@@ -73,6 +73,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand run" -l no-progress -d 'No p
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
@@ -88,6 +89,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand failover" -l no-progress -d 
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
@@ -103,6 +105,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l no-progress -d '
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
@@ -118,6 +121,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand restore" -l no-progress -d '
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
@@ -133,6 +137,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l no-progress -d '
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
@@ -148,6 +153,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand drill" -l no-progress -d 'No
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l forks -d 'At most this many hosts at once in a step' -r

@@ -82,6 +82,7 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -108,6 +109,7 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -134,6 +136,7 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -160,6 +163,7 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -186,6 +190,7 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -212,6 +217,7 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
+'--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \

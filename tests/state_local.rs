@@ -162,9 +162,36 @@ fn rollback_on_demand_undoes_a_succeeded_run_newest_first_once() {
         std::fs::read_to_string(td.path().join("out")).unwrap(),
         "a\nb\nundo-b\nundo-a\n"
     );
+    // Issue 11 point 3: the final line, the journal, `runs` and the report say what the
+    // process exits with.
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("rolled-back-on-request") && last.contains("(exit 0)"),
+        "{last}"
+    );
+    let runs = drctl(&st)
+        .args(["runs", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+    assert_eq!(v[0]["exit"], 0, "{v}");
+    assert_eq!(v[0]["outcome"], "rolled-back-on-request", "{v}");
+    let prom = drctl(&st)
+        .args(["report", &id, "--format", "prom"])
+        .output()
+        .unwrap();
+    let prom = String::from_utf8_lossy(&prom.stdout);
+    assert!(
+        prom.lines()
+            .any(|l| l.starts_with("drctl_run_exit_code{") && l.ends_with(" 0")),
+        "{prom}"
+    );
     let out = drctl(&st).args(["rollback", &id]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already ended (rolled-back)"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already ended (rolled-back-on-request)")
+    );
     let out = drctl(&st)
         .args(["status", &id, "--format", "json"])
         .output()

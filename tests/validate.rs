@@ -12,11 +12,13 @@ fn drctl() -> Command {
 
 /// Each malformed runbook: where the first problem is and what it is called.
 const CORPUS: &[(&str, &str, &str)] = &[
+    ("blank-run.yaml", "7:11", "blank-command"),
     ("capture-before.yaml", "7:18", "undefined-variable"),
     ("duplicate-id.yaml", "8:9", "duplicate-step-id"),
     ("duplicate-key.yaml", "4:1", "duplicate-key"),
     ("duration.yaml", "7:14", "bad-duration"),
     ("enums.yaml", "4:11", "bad-value"),
+    ("expect-template.yaml", "8:13", "template-in-check"),
     ("no-action.yaml", "5:5", "no-action"),
     ("not-utf8.yaml", "7:15", "not-utf8"),
     ("on-yes.yaml", "6:9", "unknown-target"),
@@ -25,6 +27,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("tab.yaml", "5:9", "yaml-syntax"),
     ("template-syntax.yaml", "7:18", "template-syntax"),
     ("unclosed-quote.yaml", "3:7", "yaml-syntax"),
+    ("unknown-filter.yaml", "7:25", "unknown-filter"),
     ("unknown-key.yaml", "7:5", "unknown-key"),
     ("upload-missing.yaml", "7:20", "missing-upload-source"),
     ("version.yaml", "1:8", "bad-version"),
@@ -290,4 +293,88 @@ fn fuzz_regressions_give_diagnostics_not_panics() {
         n += 1;
     }
     assert!(n > 0);
+}
+
+/// Issue 11 points 8 and 11: an inventory drctl does not read gets one diagnostic saying
+/// so, and no line of it (it may be a secrets file named by mistake) is ever printed.
+#[test]
+fn a_file_that_is_not_an_inventory_is_named_once_and_never_quoted() {
+    let td = tempfile::tempdir().unwrap();
+    let rb = td.path().join("rb.yaml");
+    std::fs::write(
+        &rb,
+        "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: a\n    on: db1\n    run: echo\n",
+    )
+    .unwrap();
+    for (inv, says) in [
+        ("hosts.ini", "Ansible INI"),
+        ("secrets.yaml", "not an inventory"),
+        ("secrets.env", "not an inventory"),
+    ] {
+        let inv = format!("tests/bad/inventories/{inv}");
+        for format in ["text", "json", "short"] {
+            let out = drctl()
+                .args(["validate", "--format", format, "-i", &inv])
+                .arg(&rb)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(!text.contains("SECRET"), "{inv} leaked:\n{text}");
+            assert!(!text.contains("ansible_host"), "{inv} quoted:\n{text}");
+            assert!(text.contains(says), "{inv}: {text}");
+            let inv_diags = text
+                .lines()
+                .filter(|l| l.contains("not-an-inventory"))
+                .count();
+            if format != "text" {
+                assert_eq!(inv_diags, 1, "{inv}: {text}");
+            }
+            assert!(!text.contains("yaml-syntax"), "{inv}: {text}");
+        }
+    }
+}
+
+/// Issue 11 point 8: a folder in which nothing was checked is an error, not "0 runbooks valid".
+#[test]
+fn a_folder_with_no_runbook_is_an_error() {
+    let td = tempfile::tempdir().unwrap();
+    let empty = td.path().join("empty");
+    let other = td.path().join("other");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("ci.yaml"), "on: push\njobs: {}\n").unwrap();
+    for dir in [&empty, &other] {
+        let out = drctl().arg("validate").arg(dir).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(text.contains("no runbook"), "{text}");
+        assert!(!text.contains("valid"), "{text}");
+    }
+}
+
+/// Issue 11 point 8: `-e NAME=VALUE` for a name the runbook does not use is a warning.
+#[test]
+fn an_unused_extra_var_is_a_warning() {
+    let td = tempfile::tempdir().unwrap();
+    let rb = td.path().join("rb.yaml");
+    std::fs::write(
+        &rb,
+        "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: a\n    on: local\n    run: echo {{ target }}\n",
+    )
+    .unwrap();
+    let out = drctl()
+        .args([
+            "validate", "--format", "short", "-e", "target=x", "-e", "taget=y",
+        ])
+        .arg(&rb)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("warning[unused-var]") && text.contains("`taget`"),
+        "{text}"
+    );
+    assert!(!text.contains("`target` is not used"), "{text}");
 }

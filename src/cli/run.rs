@@ -123,9 +123,5 @@ pub fn resume(a: ResumeArgs, kind: ResumeKind) -> anyhow::Result<Exit> {
     let exit = f.outcome.exit();
     let show = f.mode == RunMode::Drill && (!a.exec.quiet || exit != Exit::Success);
     super::report::after_run(&a.exec, &f.run_id, show);
-    // `drctl rollback` that succeeds has done what was asked.
-    if kind == ResumeKind::Rollback && exit == Exit::FailedRolledBack {
-        return Ok(Exit::Success);
-    }
     Ok(exit)
 }

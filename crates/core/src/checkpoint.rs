@@ -29,6 +29,8 @@ pub struct Checkpoint {
     /// past them, `on_failure: continue`, must say so).
     pub step_failed: BTreeMap<String, Vec<String>>,
     pub rollback_begun: Option<String>,
+    /// The rollback was asked for by the operator (`drctl rollback`), not caused by a failure.
+    pub rollback_requested: bool,
     pub ended: Option<(Outcome, i32)>,
     /// Steps in the order they first started (forward), for rollback ordering.
     pub order: Vec<String>,
@@ -155,7 +157,12 @@ impl Checkpoint {
                         c.step_failed.insert(step.clone(), failed_hosts.clone());
                     }
                 }
-                Record::RollbackBegin { reason, .. } => c.rollback_begun = Some(reason.clone()),
+                Record::RollbackBegin {
+                    reason, requested, ..
+                } => {
+                    c.rollback_begun = Some(reason.clone());
+                    c.rollback_requested = *requested;
+                }
                 Record::RunEnd { outcome, exit, .. } => c.ended = Some((*outcome, *exit)),
                 _ => {}
             }

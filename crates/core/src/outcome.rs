@@ -19,6 +19,9 @@ pub enum Outcome {
     NothingRan,
     /// A step failed and every completed step was rolled back.
     RolledBack,
+    /// The operator asked for the rollback (`drctl rollback`) and every completed step was
+    /// rolled back: the command did what was asked.
+    RolledBackOnRequest,
     /// A rollback command failed: a human must look.
     RollbackFailed,
     /// `on_failure: abort`: stopped without rollback.
@@ -50,7 +53,7 @@ impl Outcome {
     /// The process exit code a run that ended so gives.
     pub fn exit(self) -> Exit {
         match self {
-            Self::Succeeded | Self::DrillPassed => Exit::Success,
+            Self::Succeeded | Self::DrillPassed | Self::RolledBackOnRequest => Exit::Success,
             Self::RolledBack | Self::Failed | Self::DrillFailed | Self::DrillMissedRto => {
                 Exit::FailedRolledBack
             }
@@ -74,6 +77,7 @@ impl Outcome {
                 | Self::CompletedWithFailures
                 | Self::NothingRan
                 | Self::RolledBack
+                | Self::RolledBackOnRequest
                 | Self::DrillPassed
                 | Self::DrillFailed
                 | Self::DrillMissedRto
@@ -100,6 +104,7 @@ impl Outcome {
             Self::NothingRan => "nothing-ran",
             Self::DrillIncomplete => "drill-incomplete",
             Self::RolledBack => "rolled-back",
+            Self::RolledBackOnRequest => "rolled-back-on-request",
             Self::RollbackFailed => "rollback-failed",
             Self::Aborted => "aborted",
             Self::Refused => "refused",
@@ -192,6 +197,7 @@ mod tests {
         for (o, word, code) in [
             (Outcome::Succeeded, "succeeded", 0),
             (Outcome::RolledBack, "rolled-back", 1),
+            (Outcome::RolledBackOnRequest, "rolled-back-on-request", 0),
             (Outcome::RollbackFailed, "rollback-failed", 3),
             (Outcome::WaitingApproval, "waiting-approval", 5),
             (Outcome::DrillMissedRto, "drill-missed-rto", 1),

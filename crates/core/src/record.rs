@@ -92,6 +92,9 @@ pub enum Record {
     RollbackBegin {
         t: String,
         reason: String,
+        /// The operator asked for it (`drctl rollback`), rather than a failed step.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        requested: bool,
     },
     /// The operator chose, on resume, what to do with a step left in flight.
     Decision {

@@ -36,6 +36,10 @@ pub enum StateError {
     NoSuchRun(String),
     #[error("{0}")]
     Locked(String),
+    /// The state directory is not safe to use: a symlink where drctl's own file or folder
+    /// belongs, a folder another user can write, not a regular file.
+    #[error("{0}")]
+    Unsafe(String),
 }
 
 /// Held for the life of a run; dropping it releases the lock.

@@ -239,6 +239,7 @@ impl SshConnection {
     }
 
     /// Run a command in the host's shell (started on first use).
+    #[allow(clippy::result_large_err)]
     fn run_in_shell(&mut self, script: &str, limit: Duration) -> RunResult {
         let started = Instant::now();
         let deadline = started + limit;
@@ -269,6 +270,7 @@ impl SshConnection {
 
     /// Run a command over a channel of its own (`exec_mode: channel`, and to kill a
     /// timed-out command).
+    #[allow(clippy::result_large_err)]
     fn run(&mut self, script: &str, limit: Duration) -> RunResult {
         let started = Instant::now();
         let deadline = started + limit;

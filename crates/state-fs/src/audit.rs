@@ -93,30 +93,31 @@ impl Audit {
 
     fn write_batch(&self, batch: Vec<Entry>) -> Result<(), StateError> {
         let p = &self.path;
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .mode(0o600)
-            .open(p)
-            .map_err(io_err(p))?;
+        let mut f = crate::open_state_file(
+            p,
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .read(true)
+                .mode(0o600),
+        )?;
         f.lock().map_err(io_err(p))?;
-        let head: Option<Head> = std::fs::read(Self::head_path(p))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        let (mut count, mut prev) = match head {
-            Some(h) => (h.count, h.last),
-            None => {
-                // No head yet (first entry, or a journal from before heads): derive from the file.
-                let text = std::fs::read_to_string(p).unwrap_or_default();
-                let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
-                (
-                    lines.len() as u64,
-                    lines
-                        .last()
-                        .map_or(GENESIS.to_string(), |l| sha256_hex(l.as_bytes())),
-                )
-            }
+        let text = crate::read_nofollow(p)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        // A head that is missing while entries exist, or unreadable, is evidence that the
+        // tail may have been cut: keep chaining from the file, but never write a fresh head
+        // that would make the cut chain verify as intact.
+        let (mut count, mut prev, keep_head) = match read_head(p) {
+            HeadState::Good(h) => (h.count, h.last, true),
+            state => (
+                lines.len() as u64,
+                lines
+                    .last()
+                    .map_or(GENESIS.to_string(), |l| sha256_hex(l.as_bytes())),
+                matches!(state, HeadState::Absent) && lines.is_empty(),
+            ),
         };
         let mut text = String::new();
         for mut e in batch {
@@ -130,11 +131,13 @@ impl Audit {
         }
         f.write_all(text.as_bytes()).map_err(io_err(p))?;
         f.sync_data().map_err(io_err(p))?;
-        let head = Head { count, last: prev };
-        write_atomic(
-            &Self::head_path(p),
-            serde_json::to_string(&head).unwrap_or_default().as_bytes(),
-        )?;
+        if keep_head {
+            let head = Head { count, last: prev };
+            write_atomic(
+                &Self::head_path(p),
+                serde_json::to_string(&head).unwrap_or_default().as_bytes(),
+            )?;
+        }
         let _ = f.unlock();
         Ok(())
     }
@@ -146,13 +149,29 @@ impl AuditLog for Audit {
     }
 }
 
-/// Check the chain from the first line to the head.
+enum HeadState {
+    /// No head file.
+    Absent,
+    /// A head file that cannot be read or parsed.
+    Bad,
+    Good(Head),
+}
+
+fn read_head(audit: &Path) -> HeadState {
+    let path = Audit::head_path(audit);
+    match crate::read_nofollow(&path) {
+        Ok(b) => serde_json::from_slice(&b).map_or(HeadState::Bad, HeadState::Good),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => HeadState::Absent,
+        Err(_) => HeadState::Bad,
+    }
+}
+
+/// Check the chain from the first line to the head. The head is required once there is an
+/// entry: without it a cut tail would be indistinguishable from a shorter journal.
 pub fn verify(path: &Path) -> Result<Verdict, StateError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::read_nofollow(path).map(|b| String::from_utf8_lossy(&b).into_owned()) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Verdict::Intact { entries: 0 });
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => {
             return Err(StateError::Io {
                 path: path.to_path_buf(),
@@ -215,8 +234,27 @@ pub fn verify(path: &Path) -> Result<Verdict, StateError> {
         prev = sha256_hex(line.as_bytes());
         n += 1;
     }
-    if let Ok(b) = std::fs::read(Audit::head_path(path))
-        && let Ok(h) = serde_json::from_slice::<Head>(&b)
+    match read_head(path) {
+        HeadState::Absent if n == 0 => {}
+        HeadState::Absent => {
+            return Ok(Verdict::Broken {
+                line: n as usize,
+                reason: format!(
+                    "audit.head is missing while the journal holds {n} entries: its last line(s) may have been removed"
+                ),
+            });
+        }
+        HeadState::Bad => {
+            return Ok(Verdict::Broken {
+                line: n as usize,
+                reason: format!(
+                    "audit.head is unreadable or garbled (journal: {n} entries): its last line(s) may have been removed"
+                ),
+            });
+        }
+        HeadState::Good(_) => {}
+    }
+    if let HeadState::Good(h) = read_head(path)
         && (h.count != n || h.last != prev)
     {
         return Ok(Verdict::Broken {
@@ -300,5 +338,41 @@ mod tests {
             2,
         );
         check(format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]), 3);
+    }
+
+    /// Cutting the last lines and deleting (or garbling) `audit.head` must not pass as
+    /// intact, and the next append must not bless the cut chain with a fresh head.
+    #[test]
+    fn a_cut_tail_with_the_head_deleted_or_garbled_is_broken() {
+        for garble in [false, true] {
+            let td = tempfile::tempdir().unwrap();
+            let p = td.path().join("audit.jsonl");
+            let a = Audit::new(p.clone());
+            for x in ["a", "b", "c"] {
+                a.append(entry(x)).unwrap();
+            }
+            let orig = std::fs::read_to_string(&p).unwrap();
+            let lines: Vec<&str> = orig.lines().collect();
+            std::fs::write(&p, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+            let head = Audit::head_path(&p);
+            if garble {
+                std::fs::write(&head, "{garbage").unwrap();
+            } else {
+                std::fs::remove_file(&head).unwrap();
+            }
+            let broken = |why: &str| match verify(&p).unwrap() {
+                Verdict::Broken { line, reason } => {
+                    assert_eq!(line, 2, "{reason}");
+                    assert!(reason.contains("audit.head"), "{reason}");
+                }
+                v => panic!("{why}: not detected: {v:?}"),
+            };
+            broken("cut");
+            Audit::new(p.clone()).append(entry("later")).unwrap();
+            match verify(&p).unwrap() {
+                Verdict::Broken { reason, .. } => assert!(reason.contains("audit.head")),
+                v => panic!("append blessed the cut chain: {v:?}"),
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! dropped on load; any other damage is a clear error naming the line.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -36,12 +36,10 @@ impl Journal {
     /// Create a new journal with its header (fails if it exists).
     pub fn create(dir: &Path, header: Header) -> Result<Self, StateError> {
         let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new()
-            .append(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let file = crate::open_state_file(
+            &path,
+            OpenOptions::new().append(true).create_new(true).mode(0o600),
+        )?;
         let j = Self::from_file(path, file);
         j.append(&Record::Header(header))?;
         if let Ok(d) = File::open(dir) {
@@ -51,12 +49,21 @@ impl Journal {
     }
 
     /// Open an existing journal to append to (resume, rollback).
+    /// A last line torn by a crash or power loss is cut off first (it is what `load` drops),
+    /// so the next record starts on a line of its own instead of extending the garbage.
     pub fn open_append(dir: &Path) -> Result<Self, StateError> {
         let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let mut file = crate::open_state_file(&path, OpenOptions::new().read(true).append(true))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_err(&path))?;
+        if let Some(keep) = torn_tail_start(&bytes) {
+            file.set_len(keep as u64).map_err(io_err(&path))?;
+            file.sync_data().map_err(io_err(&path))?;
+        } else if bytes.last().is_some_and(|&b| b != b'\n') {
+            // A whole record that lost only its newline: end its line.
+            file.write_all(b"\n").map_err(io_err(&path))?;
+            file.sync_data().map_err(io_err(&path))?;
+        }
         Ok(Self::from_file(path, file))
     }
 
@@ -133,10 +140,27 @@ impl RunLog for Journal {
     }
 }
 
+/// Where a torn last line starts: a last line without its newline, or one that is not JSON
+/// at all (zeros left by power loss). Never the header line: a journal torn there is damaged.
+fn torn_tail_start(bytes: &[u8]) -> Option<usize> {
+    let body = match bytes.last() {
+        None => return None,
+        Some(b'\n') => &bytes[..bytes.len() - 1],
+        Some(_) => bytes,
+    };
+    let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let last = &body[start..];
+    let complete = serde_json::from_slice::<Record>(last).is_ok();
+    let torn = (body.len() == bytes.len() && !complete)
+        || (!last.iter().all(u8::is_ascii_whitespace)
+            && serde_json::from_slice::<serde_json::Value>(last).is_err());
+    (torn && start > 0).then_some(start)
+}
+
 /// Read a journal. A torn last line is dropped; anything else damaged is an error.
 pub fn load(dir: &Path) -> Result<Loaded, StateError> {
     let path = dir.join(JOURNAL_FILE);
-    let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+    let bytes = crate::read_nofollow(&path).map_err(|e| crate::state_open_err(&path, e))?;
     let text = String::from_utf8_lossy(&bytes);
     let ends_clean = text.ends_with('\n');
     let lines: Vec<&str> = text.split_terminator('\n').collect();
@@ -201,4 +225,82 @@ pub fn load(dir: &Path) -> Result<Loaded, StateError> {
         records,
         torn_tail,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drctl_core::outcome::RunMode;
+
+    fn header() -> Header {
+        Header {
+            version: JOURNAL_VERSION,
+            run_id: "r1".into(),
+            runbook: "rb.yaml".into(),
+            runbook_sha256: String::new(),
+            name: "rb".into(),
+            kind: "failover".into(),
+            mode: RunMode::Run,
+            severity: None,
+            started_at: "2024-01-01T00:00:00Z".into(),
+            user: "u".into(),
+            controller: "c".into(),
+            pid: 1,
+            inventory: None,
+            vars: Default::default(),
+            limit: None,
+            rto_ms: None,
+        }
+    }
+
+    fn skipped(step: &str) -> Record {
+        Record::Skipped {
+            t: "2024-01-01T00:00:01Z".into(),
+            step: step.into(),
+            reason: "test".into(),
+        }
+    }
+
+    /// Power loss mid-append leaves a torn last line (or zeros); the next append must not
+    /// land after it and turn it into a corrupt line in the middle of the journal.
+    #[test]
+    fn append_after_a_torn_tail_keeps_the_journal_readable() {
+        let whole = serde_json::to_vec(&skipped("a2")).unwrap();
+        for tail in [
+            &b"{\"ev\":\"skipped\",\"t\":\"2024"[..],
+            &[0u8; 64][..],
+            &whole[..],
+        ] {
+            let td = tempfile::tempdir().unwrap();
+            let j = Journal::create(td.path(), header()).unwrap();
+            j.append(&skipped("a")).unwrap();
+            drop(j);
+            let path = td.path().join(JOURNAL_FILE);
+            let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+            f.write_all(tail).unwrap();
+            drop(f);
+            let kept_whole = tail == &whole[..];
+            assert_eq!(load(td.path()).unwrap().torn_tail, !kept_whole);
+
+            let j = Journal::open_append(td.path()).unwrap();
+            j.append(&skipped("b")).unwrap();
+            drop(j);
+            let l = load(td.path()).unwrap();
+            assert!(!l.torn_tail);
+            let steps: Vec<&str> = l
+                .records
+                .iter()
+                .filter_map(|r| match r {
+                    Record::Skipped { step, .. } => Some(step.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let want: &[&str] = if kept_whole {
+                &["a", "a2", "b"]
+            } else {
+                &["a", "b"]
+            };
+            assert_eq!(steps, want);
+        }
+    }
 }

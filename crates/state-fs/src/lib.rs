@@ -59,15 +59,120 @@ impl StateDir {
         self.root.join("audit.jsonl")
     }
 
-    /// Create a directory (and parents) private to the user.
+    /// Create a directory (and parents) private to the user. The root and every folder
+    /// from it down to `dir` must be the user's own and writable by nobody else; below the
+    /// root none may be a symlink.
     pub fn ensure(&self, dir: &Path) -> Result<(), StateError> {
+        if fs::symlink_metadata(&self.root).is_ok() {
+            check_dir(&self.root, true)?;
+        }
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
             .map_err(io_err(dir))?;
+        self.check_private(dir)?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err(dir))
     }
+
+    /// Refuse a state folder another user could plant files in.
+    pub fn check_private(&self, dir: &Path) -> Result<(), StateError> {
+        check_dir(&self.root, true)?;
+        if let Ok(rel) = dir.strip_prefix(&self.root) {
+            let mut p = self.root.clone();
+            for c in rel.components() {
+                p.push(c);
+                check_dir(&p, false)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One state folder: a real directory (the root may be the user's own symlink to one),
+/// owned by the user, not writable by group or others.
+fn check_dir(path: &Path, is_root: bool) -> Result<(), StateError> {
+    use std::os::unix::fs::MetadataExt;
+    let unsafe_ = |what: String| StateError::Unsafe(format!("{}: {what}", path.display()));
+    // SAFETY: geteuid takes no arguments, touches no memory and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let link = fs::symlink_metadata(path).map_err(io_err(path))?;
+    if link.file_type().is_symlink() && (!is_root || link.uid() != me) {
+        return Err(unsafe_(
+            "is a symlink; drctl never follows a symlink inside its state directory (remove it: it may have been planted)".into(),
+        ));
+    }
+    let m = fs::metadata(path).map_err(io_err(path))?;
+    if !m.is_dir() {
+        return Err(unsafe_("is not a directory".into()));
+    }
+    if m.uid() != me {
+        return Err(unsafe_(format!(
+            "is owned by uid {}, not by you (uid {me}); use a state directory of your own (--state-dir)",
+            m.uid()
+        )));
+    }
+    if m.mode() & 0o022 != 0 {
+        return Err(unsafe_(format!(
+            "is writable by {} (mode {:o}): another user could plant files drctl trusts; `chmod go-w` it or use another --state-dir",
+            if m.mode() & 0o002 != 0 {
+                "every user"
+            } else {
+                "its group"
+            },
+            m.mode() & 0o7777
+        )));
+    }
+    Ok(())
+}
+
+/// Open a state file without following a symlink; a symlink there is [`StateError::Unsafe`].
+pub fn open_state_file(path: &Path, opts: &mut fs::OpenOptions) -> Result<fs::File, StateError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = opts
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| state_open_err(path, e))?;
+    let m = f.metadata().map_err(io_err(path))?;
+    if !m.is_file() {
+        return Err(StateError::Unsafe(format!(
+            "{}: is not a regular file; drctl refuses to use it (remove it: it may have been planted)",
+            path.display()
+        )));
+    }
+    Ok(f)
+}
+
+/// ELOOP from an `O_NOFOLLOW` open means a symlink: say so.
+pub fn state_open_err(path: &Path, e: std::io::Error) -> StateError {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        StateError::Unsafe(format!(
+            "{}: is a symlink; drctl never follows a symlink for its state files (remove it: it may have been planted)",
+            path.display()
+        ))
+    } else {
+        StateError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    }
+}
+
+/// Read a whole file without following a symlink in its last component (nor blocking on
+/// a FIFO planted there).
+pub fn read_nofollow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// Write a file atomically (temp file in the same folder, fsync, rename, fsync the folder), 0600.
@@ -137,7 +242,11 @@ impl RunStore for StateDir {
 
     fn saved_runbook(&self, run_id: &str) -> Result<String, StateError> {
         let path = self.existing(run_id)?.join(RUNBOOK_COPY);
-        fs::read_to_string(&path).map_err(io_err(&path))
+        let bytes = read_nofollow(&path).map_err(|e| state_open_err(&path, e))?;
+        String::from_utf8(bytes).map_err(|e| StateError::Io {
+            path: path.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })
     }
 
     fn list_runs(&self) -> Result<Vec<String>, StateError> {
@@ -177,9 +286,97 @@ impl StateDir {
     /// A run's folder, which must exist.
     fn existing(&self, run_id: &str) -> Result<PathBuf, StateError> {
         let dir = self.run(run_id);
-        if run_id.is_empty() || run_id.contains('/') || run_id.starts_with('.') || !dir.is_dir() {
+        if run_id.is_empty()
+            || run_id.contains('/')
+            || run_id.starts_with('.')
+            || fs::symlink_metadata(&dir).is_err()
+        {
             return Err(StateError::NoSuchRun(run_id.to_string()));
         }
+        self.check_private(&dir)?;
         Ok(dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn sd(root: &Path) -> StateDir {
+        StateDir {
+            root: root.to_path_buf(),
+        }
+    }
+
+    /// A planted `locks/NAME.lock` symlink: the target stays untouched and the error says why.
+    #[test]
+    fn a_planted_lock_symlink_is_refused_and_its_target_untouched() {
+        let td = tempfile::tempdir().unwrap();
+        let st = sd(&td.path().join("state"));
+        st.ensure(&st.locks()).unwrap();
+        let target = td.path().join("precious");
+        fs::write(&target, "keep me").unwrap();
+        symlink(&target, st.locks().join("rb.lock")).unwrap();
+        let e = lock::acquire(&st, "rb", "run-a").unwrap_err();
+        assert!(matches!(e, StateError::Unsafe(_)), "{e}");
+        assert!(e.to_string().contains("symlink"), "{e}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
+        // A FIFO planted there would block a reader forever: refused, not a hang.
+        fs::remove_file(st.locks().join("rb.lock")).unwrap();
+        let fifo = std::ffi::CString::new(
+            st.locks()
+                .join("rb.lock")
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .unwrap();
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let e = lock::acquire(&st, "rb", "run-a").unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
+    #[test]
+    fn planted_journal_audit_and_head_symlinks_are_not_followed() {
+        let td = tempfile::tempdir().unwrap();
+        let st = sd(&td.path().join("state"));
+        let target = td.path().join("precious");
+        fs::write(&target, "keep me").unwrap();
+        // journal of an existing run replaced by a symlink
+        let run = st.run("r1");
+        st.ensure(&run).unwrap();
+        symlink(&target, run.join(journal::JOURNAL_FILE)).unwrap();
+        assert!(matches!(st.load_run("r1"), Err(StateError::Unsafe(_))));
+        assert!(matches!(st.reopen_run("r1"), Err(StateError::Unsafe(_))));
+        // audit journal
+        symlink(&target, st.audit()).unwrap();
+        let e = RunStore::audit(&st)
+            .append(drctl_core::store::AuditEntry::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("symlink"), "{e}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn a_state_root_or_subfolder_others_can_write_is_refused() {
+        let td = tempfile::tempdir().unwrap();
+        let root = td.path().join("state");
+        fs::create_dir(&root).unwrap();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o777)).unwrap();
+        let st = sd(&root);
+        let e = st.ensure(&st.locks()).unwrap_err();
+        assert!(e.to_string().contains("writable by"), "{e}");
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o700)).unwrap();
+        fs::create_dir(st.locks()).unwrap();
+        fs::set_permissions(st.locks(), fs::Permissions::from_mode(0o770)).unwrap();
+        let e = lock::acquire(&st, "rb", "r").unwrap_err();
+        assert!(e.to_string().contains("writable by"), "{e}");
+        // a symlinked subfolder is refused too
+        fs::remove_dir(st.locks()).unwrap();
+        let elsewhere = td.path().join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        symlink(&elsewhere, st.locks()).unwrap();
+        let e = lock::acquire(&st, "rb", "r").unwrap_err();
+        assert!(e.to_string().contains("symlink"), "{e}");
     }
 }

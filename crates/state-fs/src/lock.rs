@@ -41,14 +41,15 @@ pub fn acquire(dir: &StateDir, name: &str, run_id: &str) -> Result<RunLock, Stat
     let locks = dir.locks();
     dir.ensure(&locks)?;
     let path = locks.join(format!("{name}.lock"));
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&path)
-        .map_err(io_err(&path))?;
+    let mut f = crate::open_state_file(
+        &path,
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600),
+    )?;
     let mut previous = String::new();
     let _ = f.read_to_string(&mut previous);
     let held = f.try_lock().is_err();
@@ -98,8 +99,9 @@ pub fn acquire(dir: &StateDir, name: &str, run_id: &str) -> Result<RunLock, Stat
 const EPOCH_FILE: &str = "epoch";
 
 fn last_epoch(locks: &std::path::Path) -> u64 {
-    std::fs::read_to_string(locks.join(EPOCH_FILE))
+    crate::read_nofollow(&locks.join(EPOCH_FILE))
         .ok()
+        .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0)
 }

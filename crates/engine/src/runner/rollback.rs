@@ -19,6 +19,22 @@ impl Runner {
         self.rollback_steps(reason, RollbackEnd::FinishRun).await
     }
 
+    /// `drctl rollback`: like [`Self::rollback_all`], journaled as asked for by the operator,
+    /// so a clean end is `rolled-back-on-request` (exit 0) rather than a failed run's
+    /// `rolled-back` (exit 1). Continuing a rollback a failure began keeps the failure's word.
+    pub async fn rollback_requested(self: &Arc<Self>, reason: String) -> RunOutcome {
+        if self.cp().rollback_begun.is_none()
+            && let Err(e) = self.record(Record::RollbackBegin {
+                t: t(),
+                reason: reason.clone(),
+                requested: true,
+            })
+        {
+            return self.journal_failed(e);
+        }
+        self.rollback_all(reason).await
+    }
+
     /// Roll back; a clean result is journaled as the run's end only with `FinishRun`.
     pub(super) async fn rollback_steps(
         self: &Arc<Self>,
@@ -29,6 +45,7 @@ impl Runner {
             && let Err(e) = self.record(Record::RollbackBegin {
                 t: t(),
                 reason: reason.clone(),
+                requested: false,
             })
         {
             return self.journal_failed(e);
@@ -92,7 +109,11 @@ impl Runner {
             }
         }
         let o = RunOutcome::new(
-            Outcome::RolledBack,
+            if self.cp().rollback_requested {
+                Outcome::RolledBackOnRequest
+            } else {
+                Outcome::RolledBack
+            },
             format!("{reason}; every completed step was rolled back"),
         );
         match end {

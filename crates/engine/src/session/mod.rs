@@ -214,7 +214,11 @@ impl Session {
         let cp = Checkpoint::from_journal(&loaded);
         if let Some((outcome, _)) = &cp.ended
             && outcome.is_final()
-            && !(req.kind == ResumeKind::Rollback && *outcome == drctl_core::Outcome::Succeeded)
+            && !(req.kind == ResumeKind::Rollback
+                && matches!(
+                    outcome,
+                    drctl_core::Outcome::Succeeded | drctl_core::Outcome::CompletedWithFailures
+                ))
         {
             return Err(SessionError::usage(format!(
                 "run {} already ended ({outcome}); nothing to {}",
@@ -309,7 +313,7 @@ impl Session {
                     "rollback of run {run_id} requested by {}",
                     self.operator.user
                 );
-                rt.block_on(runner.rollback_all(reason))
+                rt.block_on(runner.rollback_requested(reason))
             }
         };
         drop(lock);

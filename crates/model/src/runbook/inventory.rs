@@ -80,6 +80,38 @@ impl Inventory {
 }
 
 /// Parse an inventory file; errors name file, line and column.
+/// One diagnostic for a file that is not a YAML inventory, naming the file only: it may be
+/// anything (a secrets file named by mistake), so none of its lines is quoted.
+pub(crate) fn not_an_inventory(file: &SourceFile) -> Diagnostic {
+    let blind = SourceFile::new(&file.path, "");
+    let ini = file.text.lines().map(str::trim).any(|l| {
+        (l.starts_with('[') && l.ends_with(']') && !l.contains(' ')) || l.contains("ansible_host=")
+    });
+    if ini {
+        Diagnostic::error(
+            &blind,
+            Span::default(),
+            "not-an-inventory",
+            format!(
+                "{} looks like an Ansible INI inventory, which drctl does not read",
+                file.path.display()
+            ),
+        )
+        .hint("write it as a drctl YAML inventory (`hosts:`, `groups:`, `defaults:`); see the format page")
+    } else {
+        Diagnostic::error(
+            &blind,
+            Span::default(),
+            "not-an-inventory",
+            format!(
+                "{} is not an inventory: no `hosts:`, `groups:` or `defaults:` mapping (its contents are not shown)",
+                file.path.display()
+            ),
+        )
+        .hint("check the `inventory:` path or `-i`")
+    }
+}
+
 pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
     let mut inv = Inventory {
         file: Some(file.clone()),
@@ -88,8 +120,18 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
     let root = match yaml::load(file, Budget::default()) {
         Ok(Some(n)) => n,
         Ok(None) => return (inv, vec![]),
-        Err(d) => return (inv, vec![d]),
+        Err(_) => return (inv, vec![not_an_inventory(file)]),
     };
+    let is_inventory = match &root.kind {
+        Kind::Map(entries) => entries.iter().any(|(k, _)| {
+            k.as_str()
+                .is_some_and(|k| ["defaults", "hosts", "groups"].contains(&k))
+        }),
+        _ => false,
+    };
+    if !is_inventory {
+        return (inv, vec![not_an_inventory(file)]);
+    }
     let mut r = Reader::new(file.clone());
     let Some(f) = r.map(&root, "", &["defaults", "hosts", "groups"]) else {
         return (inv, r.diags);

@@ -60,6 +60,11 @@ pub fn load_runbook(path: &Path) -> (Option<model::Runbook>, Vec<Diagnostic>) {
 pub fn load_inventory(path: &Path) -> (inventory::Inventory, Vec<Diagnostic>) {
     match read_source(path) {
         Ok(file) => inventory::parse_inventory(&file),
+        // Not text: never quote it (it may be a key or any other file named by mistake).
+        Err(d) if d.code == "not-utf8" => (
+            inventory::Inventory::default(),
+            vec![inventory::not_an_inventory(&d.file)],
+        ),
         Err(d) => (inventory::Inventory::default(), vec![d]),
     }
 }

@@ -96,6 +96,58 @@ impl Engine {
         }
     }
 
+    /// Filters a template applies that the engine does not have, with their byte offsets
+    /// (minijinja only finds them when rendering, i.e. during the run).
+    pub fn unknown_filters(&self, src: &str) -> Vec<(usize, String)> {
+        let mut found = Vec::new();
+        let b = src.as_bytes();
+        let mut i = 0;
+        let mut in_block = false;
+        let mut quote: Option<u8> = None;
+        while i < b.len() {
+            let c = b[i];
+            if !in_block {
+                if c == b'{' && matches!(b.get(i + 1), Some(b'{' | b'%')) {
+                    in_block = true;
+                    i += 1;
+                }
+            } else if let Some(q) = quote {
+                if c == b'\\' {
+                    i += 1;
+                } else if c == q {
+                    quote = None;
+                }
+            } else if c == b'"' || c == b'\'' {
+                quote = Some(c);
+            } else if (c == b'}' || c == b'%') && b.get(i + 1) == Some(&b'}') {
+                in_block = false;
+                i += 1;
+            } else if c == b'|' {
+                let mut j = i + 1;
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                let start = j;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                if j > start {
+                    let name = &src[start..j];
+                    let probe = format!("{{{{ '' | {name} }}}}");
+                    if let Err(e) = self.text.render_str(&probe, ())
+                        && e.kind() == minijinja::ErrorKind::UnknownFilter
+                    {
+                        found.push((start, name.to_string()));
+                    }
+                }
+                i = j;
+                continue;
+            }
+            i += 1;
+        }
+        found
+    }
+
     /// Render a template against a context. A command comes back as its author reads it,
     /// values in place (for plans and messages; what runs is [`Engine::render_command`]).
     pub fn render(&self, src: &str, mode: Mode, ctx: &Value) -> Result<String, minijinja::Error> {

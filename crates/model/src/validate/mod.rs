@@ -50,8 +50,25 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found);
+            let mut yaml = 0;
+            walk(p, &mut found, &mut yaml);
             found.sort();
+            if found.is_empty() {
+                let f = SourceFile::new(p, "");
+                diags.push(
+                    Diagnostic::error(
+                        &f,
+                        Span::default(),
+                        "no-runbook",
+                        if yaml == 0 {
+                            format!("{}: no runbook found: the folder holds no `*.yaml`/`*.yml` file", p.display())
+                        } else {
+                            format!("{}: no runbook found: none of its {yaml} YAML file(s) starts with `drctl:`", p.display())
+                        },
+                    )
+                    .hint("nothing was checked; give the folder of your runbooks, or a runbook file"),
+                );
+            }
             files.extend(found);
         } else if p.exists() {
             files.push(p.clone());
@@ -71,7 +88,7 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     (files, diags)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, yaml: &mut usize) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -82,8 +99,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         }
         if p.is_dir() {
-            walk(&p, out);
+            walk(&p, out, yaml);
         } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
+            && {
+                *yaml += 1;
+                true
+            }
             && let Ok(bytes) = std::fs::read(&p)
             && looks_like_runbook(&String::from_utf8_lossy(&bytes))
         {
@@ -150,6 +171,8 @@ pub fn check_runbook(
 ) {
     rules::known_targets(rb, inv, out);
     rules::upload_sources(rb, out);
+    rules::blank_commands(rb, out);
+    rules::templates_in_checks(rb, out);
     templates::check(rb, inv, extra_vars, out);
     rules::warnings(rb, out);
 }

@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::runbook::inventory::{Inventory, LOCAL};
-use crate::runbook::model::{Action, OnFailure, Runbook};
+use crate::runbook::model::{Action, DrillMode, OnFailure, Runbook};
 
 /// Every `on:` target must be a host or group of the inventory (or `local`).
 pub fn known_targets(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagnostic>) {
@@ -90,6 +90,71 @@ pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                     Diagnostic::warning(&rb.file, cmd.span, "no-rollback", format!("step `{}` looks destructive but has no `rollback`", s.id.value))
                         .hint("add `rollback:` with the command that undoes it, so a failed run can be undone"),
                 );
+        }
+    }
+}
+
+/// A blank `run`, `rollback` or drill replacement would "succeed" doing nothing.
+pub fn blank_commands(rb: &Runbook, out: &mut Vec<Diagnostic>) {
+    for s in &rb.steps {
+        let mut fields = Vec::new();
+        if let Action::Run(c) = &s.action {
+            fields.push(("run", c));
+        }
+        if let Some(r) = &s.rollback {
+            fields.push(("rollback", r));
+        }
+        if let DrillMode::Replace(d) = &s.drill {
+            fields.push(("drill", d));
+        }
+        for (what, c) in fields {
+            if c.value.trim().is_empty() {
+                out.push(
+                    Diagnostic::error(
+                        &rb.file,
+                        c.span,
+                        "blank-command",
+                        format!("`{what}` of step `{}` is blank", s.id.value),
+                    )
+                    .hint(if what == "drill" {
+                        "give the command to run in a drill, or `drill: skip`"
+                    } else {
+                        "give the command, or remove the field"
+                    }),
+                );
+            }
+        }
+    }
+}
+
+/// `expect`/`until` are compared literally: a template there would never match.
+pub fn templates_in_checks(rb: &Runbook, out: &mut Vec<Diagnostic>) {
+    for s in &rb.steps {
+        for (what, c) in [("expect", &s.expect), ("until", &s.until)] {
+            let Some(c) = c else { continue };
+            let texts = [
+                c.stdout.as_deref(),
+                c.contains.as_deref(),
+                c.regex.as_ref().map(|r| r.value.as_str()),
+            ];
+            if texts
+                .iter()
+                .flatten()
+                .any(|t| t.contains("{{") || t.contains("{%"))
+            {
+                out.push(
+                    Diagnostic::error(
+                        &rb.file,
+                        c.span,
+                        "template-in-check",
+                        format!(
+                            "`{what}` of step `{}` holds a template; `{what}` values are compared literally, never rendered",
+                            s.id.value
+                        ),
+                    )
+                    .hint("compare in the command instead, e.g. `run: test \"$(cmd)\" = {{ value }}`, or use a literal value"),
+                );
+            }
         }
     }
 }

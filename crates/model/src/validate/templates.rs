@@ -16,6 +16,24 @@ pub const BUILTINS: &[&str] = &[
     "name", "kind", "mode", "run_id", "severity", "step", "groups",
 ];
 
+/// Filters offered in hints (the engine knows minijinja's built-ins too).
+const KNOWN_FILTERS: &[&str] = &[
+    "raw",
+    "upper",
+    "lower",
+    "trim",
+    "default",
+    "replace",
+    "join",
+    "length",
+    "first",
+    "last",
+    "int",
+    "string",
+    "title",
+    "capitalize",
+];
+
 /// Which templated field is being checked, for messages.
 struct Field<'a> {
     what: &'a str,
@@ -43,6 +61,7 @@ pub fn check(
                 .or_insert((i, s.id.value.as_str()));
         }
     }
+    let mut used: BTreeSet<String> = BTreeSet::new();
     for (i, step) in rb.steps.iter().enumerate() {
         let mut fields: Vec<(Field, usize)> = Vec::new();
         let before = i; // captures of steps < i are visible
@@ -156,9 +175,28 @@ pub fn check(
                     continue;
                 }
             };
+            for (at, name) in engine.unknown_filters(&f.src.value) {
+                let span = error_span(f.src, Some(at..at + name.len()), false);
+                out.push(
+                    Diagnostic::error(
+                        &rb.file,
+                        span,
+                        "unknown-filter",
+                        format!(
+                            "unknown filter `{name}` in `{}` of step `{}`",
+                            f.what, step.id.value
+                        ),
+                    )
+                    .hint(
+                        did_you_mean(&name, KNOWN_FILTERS.iter().copied())
+                            .unwrap_or_else(|| format!("filters: {}", KNOWN_FILTERS.join(", "))),
+                    ),
+                );
+            }
             for var in vars {
                 let mut parts = var.split('.');
                 let top = parts.next().unwrap_or_default();
+                used.insert(top.to_string());
                 let sub = parts.next();
                 let problem: Option<(String, String)> = match top {
                     "host" if !f.host => Some((
@@ -216,6 +254,31 @@ pub fn check(
                 }
             }
         }
+    }
+    unused_extra(rb, extra, &used, out);
+}
+
+/// `-e NAME=VALUE` for a name no template of the runbook uses: most likely a typo.
+fn unused_extra(
+    rb: &Runbook,
+    extra: &BTreeSet<String>,
+    used: &BTreeSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for name in extra.iter().filter(|n| !used.contains(*n)) {
+        let cands: Vec<&str> = used.iter().map(String::as_str).collect();
+        out.push(
+            Diagnostic::warning(
+                &rb.file,
+                Span::default(),
+                "unused-var",
+                format!("`-e {name}=...` is given but the runbook never uses `{name}`"),
+            )
+            .hint(
+                did_you_mean(name, cands)
+                    .unwrap_or_else(|| "check the name against the runbook's templates".into()),
+            ),
+        );
     }
 }
 
