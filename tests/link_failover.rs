@@ -12,6 +12,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -43,7 +44,10 @@ fn netns_available(test: &str) -> bool {
         let _ = Command::new("ip").args(["netns", "del", &name]).status();
         return true;
     }
-    eprintln!(
+    // Straight to stderr, not through eprintln!: the test harness would capture that and
+    // hide it for a test that passes, and a skip must never be silent.
+    let _ = writeln!(
+        std::io::stderr(),
         "SKIPPED {test}: network namespaces cannot be created on this machine \
          (`ip netns add` failed: {}); the link-failover lab needs root and a kernel with \
          network namespaces",
