@@ -51,8 +51,13 @@ stop_lab() {
   if [ -f "$dir/lab.env" ]; then
     # shellcheck source=/dev/null
     source "$dir/lab.env"
-    # Deleting a namespace deletes the veths and TUN devices in it (the relay's TUN devices
-    # also vanish with the relay).
+    # The veth pairs by name (deleting one end deletes its peer); the TUN devices vanished
+    # with the relay; then the namespaces by name (that would also take any device left).
+    for link in "$NS_SITE/lan0" "$NS_SITE/wan0" "$NS_ISP/svc0" "$NS_SITE/wwan0" "$NS_ISP/site1"; do
+      if [ -e "/run/netns/${link%/*}" ] && ip -n "${link%/*}" link show "${link#*/}" >/dev/null 2>&1; then
+        ip -n "${link%/*}" link del "${link#*/}"
+      fi
+    done
     for ns in "$NS_SITE" "$NS_LAN" "$NS_ISP" "$NS_SVC"; do
       if [ -e "/run/netns/$ns" ]; then
         ip netns del "$ns"

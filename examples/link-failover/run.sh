@@ -108,6 +108,9 @@ echo "client gap during failback: $gap_failback ms (longest time without a reply
 echo "failback run:               $(ms "$t_failback0" "$t_failback") ms (drctl process, incl. start)"
 echo "failback recovery time:     $(report_line link-failback 'Recovery time') (journal, first step to last)"
 echo "last reply:                 $last_reply"
+echo "client reply time:          $(awk '{ split($3, a, "_"); t[a[4]] += ($2 - $1) / 1e6; n[a[4]]++ }
+  END { printf "%.1f ms via the primary, %.1f ms via the backup (mean, new TCP connection per request)",
+        t["198.51.100.1"] / (n["198.51.100.1"] + 0.0001), t["198.51.100.129"] / (n["198.51.100.129"] + 0.0001) }' "$replies")"
 sed -n '/^## Phases/,/^## Steps/p' "$dir/reports/drctl-link-failover.md" | sed '$d'
 [ "$code_failover" = 0 ] && [ "$code_failback" = 0 ] &&
   [ "$route_failover" = "default via 198.51.100.130 dev wwan0" ] &&
