@@ -132,6 +132,14 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 id=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 addr=${ADDR:-127.79.$((0x${id:0:2})).$((0x${id:2:2} % 254 + 1))}
+case $addr in
+127.*) ;;
+*) echo "ADDR=$addr: the SSH forwarder listens on loopback only (127.0.0.0/8)" >&2; exit 1 ;;
+esac
+if (exec 3<>"/dev/tcp/$addr/2222") 2>/dev/null; then
+  echo "$addr:2222 is in use (another lab?): choose another loopback address with ADDR=127.x.y.z" >&2
+  exit 1
+fi
 delay=${DELAY_MS:-40}
 cat > "$dir/lab.env" <<EOF
 # Written by examples/link-failover/lab.sh start: what stop deletes, by name.
@@ -267,6 +275,10 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 [ -n "$ok" ] || { echo "the router's sshd does not answer on $addr:2222: $(cat "$dir/sshd.log" "$dir/forwarder.log")" >&2; exit 1; }
+# Every process of the lab is still running (the forwarder, say, did not lose a race for its port).
+while read -r name pid; do
+  kill -0 "$pid" 2>/dev/null || { echo "the lab's $name (pid $pid) exited: $(cat "$dir"/*.log)" >&2; exit 1; }
+done < "$dir/pids"
 ok=
 for _ in $(seq 1 100); do
   if nsx "$NS_LAN" curl -sS --max-time 1 -o /dev/null http://203.0.113.10/ 2>/dev/null; then ok=1; break; fi
