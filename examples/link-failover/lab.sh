@@ -2,10 +2,11 @@
 # A branch-site network lab in network namespaces (root only), four namespaces named
 # lf-ID-{site,lan,isp,svc} with a random ID per lab, so several labs never collide:
 #
-#   lan (client 192.0.2.10) --lan0-- site (branch router, own sshd) --wan0-----(primary veth)-- isp --svc0-- svc
-#                                              198.51.100.1/30 --------------- 198.51.100.2/30   203.0.113.1  203.0.113.10:80
-#                                    --wwan0--(backup: TUN + delay relay, 40 ms each way)-- site1
-#                                              198.51.100.129 ------------------- 198.51.100.130
+#   lan                 site (branch router)                     isp                       svc
+#   client ── eth0/lan0 ── 192.0.2.1, sshd :22
+#   192.0.2.10            wan0  198.51.100.1   ── veth (primary) ───── 198.51.100.2   ─┐
+#                         wwan0 198.51.100.129 ── TUN ⇄ relay ⇄ TUN ── 198.51.100.130 ─┴─ 203.0.113.1 ── 203.0.113.10:80
+#                                                 (backup, "4G": +40 ms each way)
 #
 #   site: the branch router: forwards the site LAN (192.0.2.0/24) to its uplinks with NAT
 #         (nftables masquerade on wan0 and wwan0, as a branch router does towards its ISPs),
@@ -25,7 +26,7 @@
 #   examples/link-failover/lab.sh break-backup DIR   # the same for the backup link
 #   examples/link-failover/lab.sh heal-backup DIR
 #   examples/link-failover/lab.sh route DIR          # the router's default route
-#   examples/link-failover/lab.sh stop DIR           # kills exactly the recorded pids, deletes the namespaces by name
+#   examples/link-failover/lab.sh stop DIR           # kills exactly the recorded pids, deletes veths and namespaces by name
 #
 # ADDR (default: 127.79.X.Y from the lab's ID) is the loopback address of the SSH forwarder;
 # DELAY_MS (default 40) the backup link's added latency each way.
