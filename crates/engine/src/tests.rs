@@ -709,3 +709,61 @@ fn a_new_run_is_refused_while_the_previous_one_is_unresolved() {
         .unwrap();
     assert_eq!(f.outcome.exit(), Exit::Success);
 }
+
+/// A journal on a disk that fills up after `room` records.
+struct FullDisk {
+    inner: MemoryLog,
+    room: usize,
+}
+
+impl RunLog for FullDisk {
+    fn append_all(&self, records: &[Record]) -> Result<(), drctl_core::store::StateError> {
+        if self.inner.records().len() + records.len() > self.room {
+            return Err(drctl_core::store::StateError::Io {
+                path: "journal.jsonl".into(),
+                source: std::io::Error::other("No space left on device"),
+            });
+        }
+        self.inner.append_all(records)
+    }
+}
+
+#[test]
+fn a_journal_that_cannot_be_written_stops_the_run() {
+    let log = Arc::new(FullDisk {
+        inner: MemoryLog::default(),
+        room: 9, // header, s1 on 3 hosts (6), its end, then s2's first start fails
+    });
+    log.append(&Record::Header(header(RunMode::Run))).unwrap();
+    let fake = FakeConnector::ok();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let runner = Runner::builder(
+        Arc::new(plan(THREE, RunMode::Run)),
+        Arc::new(fake.clone()),
+        log,
+    )
+    .build();
+    let outcome = rt.block_on(runner.run(Start::New));
+    assert_eq!(
+        outcome.outcome,
+        drctl_core::Outcome::JournalFailed,
+        "{}",
+        outcome.message
+    );
+    assert_eq!(outcome.exit(), Exit::NeedsHuman);
+    assert!(
+        outcome.message.contains("No space left"),
+        "{}",
+        outcome.message
+    );
+    let calls = fake.calls();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("do-3") || c.contains("undo")),
+        "{calls:?}"
+    );
+}

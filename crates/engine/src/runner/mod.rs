@@ -55,6 +55,8 @@ pub struct Runner {
     checkpoint: Mutex<Checkpoint>,
     audit: Option<Arc<dyn AuditLog>>,
     started: Instant,
+    /// The first journal append that failed: once set, nothing more is started.
+    journal_error: Mutex<Option<String>>,
 }
 
 /// Builds a [`Runner`]: the plan, the connector and the journal are required; the rest
@@ -115,6 +117,7 @@ impl RunnerBuilder {
             checkpoint: Mutex::new(self.checkpoint),
             audit: self.audit,
             started: Instant::now(),
+            journal_error: Mutex::new(None),
         })
     }
 }
@@ -144,7 +147,13 @@ impl Runner {
     /// Write a record to the journal (durably: the one sink that must succeed), apply it
     /// to the live checkpoint, and audit what it says.
     pub fn record(&self, r: Record) -> Result<(), StateError> {
-        self.journal.append(&r)?;
+        if let Err(e) = self.journal.append(&r) {
+            let mut first = self.journal_error.lock().expect("journal error");
+            if first.is_none() {
+                *first = Some(e.to_string());
+            }
+            return Err(e);
+        }
         self.checkpoint.lock().expect("checkpoint").apply(&r);
         self.audit_record(&r);
         Ok(())
@@ -507,6 +516,12 @@ impl Runner {
         });
         let began = Instant::now();
         let results = self.fan_out(idx, todo.clone(), phase).await;
+        // A host's start or finish that could not be journaled stops the run here: what
+        // ran is no longer known durably.
+        let broken = self.journal_error.lock().expect("journal error").clone();
+        if let Some(e) = broken {
+            return Err(self.journal_failed(e));
+        }
         let mut failed: Vec<String> = results
             .iter()
             .filter(|(_, o)| !o.ok)
@@ -684,7 +699,7 @@ impl Runner {
     }
 
     /// The journal could not be written: stop, saying so everywhere that still listens.
-    fn journal_failed(&self, e: StateError) -> RunOutcome {
+    fn journal_failed(&self, e: impl std::fmt::Display) -> RunOutcome {
         self.finish(RunOutcome::new(
             Outcome::JournalFailed,
             format!("cannot write the journal, stopping: {e}"),
