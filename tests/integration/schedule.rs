@@ -1,7 +1,6 @@
 //! The example crontab line, run as cron would (no terminal, no stdin), on the embedded
 //! local drill: it passes, leaves reports for CI and Prometheus, and logs to its file.
 
-mod common;
 
 use std::process::{Command, Stdio};
 

@@ -2,12 +2,11 @@
 //! a missed RTO is exit 1, and the reports (JUnit parsed as XML, Prometheus line by line,
 //! Markdown) say what happened.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{Lab, drctl};
+use crate::lab::{Lab, drctl};
 
 /// Every file under a host's folder (but the `log` the runbook keeps) with its contents.
 fn snapshot(dir: &Path) -> BTreeMap<String, String> {

@@ -3,9 +3,8 @@
 //! the nearest copy is corrupted; `drctl restore` detects it, uses the other copy,
 //! restores full + incremental onto a fresh host, and the restored data equals the record.
 
-mod common;
 
-use common::pg::{journal, run_example};
+use crate::pg::{journal, run_example};
 
 #[test]
 fn restore_skips_the_corrupted_copy_and_restores_the_good_one_onto_a_fresh_host() {

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-pub mod pg;
+
 
 static LABS: AtomicU32 = AtomicU32::new(0);
 

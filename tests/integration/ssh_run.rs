@@ -1,11 +1,10 @@
 //! Runbooks against real sshd hosts: effects on each host's files, order, parallelism,
 //! rollback on exactly the right hosts, hung/dead hosts, host keys.
 
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Lab, run_cmd, spawn_cmd, wait_for};
+use crate::lab::{Lab, run_cmd, spawn_cmd, wait_for};
 
 fn lines(s: &str) -> Vec<&str> {
     s.lines().collect()

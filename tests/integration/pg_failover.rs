@@ -4,12 +4,11 @@
 //! on the new primary and new writes must succeed; a failure after the repoint must put
 //! the clients' endpoint back.
 
-mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::pg::{field, journal, run_example};
+use crate::pg::{field, journal, run_example};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,9 +2,8 @@
 //! the primary to its standby and back) with `drctl drill`: the endpoint, the data on both
 //! sites and the synchronous replication are exactly as before; the report times phases.
 
-mod common;
 
-use common::pg::run_example;
+use crate::pg::run_example;
 
 #[test]
 fn cutover_drill_leaves_the_service_as_it_began_and_reports_phases() {

@@ -4,13 +4,12 @@
 //! file must show each step exactly once, in order, and each rollback exactly once, newest
 //! first.
 
-mod common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Lab, drctl};
+use crate::lab::{Lab, drctl};
 
 const STEPS: usize = 20;
 

@@ -1,11 +1,10 @@
 //! Damaged journals: a last line cut by a crash loads (and resume goes on), anything else
 //! gives a clear error naming the file and line, never a panic.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::drctl;
+use crate::lab::drctl;
 
 const RB: &str = "drctl: 1\nkind: restore\nname: jd\nvars:\n  out: /dev/null\nsteps:\n  - id: a\n    on: local\n    run: echo a >> {{ out }}\n  - id: b\n    on: local\n    run: echo b >> {{ out }}\n";
 

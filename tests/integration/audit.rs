@@ -1,9 +1,8 @@
 //! The audit journal across runs: who ran what where, secrets masked, and `drctl audit
 //! verify` naming the first line that was edited, removed or moved.
 
-mod common;
 
-use common::drctl;
+use crate::lab::drctl;
 
 const RB: &str = r#"drctl: 1
 kind: restore

@@ -4,9 +4,8 @@
 //! its verification (before any client is sent to it) rolls back to the source, which
 //! takes writes again, with nothing lost.
 
-mod common;
 
-use common::pg::{field, run_example};
+use crate::pg::{field, run_example};
 
 fn run(net: &str, extra: &str) -> (bool, String, tempfile::TempDir) {
     run_example("hot-migration", net, extra)

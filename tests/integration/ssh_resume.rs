@@ -1,10 +1,9 @@
 //! Crash, resume and lock against real sshd hosts.
 
-mod common;
 
 use std::time::Duration;
 
-use common::{Lab, drctl, run_cmd, spawn_cmd, wait_for};
+use crate::lab::{Lab, drctl, run_cmd, spawn_cmd, wait_for};
 
 /// The id of the one run in a state dir.
 fn only_run_id(state: &std::path::Path) -> String {

@@ -1,13 +1,12 @@
 //! Run state on the controller (host `local`, fast): private permissions, a stale lock
 //! taken over, resume refusing a changed runbook unless told, rollback on demand.
 
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::drctl;
+use crate::lab::drctl;
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
