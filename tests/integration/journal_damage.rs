@@ -1,68 +1,40 @@
 //! Damaged journals: a last line cut by a crash loads (and resume goes on), anything else
 //! gives a clear error naming the file and line, never a panic.
 
-
-use std::path::{Path, PathBuf};
-
-use crate::lab::drctl;
+use crate::builder::{Drctl, Outcome, Sandbox};
 
 const RB: &str = "drctl: 1\nkind: restore\nname: jd\nvars:\n  out: /dev/null\nsteps:\n  - id: a\n    on: local\n    run: echo a >> {{ out }}\n  - id: b\n    on: local\n    run: echo b >> {{ out }}\n";
 
-/// A finished local run; returns (state dir, run dir, the file its steps append to).
-fn finished_run(td: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let st = td.join("state");
-    let out_file = td.join("out");
-    let rb = td.join("rb.yaml");
-    std::fs::write(&rb, RB).unwrap();
-    let out = drctl(&st)
-        .arg("restore")
-        .arg(&rb)
-        .arg("-e")
-        .arg(format!("out={}", out_file.display()))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let run = std::fs::read_dir(st.join("runs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    (st, run, out_file)
+/// A finished local run, whose steps append to `{dir}/out`.
+fn finished_run() -> Sandbox {
+    let out = Drctl::new()
+        .runbook("rb.yaml", RB)
+        .args(["restore", "{runbook}", "-e", "out={dir}/out"])
+        .run();
+    out.status(0);
+    out.sandbox().clone()
 }
 
-fn status(st: &Path) -> (Option<i32>, String) {
-    let out = drctl(st)
-        .args(["status", "--format", "json"])
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code(), text)
+fn status(sb: &Sandbox) -> Outcome {
+    sb.drctl().args(["status", "--format", "json"]).run()
 }
 
 #[test]
 fn a_last_line_cut_by_a_crash_is_dropped_and_resume_goes_on_without_rerunning() {
-    let td = tempfile::tempdir().unwrap();
-    let (st, run, out_file) = finished_run(td.path());
-    let j = run.join("journal.jsonl");
+    let sb = finished_run();
+    let j = sb.run_dir().join("journal.jsonl");
     let text = std::fs::read_to_string(&j).unwrap();
     // Cut the run-end record in the middle, as a power loss would.
     let cut = text.trim_end().rfind('\n').unwrap() + 20;
     std::fs::write(&j, &text[..cut]).unwrap();
-    let (code, out) = status(&st);
-    assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("\"torn_tail\": true"), "{out}");
-    let id = run.file_name().unwrap().to_str().unwrap();
-    let out = drctl(&st).args(["resume", id]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("cut short by a crash"), "{err}");
+    status(&sb).status(0).output_has("\"torn_tail\": true");
+    sb.drctl()
+        .args(["resume", &sb.run_id()])
+        .run()
+        .status(0)
+        .stderr_has("cut short by a crash");
     assert_eq!(
-        std::fs::read_to_string(&out_file).unwrap(),
+        std::fs::read_to_string(sb.path("out")).unwrap(),
         "a\nb\n",
         "nothing ran twice"
     );
@@ -70,12 +42,11 @@ fn a_last_line_cut_by_a_crash_is_dropped_and_resume_goes_on_without_rerunning() 
 
 #[test]
 fn damaged_journals_fail_with_a_clear_message_naming_the_line() {
-    let td = tempfile::tempdir().unwrap();
-    let (st, run, _) = finished_run(td.path());
-    let j = run.join("journal.jsonl");
+    let sb = finished_run();
+    let j = sb.run_dir().join("journal.jsonl");
     let good = std::fs::read_to_string(&j).unwrap();
     let lines: Vec<&str> = good.lines().collect();
-    let id = run.file_name().unwrap().to_str().unwrap().to_string();
+    let id = sb.run_id();
     let cases: Vec<(String, Vec<u8>, &str)> = vec![
         (
             "garbage in the middle".into(),
@@ -104,25 +75,21 @@ fn damaged_journals_fail_with_a_clear_message_naming_the_line() {
         ),
     ];
     for (what, bytes, want) in cases {
+        eprintln!("case: {what}");
         std::fs::write(&j, &bytes).unwrap();
-        let (code, out) = status(&st);
-        assert_eq!(code, Some(2), "{what}: {out}");
-        assert!(out.contains(want), "{what}: {want:?} not in {out}");
-        for cmd in [vec!["resume", id.as_str()], vec!["report", id.as_str()]] {
-            let o = drctl(&st).args(&cmd).output().unwrap();
-            let err = String::from_utf8_lossy(&o.stderr);
-            assert!(
-                matches!(o.status.code(), Some(2 | 3)),
-                "{what}: {cmd:?}: {err}"
-            );
-            assert!(err.contains(want), "{what}: {cmd:?}: {want:?} not in {err}");
+        status(&sb).status(2).output_has(want);
+        for cmd in ["resume", "report"] {
+            sb.drctl()
+                .args([cmd, &id])
+                .run()
+                .status_in(&[2, 3])
+                .stderr_has(want);
         }
-        let o = drctl(&st).arg("runs").output().unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "`runs` lists the others and marks this one"
-        );
-        assert!(String::from_utf8_lossy(&o.stdout).contains("unreadable journal"));
+        // `runs` lists the others and marks this one.
+        sb.drctl()
+            .arg("runs")
+            .run()
+            .status(0)
+            .stdout_has("unreadable journal");
     }
 }

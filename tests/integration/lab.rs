@@ -1,7 +1,6 @@
 //! Test harness: a lab of real OpenSSH `sshd` processes, one per simulated host, each with
 //! its own host key and its own loopback address (127.x.y.z:2222), stopped by pid on drop.
 //! Each host has a private folder, exported to its commands as `$HOST_DIR`.
-#![allow(dead_code)]
 
 use std::fs;
 use std::io::Write;
@@ -14,6 +13,14 @@ use std::time::{Duration, Instant};
 
 
 static LABS: AtomicU32 = AtomicU32::new(0);
+static INVENTORIES: AtomicU32 = AtomicU32::new(0);
+
+/// Send `sig` to process `pid`.
+pub fn kill(pid: i32, sig: i32) {
+    // SAFETY: kill(2) takes two integers and touches no memory of this process; a pid
+    // that has gone away only makes it fail with ESRCH, which is ignored here as before.
+    unsafe { libc::kill(pid, sig) };
+}
 
 pub struct LabHost {
     pub name: String,
@@ -79,7 +86,12 @@ impl Lab {
         fs::copy(key.with_extension("pub"), &auth).unwrap();
         let _ = fs::create_dir_all("/run/sshd");
         let lab_no = LABS.fetch_add(1, Ordering::SeqCst);
-        let a = 1 + (std::process::id() % 250);
+        // 127.78.x is the PostgreSQL examples' network (pg.rs), which runs in the same
+        // test binary at the same time.
+        let a = match 1 + (std::process::id() % 250) {
+            78 => 251,
+            a => a,
+        };
         let b = lab_no % 250;
         let mut hosts = Vec::new();
         let known_hosts = root.path().join("known_hosts");
@@ -160,7 +172,7 @@ impl Lab {
         }
         let p = self.path().join(format!(
             "inventory-{}.yaml",
-            LABS.fetch_add(1, Ordering::SeqCst)
+            INVENTORIES.fetch_add(1, Ordering::SeqCst)
         ));
         fs::write(&p, s).unwrap();
         p
@@ -175,16 +187,14 @@ impl Lab {
         fs::read_to_string(self.host(host).dir.join(file)).unwrap_or_default()
     }
 
-    pub fn signal(&self, host: &str, sig: i32) {
-        let pid = self.host(host).child.as_ref().expect("running").id() as i32;
-        unsafe { libc::kill(pid, sig) };
+    /// The lines of a file in a host's folder (none if absent).
+    pub fn lines(&self, host: &str, file: &str) -> Vec<String> {
+        self.read(host, file).lines().map(String::from).collect()
     }
 
-    /// Write a runbook file into the lab.
-    pub fn runbook(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path().join(name);
-        fs::write(&p, text).unwrap();
-        p
+    /// Wait (at most 20 s) until a file in a host's folder contains `what`.
+    pub fn wait_for(&self, host: &str, file: &str, what: &str) {
+        wait_for(&self.host(host).dir.join(file), what);
     }
 }
 
@@ -221,21 +231,12 @@ impl Drop for Lab {
     fn drop(&mut self) {
         for h in &mut self.hosts {
             if let Some(mut c) = h.child.take() {
-                unsafe { libc::kill(c.id() as i32, libc::SIGCONT) };
+                kill(c.id() as i32, libc::SIGCONT);
                 let _ = c.kill();
                 let _ = c.wait();
             }
         }
     }
-}
-
-/// `drctl` with a private state dir and no terminal.
-pub fn drctl(state: &Path) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("drctl").unwrap();
-    c.env("DRCTL_STATE_DIR", state)
-        .env_remove("SSH_AUTH_SOCK")
-        .env("NO_COLOR", "1");
-    c
 }
 
 /// pids of all descendants of `pid` (via /proc).
@@ -267,38 +268,10 @@ impl Lab {
     pub fn signal_all(&self, host: &str, sig: i32) {
         let pid = self.host(host).child.as_ref().expect("running").id() as i32;
         for p in descendants(pid) {
-            unsafe { libc::kill(p, sig) };
+            kill(p, sig);
         }
-        unsafe { libc::kill(pid, sig) };
+        kill(pid, sig);
     }
-}
-
-/// `drctl CMD RUNBOOK -i INVENTORY` with the lab's state dir `<lab>/state`.
-pub fn run_cmd(lab: &Lab, cmd: &str, rb: &Path, inv: &Path) -> std::process::Output {
-    drctl(&lab.path().join("state"))
-        .arg(cmd)
-        .arg(rb)
-        .arg("-i")
-        .arg(inv)
-        .output()
-        .expect("run drctl")
-}
-
-/// The same, started in the background (for crash and concurrency tests).
-pub fn spawn_cmd(lab: &Lab, cmd: &str, rb: &Path, inv: &Path) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("drctl"))
-        .env("DRCTL_STATE_DIR", lab.path().join("state"))
-        .env("NO_COLOR", "1")
-        .arg(cmd)
-        .arg(rb)
-        .arg("-i")
-        .arg(inv)
-        .arg("--no-progress")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start drctl")
 }
 
 /// Wait (at most 20 s) until a file contains `what`.

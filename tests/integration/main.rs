@@ -2,6 +2,7 @@
 //! run as a user runs it, against a private state folder, the controller itself (host
 //! `local`), a lab of real OpenSSH `sshd` hosts on loopback, or the PostgreSQL examples.
 
+mod builder;
 mod lab;
 mod pg;
 

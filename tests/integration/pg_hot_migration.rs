@@ -4,21 +4,17 @@
 //! its verification (before any client is sent to it) rolls back to the source, which
 //! takes writes again, with nothing lost.
 
-
 use crate::pg::{field, run_example};
-
-fn run(net: &str, extra: &str) -> (bool, String, tempfile::TempDir) {
-    run_example("hot-migration", net, extra)
-}
 
 #[test]
 fn hot_migration_moves_the_service_without_losing_an_acknowledged_write() {
-    let (ok, text, _td) = run("127.78.8", "");
-    assert!(ok, "{text}");
-    assert_eq!(field(&text, "drctl exit code:"), "0");
-    assert_eq!(field(&text, "service now on:"), "127.78.8.3", "{text}");
-    assert_eq!(field(&text, "acknowledged rows missing:"), "0", "{text}");
-    let window: u64 = field(&text, "write-unavailability window:")
+    let out = run_example("hot-migration", "127.78.8", "");
+    out.status(0);
+    let text = out.output();
+    assert_eq!(field(&out, "drctl exit code:"), "0");
+    assert_eq!(field(&out, "service now on:"), "127.78.8.3", "{text}");
+    assert_eq!(field(&out, "acknowledged rows missing:"), "0", "{text}");
+    let window: u64 = field(&out, "write-unavailability window:")
         .parse()
         .unwrap();
     assert!(window > 0, "the client saw the freeze: {text}");
@@ -27,25 +23,20 @@ fn hot_migration_moves_the_service_without_losing_an_acknowledged_write() {
 
 #[test]
 fn failed_verification_rolls_back_to_the_source_which_takes_writes_again() {
-    let (ok, text, td) = run("127.78.9", "-e probe_table=no_such_schema.t");
-    assert!(!ok, "{text}");
-    assert_eq!(field(&text, "drctl exit code:"), "1", "{text}");
-    assert_eq!(field(&text, "service now on:"), "127.78.9.1", "{text}");
-    assert_eq!(field(&text, "acknowledged rows missing:"), "0", "{text}");
-    assert!(text.contains("target-writable on h3: FAILED"), "{text}");
+    let out = run_example("hot-migration", "127.78.9", "-e probe_table=no_such_schema.t");
+    out.status_not(0);
+    let text = out.output();
+    assert_eq!(field(&out, "drctl exit code:"), "1", "{text}");
+    assert_eq!(field(&out, "service now on:"), "127.78.9.1", "{text}");
+    assert_eq!(field(&out, "acknowledged rows missing:"), "0", "{text}");
+    out.output_has("target-writable on h3: FAILED")
+        // Clients were never sent to the target.
+        .output_lacks("repoint-clients on h3")
+        .output_has("rollback freeze on h1: ok")
+        .output_has("rollback start-target on h3: ok")
+        .output_has("rollback precopy on h3: ok");
     assert!(
-        !text.contains("repoint-clients on h3"),
-        "clients were never sent to the target: {text}"
-    );
-    for undone in [
-        "rollback freeze on h1: ok",
-        "rollback start-target on h3: ok",
-        "rollback precopy on h3: ok",
-    ] {
-        assert!(text.contains(undone), "{undone}: {text}");
-    }
-    assert!(
-        !td.path().join("lab/hosts/h3/pgdata").exists(),
+        !out.sandbox().path("hosts/h3/pgdata").exists(),
         "the target's copy is removed"
     );
 }

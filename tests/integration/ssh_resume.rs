@@ -1,19 +1,9 @@
 //! Crash, resume and lock against real sshd hosts.
 
+use std::time::{Duration, Instant};
 
-use std::time::Duration;
-
-use crate::lab::{Lab, drctl, run_cmd, spawn_cmd, wait_for};
-
-/// The id of the one run in a state dir.
-fn only_run_id(state: &std::path::Path) -> String {
-    let mut ids = std::fs::read_dir(state.join("runs"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
-    let id = ids.next().expect("a run");
-    assert!(ids.next().is_none(), "more than one run");
-    id
-}
+use crate::builder::{Drctl, Outcome, Running};
+use crate::lab::Lab;
 
 const RB: &str = r#"drctl: 1
 kind: failover
@@ -30,80 +20,75 @@ steps:
     run: echo s3 >> "$HOST_DIR/log"
 "#;
 
+/// `drctl CMD RUNBOOK -i INVENTORY` started in the background on the lab.
+fn spawn(lab: &Lab, cmd: &str, rb: &str) -> Running {
+    Drctl::new()
+        .lab(lab)
+        .runbook("rb.yaml", rb)
+        .args([cmd, "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .spawn()
+}
+
+/// RB on 2 hosts, started and waited for until s2 is under way on both.
+fn in_s2() -> (Lab, Running) {
+    let lab = Lab::start(2);
+    let child = spawn(&lab, "run", RB);
+    lab.wait_for("h1", "log", "s2-start");
+    lab.wait_for("h2", "log", "s2-start");
+    (lab, child)
+}
+
 #[test]
 fn kill_9_mid_step_then_resume_asks_then_reruns_exactly_that_step() {
-    let lab = Lab::start(2);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", RB);
-    let st = lab.path().join("state");
-    let mut child = spawn_cmd(&lab, "run", &rb, &inv);
-    wait_for(&lab.host("h1").dir.join("log"), "s2-start");
-    wait_for(&lab.host("h2").dir.join("log"), "s2-start");
-    child.kill().unwrap(); // SIGKILL: no chance to clean up
-    child.wait().unwrap();
-    let run_id = only_run_id(&st);
+    let (lab, child) = in_s2();
+    let sb = child.sandbox().clone();
+    child.kill(); // SIGKILL: no chance to clean up
+    let run_id = sb.run_id();
 
     // Resume refuses to guess about the non-idempotent step that was in flight.
-    let out = drctl(&st).args(["resume", &run_id]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{err}");
-    assert!(err.contains("step `s2` was in flight on host `h"), "{err}");
+    sb.drctl()
+        .args(["resume", &run_id])
+        .run()
+        .status(5)
+        .stderr_has("step `s2` was in flight on host `h");
     std::thread::sleep(Duration::from_secs(2)); // let the orphaned remote sleeps end
 
     // The operator decides: re-run s2. s1 is not run again; s3 runs once.
-    let out = drctl(&st)
+    sb.drctl()
         .args(["resume", &run_id, "--rerun", "s2"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .status(0);
     for h in ["h1", "h2"] {
         let log = lab.read(h, "log");
         let lines: Vec<&str> = log.lines().collect();
-        assert_eq!(
-            lines.iter().filter(|l| **l == "s1").count(),
-            1,
-            "{h}: {log}"
-        );
-        assert_eq!(
-            lines.iter().filter(|l| **l == "s3").count(),
-            1,
-            "{h}: {log}"
-        );
+        let count = |s: &str| lines.iter().filter(|l| **l == s).count();
+        assert_eq!(count("s1"), 1, "{h}: {log}");
+        assert_eq!(count("s3"), 1, "{h}: {log}");
         assert_eq!(lines.last(), Some(&"s3"), "{h}: {log}");
-        assert_eq!(
-            lines.iter().filter(|l| **l == "s2-start").count(),
-            2,
-            "{h}: s2 re-run once: {log}"
-        );
+        assert_eq!(count("s2-start"), 2, "{h}: s2 re-run once: {log}");
     }
-    let status = drctl(&st)
+    let v = sb
+        .drctl()
         .args(["status", &run_id, "--format", "json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+        .run()
+        .json();
     assert_eq!(v["outcome"], "succeeded");
 }
 
 #[test]
 fn second_concurrent_run_of_the_same_runbook_is_refused() {
     let lab = Lab::start(1);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-lock\nsteps:\n  - id: a\n    on: h1\n    run: echo a >> \"$HOST_DIR/log\"; sleep 2\n");
-    let mut first = spawn_cmd(&lab, "run", &rb, &inv);
-    wait_for(&lab.host("h1").dir.join("log"), "a");
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
-    assert!(
-        err.contains("locked by run lab-lock-") && err.contains("pid"),
-        "{err}"
-    );
-    assert!(first.wait().unwrap().success());
+    let first = spawn(&lab, "run", "drctl: 1\nkind: cutover\nname: lab-lock\nsteps:\n  - id: a\n    on: h1\n    run: echo a >> \"$HOST_DIR/log\"; sleep 2\n");
+    lab.wait_for("h1", "log", "a");
+    first
+        .sandbox()
+        .drctl()
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run()
+        .status(4)
+        .stderr_has("locked by run lab-lock-")
+        .stderr_has("pid");
+    first.wait().status(0);
     assert_eq!(
         lab.read("h1", "log"),
         "a\n",
@@ -113,29 +98,18 @@ fn second_concurrent_run_of_the_same_runbook_is_refused() {
 
 #[test]
 fn ctrl_c_lets_the_step_in_flight_finish_saves_and_resume_goes_on() {
-    let lab = Lab::start(2);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", RB);
-    let st = lab.path().join("state");
-    let child = spawn_cmd(&lab, "run", &rb, &inv);
-    wait_for(&lab.host("h1").dir.join("log"), "s2-start");
-    wait_for(&lab.host("h2").dir.join("log"), "s2-start");
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{err}");
+    let (lab, child) = in_s2();
+    child.signal(libc::SIGINT);
+    let out = child.wait();
+    out.status(130);
     for h in ["h1", "h2"] {
         // s2 was allowed to finish and was recorded; s3 was not started.
         assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\n", "{h}");
     }
-    let run_id = only_run_id(&st);
-    let out = drctl(&st).args(["resume", &run_id]).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.drctl()
+        .args(["resume", &out.run_id()])
+        .run()
+        .status(0);
     for h in ["h1", "h2"] {
         assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\ns3\n", "{h}");
     }
@@ -161,34 +135,25 @@ steps:
     run: echo s3 >> "$HOST_DIR/log"; sleep 1; false
 "#;
 
-fn rollback_meets(sig: i32) -> (String, std::time::Duration, Lab) {
+fn rollback_meets(sig: i32) -> (Outcome, Duration, Lab) {
     let lab = Lab::start(2);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", RB_ROLLBACK);
-    let child = spawn_cmd(&lab, "failover", &rb, &inv);
-    wait_for(&lab.host("h1").dir.join("log"), "s3");
+    let child = spawn(&lab, "failover", RB_ROLLBACK);
+    lab.wait_for("h1", "log", "s3");
     lab.signal_all("h2", sig);
-    let started = std::time::Instant::now();
-    let out = child.wait_with_output().unwrap();
+    let started = Instant::now();
+    let out = child.wait();
     let took = started.elapsed();
     lab.signal_all("h2", libc::SIGCONT);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    (err, took, lab)
+    out.status(3);
+    (out, took, lab)
 }
 
 #[test]
 fn host_hung_during_rollback_is_named_within_its_timeout_and_the_rest_is_left_for_a_human() {
-    let (err, took, lab) = rollback_meets(libc::SIGSTOP);
-    assert!(
-        err.contains("rollback s2 on h2: FAILED: h2: timed out"),
-        "{err}"
-    );
-    assert!(err.contains("rollback of step `s2` failed on h2"), "{err}");
-    assert!(
-        err.contains("Left undone (newest first): s2 on h2; s1 on h1,h2"),
-        "{err}"
-    );
+    let (out, took, lab) = rollback_meets(libc::SIGSTOP);
+    out.stderr_has("rollback s2 on h2: FAILED: h2: timed out")
+        .stderr_has("rollback of step `s2` failed on h2")
+        .stderr_has("Left undone (newest first): s2 on h2; s1 on h1,h2");
     // h1's s2 was undone; nothing older was touched once the rollback failed. The
     // rollback command sent to h2 just before it froze may still run when it thaws (its
     // outcome is unknown, which is why a human is asked); nothing after it may.
@@ -201,46 +166,36 @@ fn host_hung_during_rollback_is_named_within_its_timeout_and_the_rest_is_left_fo
 
 #[test]
 fn host_killed_during_rollback_is_named_and_rollback_resumes_once_it_is_back() {
-    let (err, _, lab) = rollback_meets(libc::SIGKILL);
-    assert!(err.contains("rollback s2 on h2: FAILED: h2:"), "{err}");
-    assert!(err.contains("rollback of step `s2` failed on h2"), "{err}");
+    let (out, _, mut lab) = rollback_meets(libc::SIGKILL);
+    out.stderr_has("rollback s2 on h2: FAILED: h2:")
+        .stderr_has("rollback of step `s2` failed on h2");
     assert_eq!(lab.read("h2", "log"), "s1\ns2\n");
     // The host comes back (a new sshd on the same address and key); `drctl rollback`
     // finishes the job: h2's s2 and s1 undone, h1's s2 not undone twice.
-    let mut lab = lab;
     lab.restart("h2");
-    let st = lab.path().join("state");
-    let run_id = only_run_id(&st);
-    let out = drctl(&st).args(["rollback", &run_id]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    out.drctl()
+        .args(["rollback", &out.run_id()])
+        .run()
+        .status(0);
     assert_eq!(lab.read("h1", "log"), "s1\ns2\ns3\nundo-s2\nundo-s1\n");
     assert_eq!(lab.read("h2", "log"), "s1\ns2\nundo-s2\nundo-s1\n");
 }
 
 #[test]
 fn second_ctrl_c_stops_at_once_and_records_the_step_in_flight_as_unknown() {
-    let lab = Lab::start(2);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", RB);
-    let st = lab.path().join("state");
-    let child = spawn_cmd(&lab, "run", &rb, &inv);
-    wait_for(&lab.host("h1").dir.join("log"), "s2-start");
-    wait_for(&lab.host("h2").dir.join("log"), "s2-start");
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let (lab, child) = in_s2();
+    child.signal(libc::SIGINT);
     std::thread::sleep(Duration::from_millis(200));
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{err}");
-    assert!(err.contains("second Ctrl-C"), "{err}");
+    child.signal(libc::SIGINT);
+    let out = child.wait();
+    out.status(130).stderr_has("second Ctrl-C");
     // drctl did not wait for s2 (2 s): its outcome is recorded as unknown on both hosts.
-    let run_id = only_run_id(&st);
-    let out = drctl(&st)
+    let run_id = out.run_id();
+    let v = out
+        .drctl()
         .args(["status", &run_id, "--format", "json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run()
+        .json();
     let s2 = v["steps"]
         .as_array()
         .unwrap()
@@ -251,18 +206,11 @@ fn second_ctrl_c_stops_at_once_and_records_the_step_in_flight_as_unknown() {
     assert_eq!(s2["hosts"]["h2"], "in flight (unknown)", "{v}");
     // So resume asks instead of guessing.
     std::thread::sleep(Duration::from_secs(2));
-    let out = drctl(&st).args(["resume", &run_id]).output().unwrap();
-    assert_eq!(out.status.code(), Some(5));
-    let out = drctl(&st)
+    out.drctl().args(["resume", &run_id]).run().status(5);
+    out.drctl()
         .args(["resume", &run_id, "--skip", "s2"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .status(0);
     for h in ["h1", "h2"] {
         assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\ns3\n", "{h}");
     }
