@@ -1,7 +1,6 @@
 //! The audit journal across runs: who ran what where, secrets masked, and `drctl audit
 //! verify` naming the first line that was edited, removed or moved.
 
-
 use crate::builder::{Drctl, Outcome, Sandbox};
 
 const RB: &str = r#"drctl: 1

@@ -100,7 +100,11 @@ impl Sandbox {
     #[track_caller]
     pub fn run_id(&self) -> String {
         let ids = self.run_ids();
-        assert_eq!(ids.len(), 1, "expected exactly one run in the state: {ids:?}");
+        assert_eq!(
+            ids.len(),
+            1,
+            "expected exactly one run in the state: {ids:?}"
+        );
         ids.into_iter().next().unwrap()
     }
 
@@ -462,7 +466,10 @@ impl Outcome {
 
     #[track_caller]
     pub fn stdout_has(&self, want: &str) -> &Self {
-        self.check(self.stdout.contains(want), format_args!("{want:?} not in stdout"))
+        self.check(
+            self.stdout.contains(want),
+            format_args!("{want:?} not in stdout"),
+        )
     }
 
     #[track_caller]
@@ -475,7 +482,10 @@ impl Outcome {
 
     #[track_caller]
     pub fn stderr_has(&self, want: &str) -> &Self {
-        self.check(self.stderr.contains(want), format_args!("{want:?} not in stderr"))
+        self.check(
+            self.stderr.contains(want),
+            format_args!("{want:?} not in stderr"),
+        )
     }
 
     /// In stdout followed by stderr.

@@ -10,8 +10,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-
-
 static LABS: AtomicU32 = AtomicU32::new(0);
 static INVENTORIES: AtomicU32 = AtomicU32::new(0);
 

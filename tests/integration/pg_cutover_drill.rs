@@ -13,8 +13,8 @@ fn cutover_drill_leaves_the_service_as_it_began_and_reports_phases() {
         .output_has("replication: h2 sync")
         // The switch happened (reads landed on site B) and was undone.
         .output_has("rollback switch on h3: ok");
-    let prom = std::fs::read_to_string(out.sandbox().path("reports/drctl-site-cutover.prom"))
-        .unwrap();
+    let prom =
+        std::fs::read_to_string(out.sandbox().path("reports/drctl-site-cutover.prom")).unwrap();
     for phase in ["precheck", "cutover", "verify"] {
         let line = format!(
             "drctl_phase_seconds{{runbook=\"site-cutover\",kind=\"cutover\",mode=\"drill\",phase=\"{phase}\"}} "

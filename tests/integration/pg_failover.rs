@@ -98,7 +98,13 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
         .dir(&dir)
         .arg("failover")
         .arg(root().join("runbooks/pg-failover.yaml"))
-        .args(["-i", "{dir}/inventory.yaml", "--approve", "confirm-promote", "-e"])
+        .args([
+            "-i",
+            "{dir}/inventory.yaml",
+            "--approve",
+            "confirm-promote",
+            "-e",
+        ])
         .arg(format!("endpoint={}", endpoint.display()))
         // The verification write goes to a schema that does not exist: it fails.
         .args(["-e", "probe_table=no_such_schema.t"])

@@ -14,16 +14,18 @@ fn hot_migration_moves_the_service_without_losing_an_acknowledged_write() {
     assert_eq!(field(&out, "drctl exit code:"), "0");
     assert_eq!(field(&out, "service now on:"), "127.78.8.3", "{text}");
     assert_eq!(field(&out, "acknowledged rows missing:"), "0", "{text}");
-    let window: u64 = field(&out, "write-unavailability window:")
-        .parse()
-        .unwrap();
+    let window: u64 = field(&out, "write-unavailability window:").parse().unwrap();
     assert!(window > 0, "the client saw the freeze: {text}");
     eprintln!("write-unavailability window seen by the client: {window} ms");
 }
 
 #[test]
 fn failed_verification_rolls_back_to_the_source_which_takes_writes_again() {
-    let out = run_example("hot-migration", "127.78.9", "-e probe_table=no_such_schema.t");
+    let out = run_example(
+        "hot-migration",
+        "127.78.9",
+        "-e probe_table=no_such_schema.t",
+    );
     out.status_not(0);
     let text = out.output();
     assert_eq!(field(&out, "drctl exit code:"), "1", "{text}");

@@ -4,7 +4,6 @@
 //! file must show each step exactly once, in order, and each rollback exactly once, newest
 //! first.
 
-
 use std::time::{Duration, Instant};
 
 use crate::builder::{Drctl, Running, Sandbox};

@@ -2,7 +2,6 @@
 //! a missed RTO is exit 1, and the reports (JUnit parsed as XML, Prometheus line by line,
 //! Markdown) say what happened.
 
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -320,10 +319,7 @@ fn drill_whose_cleanup_fails_says_so_loudly_with_exit_3() {
         .stderr_has("LEFT FOR A HUMAN")
         .stderr_has("the rollback of step `repoint` failed on `h3`");
     // Nothing older was touched after the failed rollback: a human decides.
-    assert_eq!(
-        lab.lines("h2", "log"),
-        ["standby-healthy", "promote"]
-    );
+    assert_eq!(lab.lines("h2", "log"), ["standby-healthy", "promote"]);
     out.drctl()
         .args(["report", "--format", "md"])
         .run()

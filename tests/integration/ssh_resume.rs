@@ -78,7 +78,11 @@ fn kill_9_mid_step_then_resume_asks_then_reruns_exactly_that_step() {
 #[test]
 fn second_concurrent_run_of_the_same_runbook_is_refused() {
     let lab = Lab::start(1);
-    let first = spawn(&lab, "run", "drctl: 1\nkind: cutover\nname: lab-lock\nsteps:\n  - id: a\n    on: h1\n    run: echo a >> \"$HOST_DIR/log\"; sleep 2\n");
+    let first = spawn(
+        &lab,
+        "run",
+        "drctl: 1\nkind: cutover\nname: lab-lock\nsteps:\n  - id: a\n    on: h1\n    run: echo a >> \"$HOST_DIR/log\"; sleep 2\n",
+    );
     lab.wait_for("h1", "log", "a");
     first
         .sandbox()
@@ -106,10 +110,7 @@ fn ctrl_c_lets_the_step_in_flight_finish_saves_and_resume_goes_on() {
         // s2 was allowed to finish and was recorded; s3 was not started.
         assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\n", "{h}");
     }
-    out.drctl()
-        .args(["resume", &out.run_id()])
-        .run()
-        .status(0);
+    out.drctl().args(["resume", &out.run_id()]).run().status(0);
     for h in ["h1", "h2"] {
         assert_eq!(lab.read(h, "log"), "s1\ns2-start\ns2\ns3\n", "{h}");
     }

@@ -177,7 +177,8 @@ steps:
     let out = child.wait();
     let took = started.elapsed();
     lab.signal_all("h2", libc::SIGCONT);
-    out.status(3).stderr_has("slow on h2: FAILED: h2: timed out");
+    out.status(3)
+        .stderr_has("slow on h2: FAILED: h2: timed out");
     assert_eq!(lab.read("h1", "log"), "warm\ndone\n");
     // `slow` reached h2's socket before drctl gave up; a thawed host may still run it a
     // second later (its outcome is reported unknown to a human), never before the thaw.
