@@ -41,7 +41,8 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    fn new() -> Sandbox {
+    /// A fresh temporary folder.
+    pub fn new() -> Sandbox {
         let temp = tempfile::Builder::new()
             .prefix("drctl-test-")
             .tempdir()

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::builder::Drctl;
+use crate::builder::Sandbox;
 use crate::pg::{field, run_example};
 
 fn root() -> &'static Path {
@@ -65,8 +65,10 @@ fn failover_of_a_killed_primary_loses_no_acknowledged_row_and_takes_new_writes()
 #[test]
 fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
     need_postgres();
-    let d = Drctl::new();
-    let dir = d.sandbox().path("lab");
+    // Declared before `_stop`, so the folder is removed after the lab is stopped (lab.sh
+    // stop needs the pid files in it).
+    let sb = Sandbox::new();
+    let dir = sb.path("lab");
     let lab = root().join("examples/pg-failover/lab.sh");
     let net = "127.78.2";
     let st = Command::new(&lab)
@@ -94,7 +96,8 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
             .unwrap()
             .success()
     );
-    let out = d
+    let out = sb
+        .drctl()
         .dir(&dir)
         .arg("failover")
         .arg(root().join("runbooks/pg-failover.yaml"))
