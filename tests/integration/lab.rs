@@ -13,6 +13,17 @@ use std::time::{Duration, Instant};
 static LABS: AtomicU32 = AtomicU32::new(0);
 static INVENTORIES: AtomicU32 = AtomicU32::new(0);
 
+/// The second octet of this test process's loopback addresses, 127.A.x.y: taken from the
+/// pid, so that test runs in other worktrees on the same machine use other addresses.
+/// Never 78: 127.78.x is the examples' default network (examples/pg-failover/lab.sh), which
+/// a run of older tests may be using.
+pub fn net_a() -> u32 {
+    match 1 + (std::process::id() % 250) {
+        78 => 251,
+        a => a,
+    }
+}
+
 /// Send `sig` to process `pid`.
 pub fn kill(pid: i32, sig: i32) {
     // SAFETY: kill(2) takes two integers and touches no memory of this process; a pid
@@ -84,13 +95,9 @@ impl Lab {
         fs::copy(key.with_extension("pub"), &auth).unwrap();
         let _ = fs::create_dir_all("/run/sshd");
         let lab_no = LABS.fetch_add(1, Ordering::SeqCst);
-        // 127.78.x is the PostgreSQL examples' network (pg.rs), which runs in the same
-        // test binary at the same time.
-        let a = match 1 + (std::process::id() % 250) {
-            78 => 251,
-            a => a,
-        };
-        let b = lab_no % 250;
+        // b < 200: 127.A.200-255.x are the PostgreSQL examples' networks (pg.rs).
+        let a = net_a();
+        let b = lab_no % 200;
         let mut hosts = Vec::new();
         let known_hosts = root.path().join("known_hosts");
         let mut kh = fs::File::create(&known_hosts).unwrap();

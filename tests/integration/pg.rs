@@ -1,9 +1,15 @@
 //! The PostgreSQL DR examples (examples/*/run.sh) run as tests: each gets its own
-//! loopback network (NET) and a temporary lab folder.
+//! loopback network (NET, see `net`) and a temporary lab folder.
 
 use std::path::Path;
 
 use crate::builder::{Drctl, Outcome};
+
+/// Loopback network number `n` (0..=55) of this test process, 127.A.(200 + n): its own
+/// (lab.rs keeps its sshd hosts below 200), and another test process's A differs.
+pub fn net(n: u32) -> String {
+    format!("127.{}.{}", crate::lab::net_a(), 200 + n)
+}
 
 /// Run `examples/<name>/run.sh` with drctl from this build on a lab in `{dir}` (a fresh
 /// temporary folder, the run's state in `{dir}/state`); `extra` goes to drctl (`EXTRA`).

@@ -3,11 +3,11 @@
 //! the nearest copy is corrupted; `drctl restore` detects it, uses the other copy,
 //! restores full + incremental onto a fresh host, and the restored data equals the record.
 
-use crate::pg::run_example;
+use crate::pg::{net, run_example};
 
 #[test]
 fn restore_skips_the_corrupted_copy_and_restores_the_good_one_onto_a_fresh_host() {
-    let out = run_example("backup-restore", "127.78.6", "");
+    let out = run_example("backup-restore", &net(6), "");
     out.status(0)
         .output_has("copy used:          B")
         .output_has("content at backup:  1500 1125750")

@@ -2,11 +2,11 @@
 //! the primary to its standby and back) with `drctl drill`: the endpoint, the data on both
 //! sites and the synchronous replication are exactly as before; the report times phases.
 
-use crate::pg::run_example;
+use crate::pg::{net, run_example};
 
 #[test]
 fn cutover_drill_leaves_the_service_as_it_began_and_reports_phases() {
-    let out = run_example("cutover-drill", "127.78.4", "");
+    let out = run_example("cutover-drill", &net(4), "");
     out.status(0)
         .output_has("after: identical")
         .output_has("site A rows: 1000|500500")

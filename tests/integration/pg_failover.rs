@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::builder::Sandbox;
-use crate::pg::{field, run_example};
+use crate::pg::{field, net, run_example};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,7 +23,7 @@ fn need_postgres() {
 
 #[test]
 fn failover_of_a_killed_primary_loses_no_acknowledged_row_and_takes_new_writes() {
-    let out = run_example("pg-failover", "127.78.1", "");
+    let out = run_example("pg-failover", &net(1), "");
     out.status(0);
     let text = out.output();
     let num = |name: &str| -> i64 { field(&out, name).parse().unwrap() };
@@ -70,11 +70,11 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
     let sb = Sandbox::new();
     let dir = sb.path("lab");
     let lab = root().join("examples/pg-failover/lab.sh");
-    let net = "127.78.2";
+    let net = net(2);
     let st = Command::new(&lab)
         .args(["start"])
         .arg(&dir)
-        .env("NET", net)
+        .env("NET", &net)
         .status()
         .unwrap();
     assert!(st.success());

@@ -4,15 +4,16 @@
 //! its verification (before any client is sent to it) rolls back to the source, which
 //! takes writes again, with nothing lost.
 
-use crate::pg::{field, run_example};
+use crate::pg::{field, net, run_example};
 
 #[test]
 fn hot_migration_moves_the_service_without_losing_an_acknowledged_write() {
-    let out = run_example("hot-migration", "127.78.8", "");
+    let net = net(8);
+    let out = run_example("hot-migration", &net, "");
     out.status(0);
     let text = out.output();
     assert_eq!(field(&out, "drctl exit code:"), "0");
-    assert_eq!(field(&out, "service now on:"), "127.78.8.3", "{text}");
+    assert_eq!(field(&out, "service now on:"), format!("{net}.3"), "{text}");
     assert_eq!(field(&out, "acknowledged rows missing:"), "0", "{text}");
     let window: u64 = field(&out, "write-unavailability window:").parse().unwrap();
     assert!(window > 0, "the client saw the freeze: {text}");
@@ -21,15 +22,12 @@ fn hot_migration_moves_the_service_without_losing_an_acknowledged_write() {
 
 #[test]
 fn failed_verification_rolls_back_to_the_source_which_takes_writes_again() {
-    let out = run_example(
-        "hot-migration",
-        "127.78.9",
-        "-e probe_table=no_such_schema.t",
-    );
+    let net = net(9);
+    let out = run_example("hot-migration", &net, "-e probe_table=no_such_schema.t");
     out.status_not(0);
     let text = out.output();
     assert_eq!(field(&out, "drctl exit code:"), "1", "{text}");
-    assert_eq!(field(&out, "service now on:"), "127.78.9.1", "{text}");
+    assert_eq!(field(&out, "service now on:"), format!("{net}.1"), "{text}");
     assert_eq!(field(&out, "acknowledged rows missing:"), "0", "{text}");
     out.output_has("target-writable on h3: FAILED")
         // Clients were never sent to the target.
