@@ -1,28 +1,20 @@
 //! Runbooks against real sshd hosts: effects on each host's files, order, parallelism,
 //! rollback on exactly the right hosts, hung/dead hosts, host keys.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Lab, run_cmd, spawn_cmd, wait_for};
-
-fn lines(s: &str) -> Vec<&str> {
-    s.lines().collect()
-}
+use crate::builder::Drctl;
+use crate::lab::Lab;
 
 #[test]
 fn multi_host_run_in_order_with_captures_and_upload() {
-    let lab = Lab::start(3);
-    let inv = lab.inventory(&[("primary", &["h1"]), ("standby", &["h2", "h3"])]);
-    std::fs::write(
-        lab.path().join("payload.txt"),
-        "hello from the controller\n",
-    )
-    .unwrap();
-    let rb = lab.runbook(
-        "rb.yaml",
-        r#"drctl: 1
+    let out = Drctl::new()
+        .hosts(3)
+        .groups(&[("primary", &["h1"]), ("standby", &["h2", "h3"])])
+        .file("payload.txt", "hello from the controller\n")
+        .runbook(
+            "rb.yaml",
+            r#"drctl: 1
 kind: failover
 name: lab-order
 steps:
@@ -43,38 +35,39 @@ steps:
     on: primary
     run: cat "/tmp/drctl-test-{{ run_id }}-payload" >> "$HOST_DIR/log"; stat -c %a "/tmp/drctl-test-{{ run_id }}-payload" >> "$HOST_DIR/log"; rm -f "/tmp/drctl-test-{{ run_id }}-payload"
 "#,
-    );
-    let out = run_cmd(&lab, "failover", &rb, &inv);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+        )
+        .args(["failover", "{runbook}", "-i", "{inventory}"])
+        .run();
+    out.status(0);
+    let lab = out.lab();
     assert_eq!(
-        lines(&lab.read("h1", "log")),
+        lab.lines("h1", "log"),
         ["first h1", "hello from the controller", "600"]
     );
-    assert_eq!(lines(&lab.read("h2", "log")), ["first h2", "second id-h2"]);
-    assert_eq!(lines(&lab.read("h3", "log")), ["first h3", "second id-h3"]);
-    assert!(err.contains("summary:"), "{err}");
+    assert_eq!(lab.lines("h2", "log"), ["first h2", "second id-h2"]);
+    assert_eq!(lab.lines("h3", "log"), ["first h3", "second id-h3"]);
+    out.stderr_has("summary:");
 }
 
 #[test]
 fn wrong_kind_is_refused_before_anything_runs() {
-    let lab = Lab::start(1);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: restore\nname: r\nsteps:\n  - id: a\n    on: h1\n    run: touch \"$HOST_DIR/ran\"\n");
-    let out = run_cmd(&lab, "failover", &rb, &inv);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("`restore` runbook"));
-    assert_eq!(lab.read("h1", "ran"), "");
+    let out = Drctl::new()
+        .hosts(1)
+        .runbook("rb.yaml", "drctl: 1\nkind: restore\nname: r\nsteps:\n  - id: a\n    on: h1\n    run: touch \"$HOST_DIR/ran\"\n")
+        .args(["failover", "{runbook}", "-i", "{inventory}"])
+        .run();
+    out.status(2).stderr_has("`restore` runbook");
+    assert_eq!(out.lab().read("h1", "ran"), "");
 }
 
 #[test]
 fn steps_fan_out_in_parallel_and_serial_limits_it() {
-    let lab = Lab::start(4);
-    let inv = lab.inventory(&[]);
     // Each host records when its command started and ended (ms since epoch).
-    let rb = lab.runbook(
-        "rb.yaml",
-        r#"drctl: 1
+    let out = Drctl::new()
+        .hosts(4)
+        .runbook(
+            "rb.yaml",
+            r#"drctl: 1
 kind: cutover
 name: lab-parallel
 steps:
@@ -86,14 +79,11 @@ steps:
     serial: 1
     run: echo "$(date +%s%3N) $(sleep 0.2; date +%s%3N)" > "$HOST_DIR/rolling"
 "#,
-    );
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        )
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run();
+    out.status(0);
+    let lab = out.lab();
     let spans = |f: &str| -> Vec<(u64, u64)> {
         lab.hosts
             .iter()
@@ -122,11 +112,11 @@ steps:
 
 #[test]
 fn failure_rolls_back_newest_first_on_exactly_the_hosts_that_succeeded() {
-    let lab = Lab::start(3);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook(
-        "rb.yaml",
-        r#"drctl: 1
+    let out = Drctl::new()
+        .hosts(3)
+        .runbook(
+            "rb.yaml",
+            r#"drctl: 1
 kind: migration
 name: lab-rollback
 steps:
@@ -143,30 +133,22 @@ steps:
     run: echo s3 >> "$HOST_DIR/log"
     rollback: echo undo-s3 >> "$HOST_DIR/log"
 "#,
-    );
-    let out = run_cmd(&lab, "migrate", &rb, &inv);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+        )
+        .args(["migrate", "{runbook}", "-i", "{inventory}"])
+        .run();
+    out.status(1);
+    let lab = out.lab();
     // h2 failed s2: its s2 is not undone; h1 and h3 completed s2 and get it undone, then s1 everywhere.
-    assert_eq!(
-        lines(&lab.read("h1", "log")),
-        ["s1", "s2", "undo-s2", "undo-s1"]
-    );
-    assert_eq!(lines(&lab.read("h2", "log")), ["s1", "s2", "undo-s1"]);
-    assert_eq!(
-        lines(&lab.read("h3", "log")),
-        ["s1", "s2", "undo-s2", "undo-s1"]
-    );
-    assert!(err.contains("s2 on h2: FAILED"), "{err}");
+    assert_eq!(lab.lines("h1", "log"), ["s1", "s2", "undo-s2", "undo-s1"]);
+    assert_eq!(lab.lines("h2", "log"), ["s1", "s2", "undo-s1"]);
+    assert_eq!(lab.lines("h3", "log"), ["s1", "s2", "undo-s2", "undo-s1"]);
+    out.stderr_has("s2 on h2: FAILED");
 }
 
 #[test]
 fn host_hung_mid_run_is_reported_by_name_within_its_timeout() {
     let lab = Lab::start(2);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook(
-        "rb.yaml",
-        r#"drctl: 1
+    let rb = r#"drctl: 1
 kind: cutover
 name: lab-hung
 defaults: { on_failure: abort }
@@ -181,20 +163,22 @@ steps:
     on: all
     timeout: 2s
     run: sleep 1; echo done >> "$HOST_DIR/log"
-"#,
-    );
+"#;
     // The connections are up and a step has run when h2 (its sshd and sessions) freezes,
     // during `pause`, before `slow` is sent to it.
-    let child = spawn_cmd(&lab, "run", &rb, &inv);
-    wait_for(&lab.host("h2").dir.join("log"), "warm");
+    let child = Drctl::new()
+        .lab(&lab)
+        .runbook("rb.yaml", rb)
+        .args(["run", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .spawn();
+    lab.wait_for("h2", "log", "warm");
     lab.signal_all("h2", libc::SIGSTOP);
     let started = Instant::now();
-    let out = child.wait_with_output().unwrap();
+    let out = child.wait();
     let took = started.elapsed();
     lab.signal_all("h2", libc::SIGCONT);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("slow on h2: FAILED: h2: timed out"), "{err}");
+    out.status(3)
+        .stderr_has("slow on h2: FAILED: h2: timed out");
     assert_eq!(lab.read("h1", "log"), "warm\ndone\n");
     // `slow` reached h2's socket before drctl gave up; a thawed host may still run it a
     // second later (its outcome is reported unknown to a human), never before the thaw.
@@ -205,11 +189,11 @@ steps:
 
 #[test]
 fn command_timeout_kills_the_remote_command() {
-    let lab = Lab::start(1);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook(
-        "rb.yaml",
-        r#"drctl: 1
+    let out = Drctl::new()
+        .hosts(1)
+        .runbook(
+            "rb.yaml",
+            r#"drctl: 1
 kind: cutover
 name: lab-timeout
 steps:
@@ -218,17 +202,13 @@ steps:
     timeout: 1s
     run: echo started > "$HOST_DIR/log"; sleep 3; echo not-killed >> "$HOST_DIR/log"
 "#,
-    );
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        )
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run();
+    out.status(1);
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(
-        lab.read("h1", "log"),
+        out.lab().read("h1", "log"),
         "started\n",
         "the remote command outlived its timeout"
     );
@@ -237,32 +217,34 @@ steps:
 #[test]
 fn dead_host_fails_its_step_with_its_name() {
     let lab = Lab::start(2);
-    let inv = lab.inventory(&[]);
+    let d = Drctl::new().lab(&lab);
     lab.signal_all("h2", libc::SIGKILL);
-    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-dead\nsteps:\n  - id: a\n    on: all\n    run: echo a >> \"$HOST_DIR/log\"\n    rollback: echo undo-a >> \"$HOST_DIR/log\"\n");
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("h2: cannot connect"), "{err}");
-    assert_eq!(lines(&lab.read("h1", "log")), ["a", "undo-a"]);
+    d.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-dead\nsteps:\n  - id: a\n    on: all\n    run: echo a >> \"$HOST_DIR/log\"\n    rollback: echo undo-a >> \"$HOST_DIR/log\"\n")
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run()
+        .status(1)
+        .stderr_has("h2: cannot connect");
+    assert_eq!(lab.lines("h1", "log"), ["a", "undo-a"]);
 }
 
 #[test]
 fn unknown_and_changed_host_keys_refuse_before_anything_runs() {
     let lab = Lab::start(2);
-    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-keys\nsteps:\n  - id: a\n    on: all\n    run: echo ran >> \"$HOST_DIR/log\"\n");
     // Unknown: h2 missing from known_hosts.
     let kh = lab.path().join("kh-partial");
     let h1 = lab.host("h1");
     std::fs::write(&kh, format!("[{}]:{} {}\n", h1.addr, h1.port, h1.host_pub)).unwrap();
     let inv = lab.inventory_with(&[], &kh);
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
-    assert!(
-        err.contains("h2: host key is not in") && err.contains("SHA256:"),
-        "{err}"
-    );
+    let first = Drctl::new()
+        .lab(&lab)
+        .inventory(&inv)
+        .runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-keys\nsteps:\n  - id: a\n    on: all\n    run: echo ran >> \"$HOST_DIR/log\"\n")
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run();
+    first
+        .status(4)
+        .stderr_has("h2: host key is not in")
+        .stderr_has("SHA256:");
     assert_eq!(
         lab.read("h1", "log"),
         "",
@@ -278,10 +260,12 @@ fn unknown_and_changed_host_keys_refuse_before_anything_runs() {
         ),
     )
     .unwrap();
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
-    assert!(err.contains("HOST KEY CHANGED"), "{err}");
+    first
+        .drctl()
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run()
+        .status(4)
+        .stderr_has("HOST KEY CHANGED");
     assert_eq!(lab.read("h1", "log"), "");
 }
 
@@ -299,17 +283,17 @@ fn wrong_client_key_names_host_and_user() {
         .unwrap()
         .replace(&lab.key.display().to_string(), &other.display().to_string());
     std::fs::write(&inv, text).unwrap();
-    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-auth\nsteps:\n  - id: a\n    on: h1\n    run: \"true\"\n");
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.status.code(), Some(0));
-    assert!(
-        err.contains(&format!(
+    Drctl::new()
+        .lab(&lab)
+        .inventory(&inv)
+        .runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-auth\nsteps:\n  - id: a\n    on: h1\n    run: \"true\"\n")
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run()
+        .status_not(0)
+        .stderr_has(&format!(
             "h1: authentication failed for user `{}`",
             lab.user
-        )),
-        "{err}"
-    );
+        ));
 }
 
 #[test]
@@ -317,18 +301,17 @@ fn a_login_shell_that_cannot_be_driven_falls_back_to_a_channel_per_command() {
     // `$SHELL` points at /bin/false: the long-lived shell dies at once. drctl notices, and
     // runs each command over its own channel (sshd uses the account's real shell for those).
     let lab = Lab::start_env(1, "SHELL=/bin/false");
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-fallback\nsteps:\n  - id: a\n    on: h1\n    run: echo one >> \"$HOST_DIR/log\"\n  - id: b\n    on: h1\n    run: echo two >> \"$HOST_DIR/log\"; exit 3\n    on_failure: continue\n");
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    let err = String::from_utf8_lossy(&out.stderr);
-    // The failure was continued past: never "every step succeeded" (exit 3).
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(
-        err.contains("b on h1: FAILED"),
-        "exit codes still come back: {err}"
-    );
-    assert!(err.contains("`b` failed on h1"), "named at the end: {err}");
-    assert_eq!(lines(&lab.read("h1", "log")), ["one", "two"]);
+    Drctl::new()
+        .lab(&lab)
+        .runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-fallback\nsteps:\n  - id: a\n    on: h1\n    run: echo one >> \"$HOST_DIR/log\"\n  - id: b\n    on: h1\n    run: echo two >> \"$HOST_DIR/log\"; exit 3\n    on_failure: continue\n")
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run()
+        // The failure was continued past: never "every step succeeded" (exit 3).
+        .status(3)
+        // Exit codes still come back.
+        .stderr_has("b on h1: FAILED")
+        .stderr_has("`b` failed on h1");
+    assert_eq!(lab.lines("h1", "log"), ["one", "two"]);
 }
 
 #[test]
@@ -341,17 +324,15 @@ fn exec_mode_channel_in_the_inventory_runs_each_command_on_its_own_channel() {
     );
     std::fs::write(&inv, text).unwrap();
     // In a channel per command, each command is its own session: `$$` differs per step.
-    let rb = lab.runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-channel\nsteps:\n  - id: a\n    on: all\n    run: echo $$ >> \"$HOST_DIR/log\"\n  - id: b\n    on: all\n    run: echo $$ >> \"$HOST_DIR/log\"\n");
-    let out = run_cmd(&lab, "run", &rb, &inv);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    Drctl::new()
+        .lab(&lab)
+        .inventory(&inv)
+        .runbook("rb.yaml", "drctl: 1\nkind: cutover\nname: lab-channel\nsteps:\n  - id: a\n    on: all\n    run: echo $$ >> \"$HOST_DIR/log\"\n  - id: b\n    on: all\n    run: echo $$ >> \"$HOST_DIR/log\"\n")
+        .args(["run", "{runbook}", "-i", "{inventory}"])
+        .run()
+        .status(0);
     for h in ["h1", "h2"] {
-        let log = lab.read(h, "log");
-        let l = lines(&log);
+        let l = lab.lines(h, "log");
         assert_eq!(l.len(), 2);
         assert_ne!(l[0], l[1], "{h}: both commands came from one session");
     }

@@ -2,11 +2,14 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::builder::Drctl;
 
-fn drctl() -> Command {
-    let mut c = Command::cargo_bin("drctl").unwrap();
-    c.env("NO_COLOR", "1");
+/// drctl in the repository's root, for the tests that read its own files (tests/bad).
+fn drctl() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_drctl"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
     c
 }
 
@@ -38,28 +41,25 @@ const CORPUS: &[(&str, &str, &str)] = &[
 fn each_malformed_runbook_is_reported_at_its_line_and_column() {
     for (file, pos, code) in CORPUS {
         let path = format!("tests/bad/{file}");
-        let out = drctl()
+        let out = Drctl::new()
             .args(["validate", "--format", "short", &path])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{file} should fail");
-        let text = String::from_utf8_lossy(&out.stdout);
-        let first = text.lines().next().unwrap_or_default();
-        assert!(
+            .run();
+        let first = out.stdout().lines().next().unwrap_or_default();
+        // Each file fails.
+        out.status(2).check(
             first.starts_with(&format!("{path}:{pos}: error[{code}]")),
-            "{file}: got {first}"
+            format_args!("{file}: got {first}"),
         );
     }
 }
 
 #[test]
 fn every_problem_of_every_file_in_one_pass_as_json() {
-    let out = drctl()
+    let v = Drctl::new()
         .args(["validate", "--format", "json", "tests/bad"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run()
+        .status(2)
+        .json();
     let diags = v["diagnostics"].as_array().unwrap();
     for (file, pos, code) in CORPUS {
         let (line, col) = pos.split_once(':').unwrap();
@@ -81,49 +81,31 @@ fn every_problem_of_every_file_in_one_pass_as_json() {
 
 #[test]
 fn human_output_shows_source_line_caret_and_hint() {
-    let out = drctl()
+    Drctl::new()
         .args(["validate", "tests/bad/unknown-key.yaml"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("tests/bad/unknown-key.yaml:7:5: unknown key `steps.a.rolback`"),
-        "{text}"
-    );
-    assert!(text.contains("7 |     rolback: x"), "{text}");
-    assert!(text.contains("^^^^^^^"), "{text}");
-    assert!(text.contains("did you mean `rollback`?"), "{text}");
+        .run()
+        .stdout_has("tests/bad/unknown-key.yaml:7:5: unknown key `steps.a.rolback`")
+        .stdout_has("7 |     rolback: x")
+        .stdout_has("^^^^^^^")
+        .stdout_has("did you mean `rollback`?");
 }
 
 #[test]
 fn repo_runbooks_and_the_format_page_example_validate() {
     for dir in ["runbooks", "examples"] {
         if Path::new(dir).exists() {
-            let out = drctl().args(["validate", dir]).output().unwrap();
-            assert_eq!(
-                out.status.code(),
-                Some(0),
-                "{dir}: {}",
-                String::from_utf8_lossy(&out.stdout)
-            );
+            Drctl::new().args(["validate", dir]).run().status(0);
         }
     }
-    let out = drctl()
+    Drctl::new()
         .args(["validate", "examples/format-page/pg-failover.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+        .run()
+        .status(0);
 }
 
 #[test]
 fn repo_runbooks_validate_against_the_json_schema() {
-    let schema: serde_json::Value =
-        serde_json::from_slice(&drctl().arg("schema").output().unwrap().stdout).unwrap();
+    let schema = Drctl::new().arg("schema").run().json();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let mut n = 0;
     let mut stack = vec![
@@ -210,33 +192,24 @@ fn completions_are_not_stale() {
 
 #[test]
 fn plan_shows_hosts_commands_rollbacks_and_masks_secrets() {
-    let out = drctl()
+    Drctl::new()
         .args(["plan", "examples/format-page/pg-failover.yaml"])
         .env("DR_API_TOKEN", "tok-very-secret")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("db2: pg_isready -h 10.0.0.12"), "{text}");
-    assert!(
-        text.contains("rollback on db1: systemctl start postgresql"),
-        "{text}"
-    );
-    assert!(
-        text.contains("GATE (approval needed): Promote db2 to primary?"),
-        "{text}"
-    );
-    assert!(!text.contains("tok-very-secret"));
-    let json = drctl()
+        .run()
+        .status(0)
+        .stdout_has("db2: pg_isready -h 10.0.0.12")
+        .stdout_has("rollback on db1: systemctl start postgresql")
+        .stdout_has("GATE (approval needed): Promote db2 to primary?")
+        .stdout_lacks("tok-very-secret");
+    let v = Drctl::new()
         .args([
             "plan",
             "--format",
             "json",
             "examples/format-page/pg-failover.yaml",
         ])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        .run()
+        .json();
     assert_eq!(v["steps"].as_array().unwrap().len(), 8);
 }
 
@@ -283,13 +256,11 @@ fn fuzz_regressions_give_diagnostics_not_panics() {
         for d in diags {
             assert!(d.render(false).contains("x.yaml:"));
         }
-        let out = drctl().arg("validate").arg(e.path()).output().unwrap();
-        assert!(
-            matches!(out.status.code(), Some(0 | 2)),
-            "{}: {}",
-            e.path().display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        Drctl::new()
+            .arg("validate")
+            .arg(e.path())
+            .run()
+            .status_in(&[0, 2]);
         n += 1;
     }
     assert!(n > 0);

@@ -4,12 +4,11 @@
 //! on the new primary and new writes must succeed; a failure after the repoint must put
 //! the clients' endpoint back.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::pg::{field, journal, run_example};
+use crate::builder::Sandbox;
+use crate::pg::{field, net, run_example};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,10 +23,10 @@ fn need_postgres() {
 
 #[test]
 fn failover_of_a_killed_primary_loses_no_acknowledged_row_and_takes_new_writes() {
-    let (ok, text, td) = run_example("pg-failover", "127.78.1", "");
-    let dir = td.path().join("lab");
-    assert!(ok, "{text}");
-    let num = |name: &str| -> i64 { field(&text, name).parse().unwrap() };
+    let out = run_example("pg-failover", &net(1), "");
+    out.status(0);
+    let text = out.output();
+    let num = |name: &str| -> i64 { field(&out, name).parse().unwrap() };
     // Completed, but the fence of the dead primary failed and the run went on past it:
     // drctl never calls that "every step succeeded" (exit 3, named in the final line).
     assert_eq!(num("drctl exit code:"), 3, "{text}");
@@ -36,8 +35,8 @@ fn failover_of_a_killed_primary_loses_no_acknowledged_row_and_takes_new_writes()
     assert_eq!(num("acknowledged rows missing:"), 0, "RPO 0: {text}");
     assert!(num("new writes after failover:") > 0, "{text}");
     // The steps ran in order on the right hosts.
-    let j = journal(&dir);
-    let order: Vec<String> = j
+    let order: Vec<String> = out
+        .journal()
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|r| r["ev"] == "finished")
@@ -69,14 +68,16 @@ fn failover_of_a_killed_primary_loses_no_acknowledged_row_and_takes_new_writes()
 #[test]
 fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
     need_postgres();
-    let td = tempfile::tempdir().unwrap();
-    let dir = td.path().join("lab");
+    // Declared before `_stop`, so the folder is removed after the lab is stopped (lab.sh
+    // stop needs the pid files in it).
+    let sb = Sandbox::new();
+    let dir = sb.path("lab");
     let lab = root().join("examples/pg-failover/lab.sh");
-    let net = "127.78.2";
+    let net = net(2);
     let st = Command::new(&lab)
         .args(["start"])
         .arg(&dir)
-        .env("NET", net)
+        .env("NET", &net)
         .status()
         .unwrap();
     assert!(st.success());
@@ -98,29 +99,27 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
             .unwrap()
             .success()
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_drctl"))
-        .env("DRCTL_STATE_DIR", dir.join("state"))
+    let out = sb
+        .drctl()
+        .dir(&dir)
         .arg("failover")
         .arg(root().join("runbooks/pg-failover.yaml"))
-        .arg("-i")
-        .arg(dir.join("inventory.yaml"))
-        .args(["--approve", "confirm-promote", "-e"])
+        .args([
+            "-i",
+            "{dir}/inventory.yaml",
+            "--approve",
+            "confirm-promote",
+            "-e",
+        ])
         .arg(format!("endpoint={}", endpoint.display()))
         // The verification write goes to a schema that does not exist: it fails.
         .args(["-e", "probe_table=no_such_schema.t"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("write-through-endpoint on h3: FAILED"),
-        "{err}"
-    );
-    assert!(
-        err.contains("no_such_schema"),
-        "the psql error is shown: {err}"
-    );
-    assert!(err.contains("rollback repoint-clients on h3: ok"), "{err}");
+        .run();
+    out.status(1)
+        .stderr_has("write-through-endpoint on h3: FAILED")
+        // The psql error is shown.
+        .stderr_has("no_such_schema")
+        .stderr_has("rollback repoint-clients on h3: ok");
     assert_eq!(
         std::fs::read_to_string(&endpoint).unwrap(),
         before,
@@ -128,14 +127,8 @@ fn a_failure_after_the_repoint_puts_the_clients_endpoint_back() {
     );
     assert!(!dir.join("hosts/h3/db-endpoint.bak").exists());
     // The promotion cannot be undone by drctl: the report tells the human.
-    let report = Command::new(env!("CARGO_BIN_EXE_drctl"))
-        .env("DRCTL_STATE_DIR", dir.join("state"))
+    out.drctl()
         .args(["report", "--format", "md"])
-        .output()
-        .unwrap();
-    let md = String::from_utf8_lossy(&report.stdout);
-    assert!(
-        md.contains("step `promote` has no rollback; if it changed h2, undo that by hand"),
-        "{md}"
-    );
+        .run()
+        .stdout_has("step `promote` has no rollback; if it changed h2, undo that by hand");
 }

@@ -3,20 +3,17 @@
 //! the nearest copy is corrupted; `drctl restore` detects it, uses the other copy,
 //! restores full + incremental onto a fresh host, and the restored data equals the record.
 
-mod common;
-
-use common::pg::{journal, run_example};
+use crate::pg::{net, run_example};
 
 #[test]
 fn restore_skips_the_corrupted_copy_and_restores_the_good_one_onto_a_fresh_host() {
-    let (ok, text, td) = run_example("backup-restore", "127.78.6", "");
-    let dir = td.path().join("lab");
-    assert!(ok, "{text}");
-    assert!(text.contains("copy used:          B"), "{text}");
-    assert!(text.contains("content at backup:  1500 1125750"), "{text}");
-    assert!(text.contains("content restored:   1500 1125750"), "{text}");
+    let out = run_example("backup-restore", &net(6), "");
+    out.status(0)
+        .output_has("copy used:          B")
+        .output_has("content at backup:  1500 1125750")
+        .output_has("content restored:   1500 1125750");
     // Copy A was judged bad by its checksums, and its fetch was skipped.
-    let journal = journal(&dir);
+    let journal = out.journal();
     assert!(
         journal.contains(r#""captured":["copy_a_state","bad"]"#),
         "{journal}"
@@ -25,8 +22,5 @@ fn restore_skips_the_corrupted_copy_and_restores_the_good_one_onto_a_fresh_host(
         journal.contains(r#""captured":["copy_b_state","good"]"#),
         "{journal}"
     );
-    assert!(
-        text.contains("fetch-copy-a") && text.contains("h1=skip"),
-        "{text}"
-    );
+    out.output_has("fetch-copy-a").output_has("h1=skip");
 }

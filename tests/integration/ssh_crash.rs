@@ -4,13 +4,10 @@
 //! file must show each step exactly once, in order, and each rollback exactly once, newest
 //! first.
 
-mod common;
-
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Lab, drctl};
+use crate::builder::{Drctl, Running, Sandbox};
+use crate::lab::Lab;
 
 const STEPS: usize = 20;
 
@@ -31,31 +28,16 @@ fn runbook(fail_last: bool) -> String {
     s
 }
 
-fn spawn(st: &Path, args: &[String]) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("drctl"))
-        .env("DRCTL_STATE_DIR", st)
-        .args(args)
-        .arg("--no-progress")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 /// Whether the moment `marker` names has come. `sN` / `undo-sN`: h1's log holds that line
 /// (mid-step: the command has run there, the step has not ended); `end:sN` / `undo-end:sN`:
 /// the journal has just recorded the end of that step or its rollback (between steps).
-fn reached(lab: &Lab, marker: &str) -> bool {
+fn reached(lab: &Lab, sb: &Sandbox, marker: &str) -> bool {
     let journal_end = |step: &str, phase: &str| {
-        let Some(run) = std::fs::read_dir(lab.path().join("state/runs"))
-            .ok()
-            .and_then(|mut d| d.next())
-        else {
+        let Some(run) = sb.run_ids().into_iter().next() else {
             return false;
         };
-        let text =
-            std::fs::read_to_string(run.unwrap().path().join("journal.jsonl")).unwrap_or_default();
+        let text = std::fs::read_to_string(sb.state().join("runs").join(run).join("journal.jsonl"))
+            .unwrap_or_default();
         text.lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .any(|r| r["ev"] == "step_end" && r["step"] == step && r["phase"] == phase)
@@ -71,15 +53,14 @@ fn reached(lab: &Lab, marker: &str) -> bool {
 
 /// Wait for the marker's moment, then SIGKILL drctl (`Ok`); or drctl exits first (`Err`
 /// with its exit code).
-fn kill_at(child: &mut Child, lab: &Lab, marker: &str) -> Result<(), Option<i32>> {
+fn kill_at(mut child: Running, lab: &Lab, marker: &str) -> Result<(), Option<i32>> {
     let until = Instant::now() + Duration::from_secs(30);
     while Instant::now() < until {
-        if let Some(st) = child.try_wait().unwrap() {
-            return Err(st.code());
+        if let Some(code) = child.try_wait() {
+            return Err(code);
         }
-        if reached(lab, marker) {
-            child.kill().unwrap();
-            child.wait().unwrap();
+        if reached(lab, child.sandbox(), marker) {
+            child.kill();
             // Let a command that reached its host before the kill land, as an operator
             // would look at the host after the fact.
             std::thread::sleep(Duration::from_millis(300));
@@ -92,12 +73,12 @@ fn kill_at(child: &mut Child, lab: &Lab, marker: &str) -> Result<(), Option<i32>
 
 /// The operator's answers: for each step (or rollback) left in flight on a host, look at the
 /// host's log: done there → `--skip STEP@HOST`, not done → `--rerun STEP@HOST`.
-fn decisions(lab: &Lab, st: &Path, run_id: &str) -> Vec<String> {
-    let out = drctl(st)
+fn decisions(lab: &Lab, sb: &Sandbox, run_id: &str) -> Vec<String> {
+    let v = sb
+        .drctl()
         .args(["status", run_id, "--format", "json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run()
+        .json();
     let mut args = Vec::new();
     for s in v["steps"].as_array().unwrap() {
         let id = s["id"].as_str().unwrap();
@@ -115,24 +96,16 @@ fn decisions(lab: &Lab, st: &Path, run_id: &str) -> Vec<String> {
     args
 }
 
-fn only_run_id(st: &Path) -> String {
-    let mut ids = std::fs::read_dir(st.join("runs")).unwrap().flatten();
-    let id = ids
-        .next()
-        .unwrap()
-        .file_name()
-        .to_string_lossy()
-        .into_owned();
-    assert!(ids.next().is_none());
-    id
-}
-
 /// Start the run, kill it at each marker (resuming in between), then resume to the end;
 /// a resume that stops with exit 5 gets the operator's per-host answers and runs again.
 /// Returns the final exit code and how many times drctl stopped to ask (exit 5).
-fn crash_and_resume(lab: &Lab, rb: &Path, inv: &Path, markers: &[&str]) -> (i32, usize) {
-    let st = lab.path().join("state");
-    let mut args: Vec<String> = ["run", rb.to_str().unwrap(), "-i", inv.to_str().unwrap()]
+fn crash_and_resume(lab: &Lab, runbook: &str, markers: &[&str]) -> (i32, usize) {
+    let sb = Drctl::new()
+        .lab(lab)
+        .runbook("rb.yaml", runbook)
+        .sandbox()
+        .clone();
+    let mut args: Vec<String> = ["run", "{runbook}", "-i", "{inventory}"]
         .map(String::from)
         .into();
     let mut asked = 0;
@@ -141,25 +114,25 @@ fn crash_and_resume(lab: &Lab, rb: &Path, inv: &Path, markers: &[&str]) -> (i32,
     let mut markers = markers.iter();
     let mut marker = markers.next();
     loop {
-        let mut child = spawn(&st, &args);
+        let child = sb.drctl().args(&args).arg("--no-progress").spawn();
         let code = match marker {
-            Some(m) => match kill_at(&mut child, lab, m) {
+            Some(m) => match kill_at(child, lab, m) {
                 Ok(()) => {
                     marker = markers.next();
                     None
                 }
                 Err(code) => code,
             },
-            None => child.wait().unwrap().code(),
+            None => child.wait().code(),
         };
-        let id = run_id.get_or_insert_with(|| only_run_id(&st)).clone();
+        let id = run_id.get_or_insert_with(|| sb.run_id()).clone();
         args = vec!["resume".into(), id.clone()];
         match code {
             // Killed: resume as is; drctl must ask about anything left in flight.
             None => {}
             Some(5) => {
                 asked += 1;
-                let d = decisions(lab, &st, &id);
+                let d = decisions(lab, &sb, &id);
                 assert!(
                     !d.is_empty(),
                     "drctl asked, but status shows nothing in flight"
@@ -186,15 +159,11 @@ fn expected_forward() -> Vec<String> {
 #[test]
 fn kill_9_at_many_moments_then_resume_runs_every_step_exactly_once_in_order() {
     let lab = Lab::start(5);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", &runbook(false));
     let markers = ["s2", "end:s4", "s8", "end:s10", "s14", "end:s16", "s19"];
-    let (code, asked) = crash_and_resume(&lab, &rb, &inv, &markers);
+    let (code, asked) = crash_and_resume(&lab, &runbook(false), &markers);
     assert_eq!(code, 0);
     for h in ["h1", "h2", "h3", "h4", "h5"] {
-        let log = lab.read(h, "log");
-        let got: Vec<&str> = log.lines().collect();
-        assert_eq!(got, expected_forward(), "{h}");
+        assert_eq!(lab.lines(h, "log"), expected_forward(), "{h}");
     }
     assert!(asked >= 1, "no kill left a step in flight");
 }
@@ -202,8 +171,6 @@ fn kill_9_at_many_moments_then_resume_runs_every_step_exactly_once_in_order() {
 #[test]
 fn kill_9_mid_rollback_then_resume_undoes_every_step_exactly_once_newest_first() {
     let lab = Lab::start(5);
-    let inv = lab.inventory(&[]);
-    let rb = lab.runbook("rb.yaml", &runbook(true));
     let markers = [
         "s6",
         "end:s12",
@@ -213,16 +180,14 @@ fn kill_9_mid_rollback_then_resume_undoes_every_step_exactly_once_newest_first()
         "undo-end:s5",
         "undo-s2",
     ];
-    let (code, asked) = crash_and_resume(&lab, &rb, &inv, &markers);
+    let (code, asked) = crash_and_resume(&lab, &runbook(true), &markers);
     assert_eq!(code, 1, "rolled back cleanly");
     for h in ["h1", "h2", "h3", "h4", "h5"] {
-        let log = lab.read(h, "log");
-        let got: Vec<&str> = log.lines().collect();
         let mut want = expected_forward();
         // Step 20 failed on h3: nothing of it to undo there.
         let newest = if h == "h3" { STEPS - 1 } else { STEPS };
         want.extend((1..=newest).rev().map(|i| format!("undo-s{i}")));
-        assert_eq!(got, want, "{h}");
+        assert_eq!(lab.lines(h, "log"), want, "{h}");
     }
     assert!(asked >= 1, "no kill left a step in flight");
 }

@@ -2,23 +2,19 @@
 //! the primary to its standby and back) with `drctl drill`: the endpoint, the data on both
 //! sites and the synchronous replication are exactly as before; the report times phases.
 
-mod common;
-
-use common::pg::run_example;
+use crate::pg::{net, run_example};
 
 #[test]
 fn cutover_drill_leaves_the_service_as_it_began_and_reports_phases() {
-    let (ok, text, td) = run_example("cutover-drill", "127.78.4", "");
-    let dir = td.path().join("lab");
-    assert!(ok, "{text}");
-    assert!(text.contains("after: identical"), "{text}");
-    assert!(
-        text.contains("site A rows: 1000|500500") && text.contains("replication: h2 sync"),
-        "{text}"
-    );
-    // The switch happened (reads landed on site B) and was undone.
-    assert!(text.contains("rollback switch on h3: ok"), "{text}");
-    let prom = std::fs::read_to_string(dir.join("reports/drctl-site-cutover.prom")).unwrap();
+    let out = run_example("cutover-drill", &net(4), "");
+    out.status(0)
+        .output_has("after: identical")
+        .output_has("site A rows: 1000|500500")
+        .output_has("replication: h2 sync")
+        // The switch happened (reads landed on site B) and was undone.
+        .output_has("rollback switch on h3: ok");
+    let prom =
+        std::fs::read_to_string(out.sandbox().path("reports/drctl-site-cutover.prom")).unwrap();
     for phase in ["precheck", "cutover", "verify"] {
         let line = format!(
             "drctl_phase_seconds{{runbook=\"site-cutover\",kind=\"cutover\",mode=\"drill\",phase=\"{phase}\"}} "

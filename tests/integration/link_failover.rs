@@ -9,8 +9,6 @@
 //! cannot be created, each test prints why and passes without running (the README says so);
 //! a missing package is a failure, not a skip (scripts/test installs them).
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -108,7 +106,10 @@ impl Lab {
 
     /// `drctl CMD runbooks/RUNBOOK.yaml -i <lab inventory> ARGS...`
     fn drctl(&self, cmd: &str, runbook: &str, args: &[&str]) -> (Option<i32>, String) {
-        let out: Output = common::drctl(&self.dir.join("state"))
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_drctl"))
+            .env("DRCTL_STATE_DIR", self.dir.join("state"))
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
             .arg(cmd)
             .arg(root().join("runbooks").join(format!("{runbook}.yaml")))
             .arg("-i")
@@ -203,7 +204,12 @@ fn run_sh_fails_over_to_the_backup_and_back_with_a_measured_outage() {
     );
     // The outage is real (the primary drops everything until drctl switched) and bounded
     // (the probes that confirm the primary is down have ~1 s deadlines).
-    let outage: u64 = common::pg::field(&text, "client outage:").parse().unwrap();
+    let outage: u64 = line(&text, "client outage:")
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .parse()
+        .unwrap();
     assert!(
         (500..15_000).contains(&outage),
         "outage {outage} ms: {text}"

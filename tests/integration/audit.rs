@@ -1,9 +1,7 @@
 //! The audit journal across runs: who ran what where, secrets masked, and `drctl audit
 //! verify` naming the first line that was edited, removed or moved.
 
-mod common;
-
-use common::drctl;
+use crate::builder::{Drctl, Outcome, Sandbox};
 
 const RB: &str = r#"drctl: 1
 kind: restore
@@ -19,35 +17,21 @@ steps:
     run: "true"
 "#;
 
-fn verify(state: &std::path::Path) -> (Option<i32>, String) {
-    let out = drctl(state).args(["audit", "verify"]).output().unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+fn verify(sb: &Sandbox) -> Outcome {
+    sb.drctl().args(["audit", "verify"]).run()
 }
 
 #[test]
 fn audit_journal_records_runs_masks_secrets_and_verify_names_the_broken_line() {
-    let td = tempfile::tempdir().unwrap();
-    let st = td.path().join("state");
-    let rb = td.path().join("rb.yaml");
-    std::fs::write(&rb, RB).unwrap();
+    let sb = Drctl::new().runbook("rb.yaml", RB).sandbox().clone();
     for _ in 0..2 {
-        let out = drctl(&st)
+        sb.drctl()
             .env("AUDIT_TOKEN", "s3cr3t-value")
-            .arg("restore")
-            .arg(&rb)
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .args(["restore", "{runbook}"])
+            .run()
+            .status(0);
     }
-    let path = st.join("audit.jsonl");
+    let path = sb.state().join("audit.jsonl");
     let text = std::fs::read_to_string(&path).unwrap();
     let entries: Vec<serde_json::Value> = text
         .lines()
@@ -71,17 +55,14 @@ fn audit_journal_records_runs_masks_secrets_and_verify_names_the_broken_line() {
         .collect();
     assert_eq!(runs.len(), 2);
 
-    assert_eq!(
-        verify(&st),
-        (Some(0), format!("{}: intact, 8 entries\n", path.display()))
-    );
+    verify(&sb)
+        .status(0)
+        .stdout_is(&format!("{}: intact, 8 entries\n", path.display()));
 
     let lines: Vec<&str> = text.lines().collect();
     let broken = |new: Vec<String>, want: &str| {
         std::fs::write(&path, new.join("\n") + "\n").unwrap();
-        let (code, out) = verify(&st);
-        assert_eq!(code, Some(1), "{out}");
-        assert!(out.contains(want), "{want:?} not in {out:?}");
+        verify(&sb).status(1).stdout_has(want);
     };
     let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     // Edit: line 3's exit code changed.
@@ -107,5 +88,5 @@ fn audit_journal_records_runs_masks_secrets_and_verify_names_the_broken_line() {
     );
     // Restored, it verifies again.
     std::fs::write(&path, &text).unwrap();
-    assert_eq!(verify(&st).0, Some(0));
+    verify(&sb).status(0);
 }

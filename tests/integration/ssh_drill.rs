@@ -2,12 +2,11 @@
 //! a missed RTO is exit 1, and the reports (JUnit parsed as XML, Prometheus line by line,
 //! Markdown) say what happened.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{Lab, drctl};
+use crate::builder::{Drctl, Outcome};
+use crate::lab::Lab;
 
 /// Every file under a host's folder (but the `log` the runbook keeps) with its contents.
 fn snapshot(dir: &Path) -> BTreeMap<String, String> {
@@ -68,31 +67,27 @@ steps:
     drill: echo "drill smoke {{ mode }}" >> "$HOST_DIR/log"; grep -qx h2 "$HOST_DIR/upstream"EXTRA
 "#;
 
-fn lab3() -> (Lab, std::path::PathBuf) {
+fn lab3() -> Lab {
     let lab = Lab::start(3);
+    seed(&lab);
+    lab
+}
+
+/// `drctl drill` of the runbook on the lab's hosts (h1 primary, h2 standby, h3 proxy),
+/// reports in `<lab>/reports`.
+fn drill(lab: &Lab, runbook: &str) -> Outcome {
     let inv = lab.inventory(&[
         ("primary", &["h1"]),
         ("standby", &["h2"]),
         ("proxy", &["h3"]),
     ]);
-    seed(&lab);
-    (lab, inv)
-}
-
-fn drill(lab: &Lab, rb: &Path, inv: &Path, reports: &Path) -> std::process::Output {
-    drctl(&lab.path().join("state"))
-        .arg("drill")
-        .arg(rb)
-        .arg("-i")
-        .arg(inv)
-        .arg("--report-dir")
-        .arg(reports)
-        .output()
-        .unwrap()
-}
-
-fn lines(s: &str) -> Vec<&str> {
-    s.lines().collect()
+    Drctl::new()
+        .lab(lab)
+        .inventory(&inv)
+        .runbook("drill.yaml", runbook)
+        .args(["drill", "{runbook}", "-i", "{inventory}"])
+        .args(["--report-dir", "{dir}/reports"])
+        .run()
 }
 
 /// Checks every line of a Prometheus text file and returns its samples by name{labels}.
@@ -131,24 +126,22 @@ fn get(samples: &BTreeMap<String, f64>, name: &str, extra: &str) -> f64 {
 
 #[test]
 fn drill_returns_every_host_to_its_initial_state_and_reports_it() {
-    let (lab, inv) = lab3();
+    let lab = lab3();
     let before: Vec<_> = ["h1", "h2", "h3"]
         .map(|h| snapshot(&lab.host(h).dir))
         .into();
-    let rb = lab.runbook("drill.yaml", &FAILOVER.replace("EXTRA", ""));
+    let out = drill(&lab, &FAILOVER.replace("EXTRA", ""));
+    out.status(0);
     let reports = lab.path().join("reports");
-    let out = drill(&lab, &rb, &inv, &reports);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
 
     // Forward in order, the drill replacement instead of the real command, rollback newest first.
-    assert_eq!(lines(&lab.read("h1", "log")), ["fence", "unfence"]);
+    assert_eq!(lab.lines("h1", "log"), ["fence", "unfence"]);
     assert_eq!(
-        lines(&lab.read("h2", "log")),
+        lab.lines("h2", "log"),
         ["standby-healthy", "promote", "demote"]
     );
     assert_eq!(
-        lines(&lab.read("h3", "log")),
+        lab.lines("h3", "log"),
         ["repoint", "drill smoke drill", "restore-upstream"]
     );
     let after: Vec<_> = ["h1", "h2", "h3"]
@@ -160,9 +153,9 @@ fn drill_returns_every_host_to_its_initial_state_and_reports_it() {
     );
     assert_eq!(lab.read("h3", "paged"), "", "`drill: skip` must not run");
 
-    assert!(err.contains("recovery time: "), "{err}");
-    assert!(err.contains("objective 30s: MET"), "{err}");
-    assert!(err.contains("phases: precheck "), "{err}");
+    out.stderr_has("recovery time: ")
+        .stderr_has("objective 30s: MET")
+        .stderr_has("phases: precheck ");
 
     // JUnit: 5 forward step-hosts + 3 rollbacks + 1 skipped + the objective.
     let xml = std::fs::read_to_string(reports.join("drctl-lab-drill.junit.xml")).unwrap();
@@ -236,31 +229,27 @@ fn drill_returns_every_host_to_its_initial_state_and_reports_it() {
 
 #[test]
 fn drill_with_a_failing_step_reports_it_and_still_cleans_up() {
-    let (lab, inv) = lab3();
+    let lab = lab3();
     let before: Vec<_> = ["h1", "h2", "h3"]
         .map(|h| snapshot(&lab.host(h).dir))
         .into();
-    let rb = lab.runbook(
-        "drill.yaml",
+    let out = drill(
+        &lab,
         &FAILOVER.replace(
             "EXTRA",
             "; echo 'smoke test - 502 from upstream' >&2; false",
         ),
     );
+    out.status(1)
+        .stderr_has("drill failed")
+        // The stderr tail is shown.
+        .stderr_has("502 from upstream");
     let reports = lab.path().join("reports");
-    let out = drill(&lab, &rb, &inv, &reports);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("drill failed"), "{err}");
-    assert!(
-        err.contains("502 from upstream"),
-        "the stderr tail is shown: {err}"
-    );
     assert_eq!(
-        lines(&lab.read("h3", "log")),
+        lab.lines("h3", "log"),
         ["repoint", "drill smoke drill", "restore-upstream"]
     );
-    assert_eq!(lines(&lab.read("h1", "log")), ["fence", "unfence"]);
+    assert_eq!(lab.lines("h1", "log"), ["fence", "unfence"]);
     let after: Vec<_> = ["h1", "h2", "h3"]
         .map(|h| snapshot(&lab.host(h).dir))
         .into();
@@ -291,22 +280,20 @@ fn drill_with_a_failing_step_reports_it_and_still_cleans_up() {
 
 #[test]
 fn rto_objective_set_too_low_is_exit_1_with_the_measured_time() {
-    let (lab, inv) = lab3();
-    let rb = lab.runbook(
-        "drill.yaml",
+    let lab = lab3();
+    let out = drill(
+        &lab,
         &FAILOVER
             .replace("rto: 30s", "rto: 200ms")
             .replace("EXTRA", "; sleep 0.5"),
     );
+    out.status(1)
+        .stderr_has("missed the objective 200ms")
+        .stderr_has("objective 200ms: MISSED");
     let reports = lab.path().join("reports");
-    let out = drill(&lab, &rb, &inv, &reports);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("missed the objective 200ms"), "{err}");
-    assert!(err.contains("objective 200ms: MISSED"), "{err}");
     // Still cleaned up.
     assert_eq!(
-        lines(&lab.read("h2", "log")),
+        lab.lines("h2", "log"),
         ["standby-healthy", "promote", "demote"]
     );
     let s = prom_samples(&std::fs::read_to_string(reports.join("drctl-lab-drill.prom")).unwrap());
@@ -327,31 +314,20 @@ fn rto_objective_set_too_low_is_exit_1_with_the_measured_time() {
 
 #[test]
 fn drill_whose_cleanup_fails_says_so_loudly_with_exit_3() {
-    let (lab, inv) = lab3();
+    let lab = lab3();
     // The proxy's rollback cannot work: the backup it restores from is gone.
-    let rb = lab.runbook(
-        "drill.yaml",
+    let out = drill(
+        &lab,
         &FAILOVER.replace("EXTRA", "; rm \"$HOST_DIR/upstream.bak\""),
     );
-    let out = drill(&lab, &rb, &inv, &lab.path().join("reports"));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("LEFT FOR A HUMAN"), "{err}");
-    assert!(
-        err.contains("the rollback of step `repoint` failed on `h3`"),
-        "{err}"
-    );
+    out.status(3)
+        .stderr_has("LEFT FOR A HUMAN")
+        .stderr_has("the rollback of step `repoint` failed on `h3`");
     // Nothing older was touched after the failed rollback: a human decides.
-    assert_eq!(
-        lines(&lab.read("h2", "log")),
-        ["standby-healthy", "promote"]
-    );
-    let st = lab.path().join("state");
-    let out = drctl(&st)
+    assert_eq!(lab.lines("h2", "log"), ["standby-healthy", "promote"]);
+    out.drctl()
         .args(["report", "--format", "md"])
-        .output()
-        .unwrap();
-    let md = String::from_utf8_lossy(&out.stdout);
-    assert!(md.contains("**rollback FAILED**"), "{md}");
-    assert!(md.contains("step `promote` is still applied on h2"), "{md}");
+        .run()
+        .stdout_has("**rollback FAILED**")
+        .stdout_has("step `promote` is still applied on h2");
 }

@@ -1,13 +1,11 @@
 //! The example crontab line, run as cron would (no terminal, no stdin), on the embedded
 //! local drill: it passes, leaves reports for CI and Prometheus, and logs to its file.
 
-mod common;
-
-use std::process::{Command, Stdio};
+use crate::builder::Drctl;
 
 #[test]
 fn the_example_crontab_line_runs_a_drill_and_drops_reports() {
-    let td = tempfile::tempdir().unwrap();
+    let d = Drctl::new();
     let root = env!("CARGO_MANIFEST_DIR");
     let crontab = std::fs::read_to_string(format!("{root}/examples/schedule/crontab")).unwrap();
     let line = crontab
@@ -19,7 +17,7 @@ fn the_example_crontab_line_runs_a_drill_and_drops_reports() {
         .skip(5)
         .collect::<Vec<_>>()
         .join(" ");
-    let t = td.path().display().to_string();
+    let t = d.sandbox().root().display().to_string();
     let cmd = cmd
         .replace(
             "/etc/drctl/runbooks/site-cutover-drill.yaml",
@@ -27,27 +25,14 @@ fn the_example_crontab_line_runs_a_drill_and_drops_reports() {
         )
         .replace("-i /etc/drctl/inventory.yaml", &format!("-e lab={t}/demo"))
         .replace("/var/", &format!("{t}/var/"));
-    std::fs::create_dir_all(td.path().join("var/log/drctl")).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("drctl");
-    let out = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(&cmd)
-        .env(
-            "PATH",
-            format!("{}:/usr/bin:/bin", bin.parent().unwrap().display()),
-        )
-        .env("DRCTL_STATE_DIR", td.path().join("state"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{cmd}\n{err}");
-    assert_eq!(
-        err.lines().count(),
-        1,
-        "cron mail on success is one line: {err}"
+    std::fs::create_dir_all(d.sandbox().path("var/log/drctl")).unwrap();
+    let out = d.shell(&cmd).run();
+    out.status(0).check(
+        out.stderr().lines().count() == 1,
+        "cron mail on success is one line",
     );
-    let reports = td.path().join("var/lib/drctl/reports");
+    let sb = out.sandbox();
+    let reports = sb.path("var/lib/drctl/reports");
     for f in ["md", "json", "junit.xml", "prom"] {
         let p = reports.join(format!("drctl-local-cutover-drill.{f}"));
         assert!(p.is_file(), "{} missing", p.display());
@@ -59,10 +44,10 @@ fn the_example_crontab_line_runs_a_drill_and_drops_reports() {
         ),
         "{prom}"
     );
-    let log = std::fs::read_to_string(td.path().join("var/log/drctl/drill.log")).unwrap();
+    let log = std::fs::read_to_string(sb.path("var/log/drctl/drill.log")).unwrap();
     assert!(log.contains("rolling back switch on local"), "{log}");
     assert_eq!(
-        std::fs::read_to_string(td.path().join("demo/active")).unwrap(),
+        std::fs::read_to_string(sb.path("demo/active")).unwrap(),
         "site-a\n"
     );
 }
