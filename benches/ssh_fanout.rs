@@ -5,13 +5,14 @@
 //!     cargo bench --bench ssh_fanout            # N = 1, 10, 50 with S = 10
 //!     cargo bench --bench ssh_fanout -- 200 10  # one size
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[allow(dead_code)]
+#[path = "../tests/integration/lab.rs"]
+mod lab;
 
 use std::time::Instant;
 
 fn one(n: usize, s: usize) {
-    let lab = common::Lab::start(n);
+    let lab = lab::Lab::start(n);
     let inv = lab.inventory(&[]);
     let mut rb = String::from("drctl: 1\nkind: cutover\nname: bench\nsteps:\n");
     for i in 0..s {
@@ -19,7 +20,8 @@ fn one(n: usize, s: usize) {
             "  - id: s{i}\n    on: all\n    run: echo {i} >> \"$HOST_DIR/log\"\n"
         ));
     }
-    let path = lab.runbook("bench.yaml", &rb);
+    let path = lab.path().join("bench.yaml");
+    std::fs::write(&path, &rb).unwrap();
     let t = Instant::now();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_drctl"))
         .env("DRCTL_STATE_DIR", lab.path().join("state"))
