@@ -174,10 +174,13 @@ fn host_killed_during_rollback_is_named_and_rollback_resumes_once_it_is_back() {
     // The host comes back (a new sshd on the same address and key); `drctl rollback`
     // finishes the job: h2's s2 and s1 undone, h1's s2 not undone twice.
     lab.restart("h2");
+    // The run failed and is now rolled back cleanly: exit 1, as its final line says.
     out.drctl()
         .args(["rollback", &out.run_id()])
         .run()
-        .status(0);
+        .status(1)
+        .stderr_has("rolled-back in")
+        .stderr_has("(exit 1)");
     assert_eq!(lab.read("h1", "log"), "s1\ns2\ns3\nundo-s2\nundo-s1\n");
     assert_eq!(lab.read("h2", "log"), "s1\ns2\nundo-s2\nundo-s1\n");
 }
