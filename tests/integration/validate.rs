@@ -349,3 +349,37 @@ fn an_unused_extra_var_is_a_warning() {
     );
     assert!(!text.contains("`target` is not used"), "{text}");
 }
+
+/// Issue 11 point 8: a value captured on several hosts, used on a host that did not
+/// capture it, cannot be told apart: `validate` says so before the run would fail.
+#[test]
+fn a_capture_several_hosts_set_used_elsewhere_is_an_error() {
+    let td = tempfile::tempdir().unwrap();
+    std::fs::write(
+        td.path().join("inv.yaml"),
+        "hosts:\n  a: { addr: 192.0.2.1 }\n  b: { addr: 192.0.2.2 }\n  c: { addr: 192.0.2.3 }\ngroups:\n  dbs: [a, b]\n",
+    )
+    .unwrap();
+    let rb = td.path().join("rb.yaml");
+    std::fs::write(
+        &rb,
+        "drctl: 1\nkind: failover\nname: t\ninventory: inv.yaml\nsteps:\n  - id: lsn\n    on: dbs\n    run: show-lsn\n    capture: lsn\n  - id: own\n    on: dbs\n    run: echo {{ lsn }}\n  - id: proxy\n    on: c\n    run: point-at {{ lsn }}\n",
+    )
+    .unwrap();
+    let out = drctl()
+        .args(["validate", "--format", "short"])
+        .arg(&rb)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(":15:22: error[ambiguous-capture]") && text.contains("uses it on `c`"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("ambiguous-capture").count(),
+        1,
+        "on a and b it is their own: {text}"
+    );
+}

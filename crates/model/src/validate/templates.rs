@@ -198,6 +198,7 @@ pub fn check(
                 let top = parts.next().unwrap_or_default();
                 used.insert(top.to_string());
                 let sub = parts.next();
+                let mut code = "undefined-variable";
                 let problem: Option<(String, String)> = match top {
                     "host" if !f.host => Some((
                         format!(
@@ -226,7 +227,10 @@ pub fn check(
                     },
                     t if BUILTINS.contains(&t) || known.contains(t) => None,
                     t => match captured_at.get(t) {
-                        Some((at, _)) if *at < visible => None,
+                        Some((at, _)) if *at < visible => {
+                            code = "ambiguous-capture";
+                            ambiguous_capture(rb, inv, t, visible, step, f.host)
+                        }
                         Some((_, by)) => Some((
                             format!("`{t}` is used before step `{by}` captures it"),
                             format!("move this after step `{by}`, or capture `{t}` earlier"),
@@ -248,14 +252,67 @@ pub fn check(
                 };
                 if let Some((msg, hint)) = problem {
                     let span = find_in(f.src, top);
-                    out.push(
-                        Diagnostic::error(&rb.file, span, "undefined-variable", msg).hint(hint),
-                    );
+                    out.push(Diagnostic::error(&rb.file, span, code, msg).hint(hint));
                 }
             }
         }
     }
     unused_extra(rb, extra, &used, out);
+}
+
+/// The hosts a step runs on, by the inventory (`None`: no inventory to tell).
+fn step_hosts(
+    inv: Option<&Inventory>,
+    s: &crate::runbook::model::Step,
+) -> Option<BTreeSet<String>> {
+    let inv = inv?;
+    let mut hosts = BTreeSet::new();
+    for t in &s.on {
+        hosts.extend(inv.resolve(&t.value)?);
+    }
+    Some(hosts)
+}
+
+/// A captured value is per host: a host that did not capture `name` sees it only when
+/// exactly one host did. A use on such a host, of a value several hosts captured, cannot
+/// tell which to take — the step would fail at its turn; say so now.
+fn ambiguous_capture(
+    rb: &Runbook,
+    inv: Option<&Inventory>,
+    name: &str,
+    visible: usize,
+    step: &crate::runbook::model::Step,
+    on_hosts: bool,
+) -> Option<(String, String)> {
+    let mut captured_on = BTreeSet::new();
+    for s in rb.steps[..visible.min(rb.steps.len())]
+        .iter()
+        .filter(|s| s.capture.as_ref().is_some_and(|c| c.value == name))
+    {
+        captured_on.extend(step_hosts(inv, s)?);
+    }
+    if captured_on.len() < 2 {
+        return None;
+    }
+    let targets = if on_hosts {
+        step_hosts(inv, step)?
+    } else {
+        BTreeSet::from([crate::runbook::inventory::LOCAL.to_string()])
+    };
+    let blind: Vec<&String> = targets
+        .iter()
+        .filter(|h| !captured_on.contains(*h))
+        .collect();
+    let h = blind.first()?;
+    let on: Vec<&str> = captured_on.iter().map(String::as_str).collect();
+    Some((
+        format!(
+            "`{name}` is captured on several hosts ({}) and step `{}` uses it on `{h}`, which did not capture it: it cannot tell which value to take",
+            on.join(", "),
+            step.id.value
+        ),
+        format!("capture `{name}` on one host, or use it only on the hosts that captured it"),
+    ))
 }
 
 /// `-e NAME=VALUE` for a name no template of the runbook uses: most likely a typo.
