@@ -383,3 +383,40 @@ fn a_capture_several_hosts_set_used_elsewhere_is_an_error() {
         "on a and b it is their own: {text}"
     );
 }
+
+/// Issue 11 point 10: a download from several hosts to one local file is refused.
+#[test]
+fn a_download_from_several_hosts_to_one_file_is_refused() {
+    let td = tempfile::tempdir().unwrap();
+    std::fs::write(
+        td.path().join("inv.yaml"),
+        "hosts:\n  a: { addr: 192.0.2.1 }\n  b: { addr: 192.0.2.2 }\ngroups:\n  dbs: [a, b]\n",
+    )
+    .unwrap();
+    let rb = td.path().join("rb.yaml");
+    let text = "drctl: 1\nkind: restore\nname: t\ninventory: inv.yaml\nsteps:\n  - id: fetch\n    on: dbs\n    download: { src: /var/backup.tar, dest: backup.tar }\n";
+    std::fs::write(&rb, text).unwrap();
+    let out = drctl()
+        .args(["validate", "--format", "short"])
+        .arg(&rb)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("error[download-collision]") && shown.contains("(a, b)"),
+        "{shown}"
+    );
+    std::fs::write(
+        &rb,
+        text.replace("dest: backup.tar", "dest: \"{{ host.name }}/backup.tar\""),
+    )
+    .unwrap();
+    let out = drctl().args(["validate"]).arg(&rb).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

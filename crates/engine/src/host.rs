@@ -127,7 +127,19 @@ impl HostJob {
                     (Ok(s), Ok(d)) => (s, d),
                     (Err(e), _) | (_, Err(e)) => return fail(format!("template error: {e}")),
                 };
+                for (field, template, path) in
+                    [("src", &t.src.value, &src), ("dest", &t.dest.value, &dest)]
+                {
+                    if let Err(why) = contained(template, path) {
+                        return fail(format!("`{field}` {path:?}: {why}"));
+                    }
+                }
                 let base = self.plan.runbook.file.dir().to_path_buf();
+                // A local file the download replaces: say so, and keep its mode.
+                let replaced = (!upload)
+                    .then(|| std::fs::metadata(resolve_path(&dest, &base)).ok())
+                    .flatten()
+                    .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777);
                 let command = format!(
                     "{} {src} -> {dest}",
                     if upload { "upload" } else { "download" }
@@ -138,11 +150,27 @@ impl HostJob {
                     let res = self.plan_pool_transfer(upload, &src, &dest, t.mode, &base);
                     match res {
                         Ok(r) => {
+                            let mut stdout = format!("{} bytes, sha256 {}", r.bytes, r.sha256);
+                            if let Some(mode) = replaced {
+                                let local = resolve_path(&dest, &base);
+                                let kept = std::fs::set_permissions(
+                                    &local,
+                                    std::os::unix::fs::PermissionsExt::from_mode(mode),
+                                );
+                                stdout.push_str(&format!(
+                                    "; replaced the existing local file {} ({})",
+                                    local.display(),
+                                    match kept {
+                                        Ok(()) => format!("mode {mode:o} kept"),
+                                        Err(e) => format!("mode not kept: {e}"),
+                                    }
+                                ));
+                            }
                             return HostOutcome {
                                 ok: true,
                                 attempts,
                                 exit: Some(0),
-                                stdout: format!("{} bytes, sha256 {}", r.bytes, r.sha256),
+                                stdout,
                                 command,
                                 ..Default::default()
                             };
@@ -362,11 +390,53 @@ impl HostJob {
     }
 }
 
+/// A transfer path whose template has values must stay where its literal part puts it:
+/// no value may climb out with `..`, or replace the folder the author wrote.
+fn contained(template: &str, rendered: &str) -> Result<(), String> {
+    let Some(first) = template.find("{{") else {
+        return Ok(());
+    };
+    let prefix = &template[..first];
+    let folder = &prefix[..prefix.rfind('/').map_or(0, |i| i + 1)];
+    if !rendered.starts_with(folder) {
+        return Err(format!("a value moved it out of `{folder}`"));
+    }
+    let written_ups = template.split('/').filter(|c| *c == "..").count();
+    let ups = rendered.split('/').filter(|c| *c == "..").count();
+    if ups > written_ups {
+        return Err("a value put `..` in it: it must stay in the folder the runbook names".into());
+    }
+    Ok(())
+}
+
 fn fail(msg: String) -> HostOutcome {
     HostOutcome {
         ok: false,
         attempts: 1,
         error: Some(msg),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contained;
+
+    #[test]
+    fn a_value_cannot_steer_a_transfer_path_out_of_its_folder() {
+        assert!(contained("backups/{{ name }}.tar", "backups/db1.tar").is_ok());
+        assert!(contained("backups/{{ name }}.tar", "backups/../../etc/passwd.tar").is_err());
+        assert!(contained("/srv/{{ d }}/x", "/srv/a/x").is_ok());
+        assert!(contained("/srv/{{ d }}/x", "/srv/../root/x").is_err());
+        assert!(
+            contained("../shared/{{ f }}", "../shared/f").is_ok(),
+            "the author's own .."
+        );
+        assert!(
+            contained("{{ whole }}", "/anything").is_ok(),
+            "no folder was named"
+        );
+        assert!(contained("{{ whole }}", "../up").is_err());
+        assert!(contained("plain/path", "plain/path").is_ok());
     }
 }

@@ -767,3 +767,27 @@ fn a_journal_that_cannot_be_written_stops_the_run() {
         "{calls:?}"
     );
 }
+
+#[test]
+fn a_captured_value_cannot_steer_an_upload_out_of_its_folder() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: pick\n    on: a\n    run: pick\n    capture: name\n  - id: send\n    on: a\n    upload: { src: files/x, dest: \"/srv/in/{{ name }}\" }\n";
+    let fake = FakeConnector::new(|_, c| {
+        ok(if c == "pick" {
+            "../../etc/cron.d/evil"
+        } else {
+            ""
+        })
+    });
+    let r = exec(rb, RunMode::Run, ExecOptions::default(), &fake, None);
+    assert_ne!(r.outcome.exit(), Exit::Success);
+    let err = r
+        .journal
+        .records
+        .iter()
+        .find_map(|x| match x {
+            Record::Finished { step, error, .. } if step == "send" => error.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert!(err.contains("`..`"), "{err}");
+}

@@ -73,6 +73,43 @@ pub fn upload_sources(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A download from several hosts to one local `dest` would keep only the last host's
+/// file: the dest must name the host (`{{ host.name }}`).
+pub fn download_collisions(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagnostic>) {
+    let Some(inv) = inv else { return };
+    for s in &rb.steps {
+        let Action::Download(t) = &s.action else {
+            continue;
+        };
+        if t.dest.value.contains("host.name") || t.dest.value.contains("host.addr") {
+            continue;
+        }
+        let mut hosts: Vec<String> =
+            s.on.iter()
+                .filter_map(|o| inv.resolve(&o.value))
+                .flatten()
+                .collect();
+        hosts.sort();
+        hosts.dedup();
+        if hosts.len() > 1 {
+            out.push(
+                Diagnostic::error(
+                    &rb.file,
+                    t.dest.span,
+                    "download-collision",
+                    format!(
+                        "step `{}` downloads from {} hosts ({}) to one local file: each would replace the last",
+                        s.id.value,
+                        hosts.len(),
+                        hosts.join(", ")
+                    ),
+                )
+                .hint("put the host in the path, e.g. `dest: backups/{{ host.name }}/base.tar`"),
+            );
+        }
+    }
+}
+
 /// Warnings: destructive-looking steps with no way back, `until` without a timeout.
 pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     for s in &rb.steps {
