@@ -791,3 +791,44 @@ fn a_captured_value_cannot_steer_an_upload_out_of_its_folder() {
         .unwrap();
     assert!(err.contains("`..`"), "{err}");
 }
+
+#[test]
+fn a_secret_inside_a_captured_value_is_sealed_in_the_journal_and_real_for_commands() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nvars:\n  token: { env: SECRET, secret: true }\nsteps:\n  - id: dsn\n    on: a\n    run: make-dsn\n    capture: dsn\n  - id: use\n    on: a\n    run: connect {{ dsn }}\n  - id: gate\n    approve: go?\n  - id: again\n    on: a\n    run: connect {{ dsn }}\n";
+    let fake = FakeConnector::new(|_, c| {
+        ok(if c == "make-dsn" {
+            "user=app password=hunter2"
+        } else {
+            ""
+        })
+    });
+    let r = exec(rb, RunMode::Run, ExecOptions::default(), &fake, None);
+    assert_eq!(r.outcome.exit(), Exit::InFlight, "stopped at the gate");
+    assert!(
+        r.calls
+            .contains(&"a: connect 'user=app password=hunter2'".to_string()),
+        "{:?}",
+        r.calls
+    );
+    let text = r.log.text();
+    assert!(!text.contains("hunter2"), "secret in the journal: {text}");
+    assert!(text.contains("«secret:token»"), "{text}");
+    // Resumed from the journal alone, the command still gets the real value.
+    let approver = Arc::new(PresetApprover {
+        yes: true,
+        approve: Default::default(),
+        user: "t".into(),
+        then: Arc::new(NoApprover),
+    });
+    let fake2 = FakeConnector::ok();
+    let r2 = exec_with(
+        rb,
+        RunMode::Run,
+        ExecOptions::default(),
+        approver,
+        &fake2,
+        Some(r.log),
+    );
+    assert_eq!(r2.outcome.exit(), Exit::Success, "{}", r2.outcome.message);
+    assert_eq!(r2.calls, ["a: connect 'user=app password=hunter2'"]);
+}

@@ -116,7 +116,7 @@ pub fn resolve(
         };
         let value = value.unwrap_or_else(|| Value::from(format!("<unset {}>", v.name.value)));
         if v.secret {
-            secrets.push(value.to_string());
+            secrets.push((v.name.value.clone(), value.to_string()));
             display.insert(v.name.value.clone(), Value::from(MASK));
         } else {
             display.insert(v.name.value.clone(), value.clone());
@@ -132,7 +132,7 @@ pub fn resolve(
     for (k, v) in &opts.extra_vars {
         ctx.insert(k.clone(), Value::from(v.as_str()));
         if secret_names.contains(&k.as_str()) {
-            secrets.push(v.clone());
+            secrets.push((k.clone(), v.clone()));
             display.insert(k.clone(), Value::from(MASK));
         } else {
             display.insert(k.clone(), Value::from(v.as_str()));
@@ -232,7 +232,7 @@ pub fn resolve(
         steps,
         context: ctx,
         display_context: display,
-        masker: Masker::new(secrets),
+        masker: Masker::named(secrets),
         missing_env,
     })
 }

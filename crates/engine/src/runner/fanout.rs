@@ -149,7 +149,8 @@ impl Runner {
             error: out.error.clone(),
             stdout_tail: tail(&out.stdout, 20),
             stderr_tail: tail(&out.stderr, 20),
-            captured: out.captured.clone(),
+            // The journal keeps no secret: one inside a captured value is sealed.
+            captured: out.captured.as_ref().map(|(k, v)| (k.clone(), m.seal(v))),
             command: Some(m.mask(&out.command)),
             in_doubt: out.in_doubt,
         };

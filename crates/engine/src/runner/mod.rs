@@ -180,6 +180,10 @@ impl Runner {
         if let Some(own) = cp.captures.get(host) {
             out.extend(own.clone());
         }
+        // The journal holds secrets sealed; commands get the run's values back.
+        for v in out.values_mut() {
+            *v = self.plan.masker.unseal(v);
+        }
         out
     }
 

@@ -220,13 +220,49 @@ pub fn when_expression(src: &str) -> String {
     out.trim().to_string()
 }
 
-/// Replaces every known secret value in text with [`MASK`].
+/// Replaces every known secret value in text with [`MASK`]; and seals secrets inside
+/// values drctl must keep (a captured value in the journal) as `«secret:NAME»`, which
+/// [`Masker::unseal`] turns back into the value given for the run.
 #[derive(Debug, Clone, Default)]
 pub struct Masker {
     secrets: Vec<String>,
+    /// (name, value), in the order given: a later value for a name wins when unsealing.
+    named: Vec<(String, String)>,
 }
 
 impl Masker {
+    /// Secrets with the names of their variables (so that they can be sealed).
+    pub fn named(secrets: Vec<(String, String)>) -> Self {
+        let mut m = Self::new(secrets.iter().map(|(_, v)| v.clone()));
+        m.named = secrets.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        m
+    }
+
+    /// Replace each secret value in `text` by its seal.
+    pub fn seal(&self, text: &str) -> String {
+        let mut by_len: Vec<&(String, String)> = self.named.iter().collect();
+        by_len.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+        let mut out = text.to_string();
+        for (name, value) in by_len {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), &format!("«secret:{name}»"));
+            }
+        }
+        out
+    }
+
+    /// Turn seals back into this run's secret values.
+    pub fn unseal(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        if !out.contains("«secret:") {
+            return out;
+        }
+        for (name, value) in self.named.iter().rev() {
+            out = out.replace(&format!("«secret:{name}»"), value);
+        }
+        out
+    }
+
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
         let mut secrets: Vec<String> = secrets
             .into_iter()
@@ -244,7 +280,10 @@ impl Masker {
         // Longest first, so a secret that contains another is masked whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
-        Self { secrets }
+        Self {
+            secrets,
+            named: Vec::new(),
+        }
     }
 
     pub fn mask(&self, text: &str) -> String {
