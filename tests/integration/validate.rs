@@ -420,3 +420,33 @@ fn a_download_from_several_hosts_to_one_file_is_refused() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// Issue 11 point 11: a file that is not a runbook, named by mistake, is never quoted.
+#[test]
+fn a_file_that_is_not_a_runbook_is_named_once_and_never_quoted() {
+    let td = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "secrets.yaml",
+            "db_password: SECRET123\napi: \"unterminated\n",
+        ),
+        ("secrets.env", "PASSWORD=SECRET123\n"),
+    ] {
+        let p = td.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        for cmd in [vec!["validate"], vec!["run"], vec!["plan"]] {
+            let out = drctl().args(&cmd).arg(&p).output().unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(out.status.code(), Some(2), "{all}");
+            assert!(!all.contains("SECRET123"), "{cmd:?} {name} leaked: {all}");
+            assert!(
+                all.contains("not-a-runbook") || all.contains("is not a runbook"),
+                "{all}"
+            );
+        }
+    }
+}

@@ -51,6 +51,27 @@ pub fn read_source(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
 /// Load and parse a runbook file.
 pub fn load_runbook(path: &Path) -> (Option<model::Runbook>, Vec<Diagnostic>) {
     match read_source(path) {
+        // Neither `drctl:` nor `steps:` at the top level: not a runbook at all (a secrets
+        // file named by mistake, say). One diagnostic naming the file; no line is quoted.
+        Ok(file)
+            if !file
+                .text
+                .lines()
+                .any(|l| l.starts_with("drctl:") || l.starts_with("steps:")) =>
+        {
+            let blind = source::SourceFile::new(&file.path, "");
+            let d = Diagnostic::error(
+                &blind,
+                source::Span::default(),
+                "not-a-runbook",
+                format!(
+                    "{} is not a runbook: no top-level `drctl:` or `steps:` (its contents are not shown)",
+                    file.path.display()
+                ),
+            )
+            .hint("a runbook starts with `drctl: 1`; check the path");
+            (None, vec![d])
+        }
         Ok(file) => parse::parse_runbook(&file),
         Err(d) => (None, vec![d]),
     }
