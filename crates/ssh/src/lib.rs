@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use ssh2::{BlockDirections, ErrorCode, Session};
 
 mod auth;
+mod known_hosts;
 pub mod remote_shell;
 mod transfer;
 

@@ -70,6 +70,25 @@ pub enum TransportError {
         known_hosts: String,
         fingerprint: String,
     },
+    /// known_hosts revokes the key the host presented (`@revoked`): never accepted.
+    #[error("{host}: host key is REVOKED in {known_hosts} line {line} (refusing; {fingerprint})")]
+    RevokedHostKey {
+        host: String,
+        known_hosts: String,
+        line: usize,
+        fingerprint: String,
+    },
+    /// known_hosts trusts a certificate authority for the host (`@cert-authority`) and lists
+    /// no key of its own; host certificates cannot be checked over libssh2.
+    #[error(
+        "{host}: {known_hosts} line {line} trusts a certificate authority for this host, and drctl cannot check host certificates (refusing; the host presented {fingerprint})"
+    )]
+    CertAuthorityOnly {
+        host: String,
+        known_hosts: String,
+        line: usize,
+        fingerprint: String,
+    },
     #[error("{host}: authentication failed for user `{user}`: {msg}")]
     Auth {
         host: String,
@@ -102,7 +121,10 @@ impl TransportError {
     pub fn is_host_key(&self) -> bool {
         matches!(
             self,
-            Self::UnknownHostKey { .. } | Self::ChangedHostKey { .. }
+            Self::UnknownHostKey { .. }
+                | Self::ChangedHostKey { .. }
+                | Self::RevokedHostKey { .. }
+                | Self::CertAuthorityOnly { .. }
         )
     }
 
@@ -114,6 +136,12 @@ impl TransportError {
             )),
             Self::ChangedHostKey { known_hosts, .. } => Some(format!(
                 "if the host was really rebuilt, remove its old line from {known_hosts} and add the new key"
+            )),
+            Self::RevokedHostKey { .. } => Some(
+                "the key was revoked on purpose: do not connect until the host has a new key, verified out of band".into(),
+            ),
+            Self::CertAuthorityOnly { known_hosts, .. } => Some(format!(
+                "verify the fingerprint out of band and add the host's own key to {known_hosts}"
             )),
             Self::Auth { .. } => {
                 Some("load the key into ssh-agent or set `identity:` in the inventory".into())
