@@ -37,7 +37,7 @@ impl ReportFormat {
 
     pub fn render(self, r: &RunReport) -> String {
         match self {
-            Self::Markdown => markdown(r),
+            Self::Markdown => crate::sanitize::neutralize(&markdown(r)).into_owned(),
             Self::Json => serde_json::to_string_pretty(r).unwrap_or_default() + "\n",
             Self::Junit => junit(r),
             Self::Prom => prometheus(r),

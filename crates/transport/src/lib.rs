@@ -6,6 +6,7 @@
 // Transport errors carry the partial output; returned once per command, never in a hot loop.
 #![allow(clippy::result_large_err)]
 
+pub mod capture;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod host;
@@ -39,12 +40,50 @@ impl CommandSpec {
     }
 }
 
-/// What a finished command produced.
+/// What a finished command produced. The text of each stream is bounded (see
+/// [`capture`]): the whole stream up to `2 × capture::KEEP` bytes, else both its ends.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
     pub exit: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Bytes each stream really had (0: unknown, the text is the whole stream).
+    pub stdout_len: u64,
+    pub stderr_len: u64,
+    /// [`capture::digest`] of the whole streams, computed while they streamed; empty: the
+    /// texts are whole and [`Output::digest`] computes it from them.
+    pub digest: String,
+}
+
+impl Output {
+    /// From two captured streams.
+    pub fn from_streams(exit: i32, out: capture::Stream, err: capture::Stream) -> Self {
+        Output {
+            exit,
+            digest: capture::digest(&out.sha256, &err.sha256),
+            stdout: out.text,
+            stderr: err.text,
+            stdout_len: out.len,
+            stderr_len: err.len,
+        }
+    }
+
+    /// The digest of the whole output, for the journal.
+    pub fn digest(&self) -> String {
+        if self.digest.is_empty() {
+            capture::digest(
+                &sha256_hex(self.stdout.as_bytes()),
+                &sha256_hex(self.stderr.as_bytes()),
+            )
+        } else {
+            self.digest.clone()
+        }
+    }
+
+    /// Was stdout longer than what is kept of it?
+    pub fn stdout_cut(&self) -> bool {
+        self.stdout_len > 2 * capture::KEEP as u64
+    }
 }
 
 /// Why a host could not be used or a command did not finish.
