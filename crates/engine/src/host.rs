@@ -143,6 +143,9 @@ impl HostJob {
                 let mut attempts = 0;
                 loop {
                     attempts += 1;
+                    if attempts > 1 {
+                        self.pool.redial(&self.host.name);
+                    }
                     let res = self.plan_pool_transfer(upload, &src, &dest, t.mode, &base);
                     match res {
                         Ok(r) => {
@@ -201,6 +204,10 @@ impl HostJob {
         let mut attempts = 0;
         loop {
             attempts += 1;
+            if attempts > 1 {
+                // A retry dials a host that could not be reached again.
+                self.pool.redial(&self.host.name);
+            }
             let out = match &ps.step.until {
                 Some(until) => self.poll(cmd, until, attempts),
                 None => self.exec_once(cmd, ps.timeout, ps.step.expect.as_ref(), attempts),
@@ -220,10 +227,15 @@ impl HostJob {
     fn poll(&self, cmd: &str, until: &Check, attempts: u32) -> HostOutcome {
         let ps = self.ps();
         let deadline = Instant::now() + ps.timeout;
+        let mut polls = 0u32;
         loop {
             let left = deadline
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(100));
+            if polls > 0 {
+                self.pool.redial(&self.host.name);
+            }
+            polls += 1;
             let mut o = self.exec_once(cmd, left, None, attempts);
             if o.in_doubt {
                 return o;

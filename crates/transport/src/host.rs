@@ -59,7 +59,7 @@ impl Host {
             identity: None,
             known_hosts: PathBuf::new(),
             transport: TransportKind::Local,
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
             host_key_policy: HostKeyPolicy::Strict,
             exec_mode: ExecMode::Shell,
         }
