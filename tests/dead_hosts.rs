@@ -96,3 +96,73 @@ steps:
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(lab.read("h1", "t"), "up\n");
 }
+
+#[test]
+fn a_host_frozen_mid_command_is_named_in_doubt_within_the_keepalive_window() {
+    let lab = Lab::start(2);
+    let inv = lab.inventory(&[]);
+    let text = std::fs::read_to_string(&inv).unwrap().replace(
+        "  connect_timeout: 3s\n",
+        "  connect_timeout: 3s\n  keepalive_interval: 2s\n  keepalive_count_max: 2\n",
+    );
+    std::fs::write(&inv, text).unwrap();
+    let rb = lab.runbook(
+        "rb.yaml",
+        r#"drctl: 1
+kind: failover
+name: lab-frozen
+steps:
+  - id: long
+    on: all
+    run: touch "$HOST_DIR/started"; sleep 10; echo done >> "$HOST_DIR/t"
+"#,
+    );
+    let mut child = spawn_cmd(&lab, "run", &rb, &inv);
+    while !lab.host("h2").dir.join("started").exists() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    lab.signal_all("h2", libc::SIGSTOP);
+    let until = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    lab.signal_all("h2", libc::SIGCONT);
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = status.unwrap_or_else(|| panic!("not over within 20 s: {err}"));
+    assert_eq!(status.code(), Some(5), "{err}");
+    // The healthy host, as silent, is not taken for lost: its command ends.
+    assert!(err.contains("long on h1: ok"), "{err}");
+    assert_eq!(lab.read("h1", "t"), "done\n");
+    let line = err
+        .lines()
+        .find(|l| l.contains("long on h2: FAILED"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("h2: connection lost while the command ran")
+            && line.contains("no answer to keepalives"),
+        "{line}"
+    );
+    // 2 s × 2 keepalives (+0.5 s) after the freeze, well before the command's 10 s.
+    let took: f64 = line
+        .rsplit('(')
+        .next()
+        .and_then(|d| d.trim_end_matches(')').strip_suffix('s'))
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(took < 7.0, "detected {took} s into the step: {line}");
+}

@@ -31,6 +31,9 @@ use remote_shell::Frame;
 /// Marks the first line of stderr, which carries the remote shell's pid (its process group).
 const PID_MARK: &str = "\u{1e}drctl-pid:";
 const EAGAIN: i32 = -37;
+/// A reply to a keepalive takes a round trip: a host is lost only this much after
+/// `keepalive_interval × keepalive_count_max` without a byte from it.
+const KEEPALIVE_SLACK: Duration = Duration::from_millis(500);
 
 /// A finished command and the remote pid, or why not with what output there was.
 type RunResult = Result<(Output, Option<i32>), (TransportError, Output, Option<i32>)>;
@@ -43,6 +46,8 @@ pub struct SshConnection {
     shell: Option<ssh2::Channel>,
     /// Shell, or a channel per command (set in the inventory, or after a failed probe).
     mode: ExecMode,
+    /// When the next keepalive is due (while a command runs).
+    next_keepalive: std::cell::Cell<Instant>,
 }
 
 impl SshConnection {
@@ -69,7 +74,7 @@ impl SshConnection {
             .map_err(|e| cerr(format!("SSH handshake: {}", e.message())))?;
         Self::check_host_key(host, &sess)?;
         Self::authenticate(host, &sess)?;
-        sess.set_keepalive(true, 10);
+        sess.set_keepalive(true, host.keepalive_interval.as_secs().max(2) as u32);
         sess.set_blocking(false);
         Ok(Self {
             host: host.clone(),
@@ -77,6 +82,7 @@ impl SshConnection {
             tcp,
             shell: None,
             mode: host.exec_mode,
+            next_keepalive: std::cell::Cell::new(Instant::now()),
         })
     }
 
@@ -100,6 +106,28 @@ impl SshConnection {
         // count (1) matches it; a zero timeout never blocks.
         let n = unsafe { libc::poll(&mut pfd, 1, 0) };
         n > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
+    }
+
+    fn keepalive_interval(&self) -> Duration {
+        self.host.keepalive_interval.max(Duration::from_secs(2))
+    }
+
+    /// How long since the host last sent anything (the kernel's TCP_INFO).
+    fn silent_for(&self) -> Option<Duration> {
+        // SAFETY: a zeroed tcp_info is valid; getsockopt writes at most `len` bytes into it
+        // and the descriptor is our connected socket.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        let rc = unsafe {
+            libc::getsockopt(
+                self.tcp.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        (rc == 0).then(|| Duration::from_millis(info.tcpi_last_data_recv as u64))
     }
 
     /// Wait until the socket is ready in the direction libssh2 is blocked on, or the deadline.
@@ -127,10 +155,38 @@ impl SshConnection {
             events,
             revents: 0,
         };
-        // Keepalives go out while we wait on a long command (libssh2 sends them only when
-        // asked, at most every 10 s as configured).
-        let _ = self.sess.keepalive_send();
-        let ms = (deadline - now).as_millis().min(1000) as i32;
+        // Keepalives (reply expected) go out while we wait on a long command, one per
+        // `keepalive_interval`; a host that answers nothing at all, neither output nor
+        // those replies, for `keepalive_interval × keepalive_count_max` is lost.
+        let interval = self.keepalive_interval();
+        if now >= self.next_keepalive.get() {
+            // libssh2 sends when its own interval (the same) has passed; it says so by
+            // returning the whole interval as the time to the next one.
+            let sent = self
+                .sess
+                .keepalive_send()
+                .is_ok_and(|n| u64::from(n) >= interval.as_secs());
+            self.next_keepalive.set(if sent {
+                now + interval + Duration::from_millis(20)
+            } else {
+                now + Duration::from_millis(20)
+            });
+        }
+        let window = interval * self.host.keepalive_count_max.max(1) + KEEPALIVE_SLACK;
+        if let Some(silent) = self.silent_for()
+            && silent.min(now - started) >= window
+        {
+            return Err(self.lost(format!(
+                "no answer to keepalives for {}s (keepalive_interval {}s × keepalive_count_max {})",
+                (window - KEEPALIVE_SLACK).as_secs(),
+                interval.as_secs(),
+                self.host.keepalive_count_max
+            )));
+        }
+        let ms = (deadline - now)
+            .min(self.next_keepalive.get().saturating_duration_since(now))
+            .as_millis()
+            .min(1000) as i32;
         // SAFETY: `pfd` is a valid, initialised pollfd that lives across the call, and
         // the count (1) matches it; poll only writes its `revents`.
         unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
@@ -310,7 +366,7 @@ impl SshConnection {
                 break;
             }
             if !progressed && let Err(e) = self.wait(deadline, started, limit) {
-                return Err((e, cap.output(-1), cap.pid));
+                return Err((in_doubt(e), cap.output(-1), cap.pid));
             }
         }
         let _ = self.retry(deadline, started, limit, |_| ch.wait_close());
