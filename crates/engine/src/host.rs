@@ -146,6 +146,7 @@ impl HostJob {
                     if attempts > 1 {
                         self.pool.redial(&self.host.name);
                     }
+                    let t0 = Instant::now();
                     let res = self.plan_pool_transfer(upload, &src, &dest, t.mode, &base);
                     match res {
                         Ok(r) => {
@@ -153,7 +154,7 @@ impl HostJob {
                                 ok: true,
                                 attempts,
                                 exit: Some(0),
-                                stdout: format!("{} bytes, sha256 {}", r.bytes, r.sha256),
+                                stdout: transfer_line(upload, &r, t0.elapsed()),
                                 command,
                                 ..Default::default()
                             };
@@ -407,4 +408,23 @@ fn fail(msg: String) -> HostOutcome {
         error: Some(msg),
         ..Default::default()
     }
+}
+
+/// A transfer's line in the output and the journal: size, rate (MB/s, of the bytes sent
+/// in this attempt), whether it resumed, checksum.
+fn transfer_line(upload: bool, r: &drctl_transport::TransferResult, took: Duration) -> String {
+    let sent = r.bytes.saturating_sub(r.resumed_from);
+    let rate = sent as f64 / 1e6 / took.as_secs_f64().max(1e-6);
+    let resumed = if r.resumed_from > 0 {
+        format!(", resumed at byte {}", r.resumed_from)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} {} bytes in {:.2}s: {rate:.1} MB/s{resumed} (sha256 {})",
+        if upload { "upload" } else { "download" },
+        r.bytes,
+        took.as_secs_f64(),
+        r.sha256
+    )
 }

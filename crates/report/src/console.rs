@@ -100,7 +100,10 @@ impl Console {
             );
         }
         let status = if h.ok {
-            "ok".to_string()
+            match crate::formats::transfer_rate(&h.stdout) {
+                Some(r) => format!("ok, {r}"),
+                None => "ok".to_string(),
+            }
         } else {
             format!("FAILED: {}", h.error.clone().unwrap_or_default())
         };

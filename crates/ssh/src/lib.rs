@@ -380,25 +380,6 @@ impl SshConnection {
         Ok((cap.output(exit), cap.pid))
     }
 
-    /// Run an SFTP transfer. libssh2's SFTP is used in blocking mode with the session's
-    /// timeout as the bound; the session goes back to non-blocking afterwards.
-    fn with_sftp<T>(
-        &self,
-        timeout: Duration,
-        f: impl FnOnce(&ssh2::Sftp) -> Result<T, String>,
-    ) -> Result<T, String> {
-        self.sess.set_blocking(true);
-        self.sess
-            .set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
-        let res = self
-            .sess
-            .sftp()
-            .map_err(|e| format!("SFTP: {}", e.message()))
-            .and_then(|sftp| f(&sftp));
-        self.sess.set_blocking(false);
-        res
-    }
-
     /// Kill the remote process group of a timed-out command, over a fresh channel.
     fn kill_remote(&mut self, pid: i32) -> bool {
         let cmd = format!(

@@ -74,6 +74,7 @@ impl Connection for FakeConnection {
             local.display()
         ));
         Ok(TransferResult {
+            resumed_from: 0,
             bytes: 0,
             sha256: String::new(),
         })
@@ -91,6 +92,7 @@ impl Connection for FakeConnection {
             local.display()
         ));
         Ok(TransferResult {
+            resumed_from: 0,
             bytes: 0,
             sha256: String::new(),
         })

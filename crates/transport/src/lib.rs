@@ -195,6 +195,8 @@ impl TransportError {
 pub struct TransferResult {
     pub bytes: u64,
     pub sha256: String,
+    /// Bytes already in place from an interrupted transfer, not sent again.
+    pub resumed_from: u64,
 }
 
 /// One open connection to one host. Not shared between threads at once.

@@ -56,7 +56,11 @@ impl LocalConnection {
         }
         tmp.persist(to)
             .map_err(|e| self.transfer_err(format!("{}: {e}", to.display())))?;
-        Ok(TransferResult { bytes, sha256: got })
+        Ok(TransferResult {
+            bytes,
+            sha256: got,
+            resumed_from: 0,
+        })
     }
 }
 
