@@ -64,7 +64,7 @@ pub fn after_run(e: &ExecArgs, run_id: &str, show: bool) {
         Err(e) => return eprintln!("warning: no report: {e}"),
     };
     if show {
-        eprint!("\n{}", summary(&r));
+        eprint!("\n{}", drctl_report::sanitize::neutralize(&summary(&r)));
     }
     if let Some(dir) = dir {
         // The run is over: a report that cannot be written is a warning, never a change

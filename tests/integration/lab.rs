@@ -147,6 +147,13 @@ impl Lab {
         lab
     }
 
+    /// Write a runbook file into the lab.
+    pub fn runbook(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path().join(name);
+        fs::write(&p, text).unwrap();
+        p
+    }
+
     pub fn path(&self) -> &Path {
         self.root.path()
     }

@@ -3,10 +3,13 @@
 //! `local`), a lab of real OpenSSH `sshd` hosts on loopback, or the PostgreSQL examples.
 
 mod builder;
+mod direct;
 mod lab;
 mod pg;
 
 mod audit;
+mod bounded_output;
+mod dead_hosts;
 mod journal_damage;
 mod link_failover;
 mod pg_backup_restore;
@@ -19,5 +22,7 @@ mod ssh_drill;
 mod ssh_resume;
 mod ssh_run;
 mod state_local;
+mod transfers;
+mod transport_trust;
 mod trust;
 mod validate;

@@ -32,6 +32,24 @@ pub struct HostOutcome {
     pub in_doubt: bool,
     /// The command as sent (secrets not yet masked).
     pub command: String,
+    /// The transport's digest of the whole output (empty: computed from the texts).
+    pub digest: String,
+    /// Bytes stdout really had (its text keeps only both ends of a long one).
+    pub stdout_len: u64,
+}
+
+impl HostOutcome {
+    /// The journal's digest of the output (see `drctl_transport::capture::digest`).
+    pub fn digest(&self) -> String {
+        if self.digest.is_empty() {
+            drctl_transport::capture::digest(
+                &drctl_transport::sha256_hex(self.stdout.as_bytes()),
+                &drctl_transport::sha256_hex(self.stderr.as_bytes()),
+            )
+        } else {
+            self.digest.clone()
+        }
+    }
 }
 
 /// Everything a host job needs.
@@ -147,10 +165,14 @@ impl HostJob {
                 let mut attempts = 0;
                 loop {
                     attempts += 1;
+                    if attempts > 1 {
+                        self.pool.redial(&self.host.name);
+                    }
+                    let t0 = Instant::now();
                     let res = self.plan_pool_transfer(upload, &src, &dest, t.mode, &base);
                     match res {
                         Ok(r) => {
-                            let mut stdout = format!("{} bytes, sha256 {}", r.bytes, r.sha256);
+                            let mut stdout = transfer_line(upload, &r, t0.elapsed());
                             if let Some(mode) = replaced {
                                 let local = resolve_path(&dest, &base);
                                 let kept = std::fs::set_permissions(
@@ -221,6 +243,10 @@ impl HostJob {
         let mut attempts = 0;
         loop {
             attempts += 1;
+            if attempts > 1 {
+                // A retry dials a host that could not be reached again.
+                self.pool.redial(&self.host.name);
+            }
             let out = match &ps.step.until {
                 Some(until) => self.poll(cmd, until, attempts),
                 None => self.exec_once(cmd, ps.timeout, ps.step.expect.as_ref(), attempts),
@@ -240,10 +266,15 @@ impl HostJob {
     fn poll(&self, cmd: &Rendered, until: &Check, attempts: u32) -> HostOutcome {
         let ps = self.ps();
         let deadline = Instant::now() + ps.timeout;
+        let mut polls = 0u32;
         loop {
             let left = deadline
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(100));
+            if polls > 0 {
+                self.pool.redial(&self.host.name);
+            }
+            polls += 1;
             let mut o = self.exec_once(cmd, left, None, attempts);
             if o.in_doubt {
                 return o;
@@ -258,6 +289,8 @@ impl HostJob {
                 exit: o.exit.unwrap_or(-1),
                 stdout: o.stdout.clone(),
                 stderr: o.stderr.clone(),
+                stdout_len: o.stdout_len,
+                ..Default::default()
             };
             let why = if o.exit.is_some() {
                 until.failure(
@@ -276,9 +309,17 @@ impl HostJob {
                         o.error = Some(format!("expect not met: {w}"));
                         return o;
                     }
-                    o.ok = true;
-                    o.error = None;
-                    o.captured = self.capture(&output);
+                    match self.capture(&output) {
+                        Ok(c) => {
+                            o.ok = true;
+                            o.error = None;
+                            o.captured = c;
+                        }
+                        Err(e) => {
+                            o.ok = false;
+                            o.error = Some(e);
+                        }
+                    }
                     return o;
                 }
                 Some(w) => {
@@ -298,12 +339,21 @@ impl HostJob {
         }
     }
 
-    fn capture(&self, o: &Output) -> Option<(String, String)> {
-        self.ps()
-            .step
-            .capture
-            .as_ref()
-            .map(|c| (c.value.clone(), o.stdout.trim().to_string()))
+    /// The step's captured value. Only the ends of a long stream are kept, so a value is
+    /// never taken from one: such a capture fails the step rather than go on with half of it.
+    fn capture(&self, o: &Output) -> Result<Option<(String, String)>, String> {
+        let Some(c) = self.ps().step.capture.as_ref() else {
+            return Ok(None);
+        };
+        if o.stdout_cut() {
+            return Err(format!(
+                "cannot capture `{}`: stdout is {} bytes, more than the {} KiB a captured value may be",
+                c.value,
+                o.stdout_len,
+                2 * drctl_transport::capture::KEEP / 1024
+            ));
+        }
+        Ok(Some((c.value.clone(), o.stdout.trim().to_string())))
     }
 
     fn exec_once(
@@ -336,29 +386,28 @@ impl HostJob {
         let as_run = spec.script();
         match self.pool.with(&self.host, |c| c.exec(&spec)) {
             Ok(o) => {
-                let why = match expect {
-                    Some(e) => e.failure(&o, true),
+                let mut why = match expect {
+                    Some(e) => e.failure(&o, true).map(|w| format!("expect not met: {w}")),
                     None if o.exit != 0 => Some(format!("exit {}", o.exit)),
                     None => None,
                 };
+                let mut captured = None;
+                if why.is_none() && self.phase == Phase::Forward {
+                    match self.capture(&o) {
+                        Ok(c) => captured = c,
+                        Err(e) => why = Some(e),
+                    }
+                }
                 let ok = why.is_none();
                 HostOutcome {
                     ok,
                     skipped: false,
                     exit: Some(o.exit),
                     attempts,
-                    captured: if ok && self.phase == Phase::Forward {
-                        self.capture(&o)
-                    } else {
-                        None
-                    },
-                    error: why.map(|w| {
-                        if expect.is_some() {
-                            format!("expect not met: {w}")
-                        } else {
-                            w
-                        }
-                    }),
+                    captured,
+                    error: why,
+                    digest: o.digest(),
+                    stdout_len: o.stdout_len,
                     stdout: o.stdout,
                     stderr: o.stderr,
                     host_key_refused: false,
@@ -367,12 +416,14 @@ impl HostJob {
                 }
             }
             Err(e) => {
-                let (stdout, stderr) = match &e {
+                let (stdout, stderr, digest) = match &e {
                     TransportError::Timeout { partial, .. }
-                    | TransportError::InDoubt { partial, .. } => {
-                        (partial.stdout.clone(), partial.stderr.clone())
-                    }
-                    _ => (String::new(), String::new()),
+                    | TransportError::InDoubt { partial, .. } => (
+                        partial.stdout.clone(),
+                        partial.stderr.clone(),
+                        partial.digest(),
+                    ),
+                    _ => (String::new(), String::new(), String::new()),
                 };
                 HostOutcome {
                     ok: false,
@@ -383,6 +434,7 @@ impl HostJob {
                     in_doubt: matches!(e, TransportError::InDoubt { .. }),
                     error: Some(e.to_string()),
                     command: as_run.clone(),
+                    digest,
                     ..Default::default()
                 }
             }
@@ -416,6 +468,25 @@ fn fail(msg: String) -> HostOutcome {
         error: Some(msg),
         ..Default::default()
     }
+}
+
+/// A transfer's line in the output and the journal: size, rate (MB/s, of the bytes sent
+/// in this attempt), whether it resumed, checksum.
+fn transfer_line(upload: bool, r: &drctl_transport::TransferResult, took: Duration) -> String {
+    let sent = r.bytes.saturating_sub(r.resumed_from);
+    let rate = sent as f64 / 1e6 / took.as_secs_f64().max(1e-6);
+    let resumed = if r.resumed_from > 0 {
+        format!(", resumed at byte {}", r.resumed_from)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} {} bytes in {:.2}s: {rate:.1} MB/s{resumed} (sha256 {})",
+        if upload { "upload" } else { "download" },
+        r.bytes,
+        took.as_secs_f64(),
+        r.sha256
+    )
 }
 
 #[cfg(test)]

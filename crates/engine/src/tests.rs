@@ -140,6 +140,7 @@ fn ok(stdout: &str) -> Result<Output, TransportError> {
         exit: 0,
         stdout: stdout.into(),
         stderr: String::new(),
+        ..Default::default()
     })
 }
 
@@ -148,6 +149,7 @@ fn fail(code: i32) -> Result<Output, TransportError> {
         exit: code,
         stdout: String::new(),
         stderr: "boom".into(),
+        ..Default::default()
     })
 }
 

@@ -66,7 +66,10 @@ impl Console {
         self.emit(text, true);
     }
 
+    /// Every line reaches the terminal and the log file through here, with the terminal
+    /// controls a host's output may carry neutralised.
     fn emit(&self, text: &str, important: bool) {
+        let text = &*crate::sanitize::neutralize(text);
         if let Some(f) = &self.log {
             let _ = writeln!(f.lock().expect("log"), "{} {text}", stamp());
         }
@@ -97,7 +100,10 @@ impl Console {
             );
         }
         let status = if h.ok {
-            "ok".to_string()
+            match crate::formats::transfer_rate(&h.stdout) {
+                Some(r) => format!("ok, {r}"),
+                None => "ok".to_string(),
+            }
         } else {
             format!("FAILED: {}", h.error.clone().unwrap_or_default())
         };
@@ -302,7 +308,11 @@ impl EventSink for Console {
                 message,
             } => {
                 if self.verbosity != Verbosity::Quiet {
-                    let _ = write!(std::io::stderr(), "{}", self.summary());
+                    let _ = write!(
+                        std::io::stderr(),
+                        "{}",
+                        crate::sanitize::neutralize(&self.summary())
+                    );
                 }
                 self.important(&format!(
                     "{outcome} in {} (exit {exit}): {message}",

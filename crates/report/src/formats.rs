@@ -37,7 +37,7 @@ impl ReportFormat {
 
     pub fn render(self, r: &RunReport) -> String {
         match self {
-            Self::Markdown => markdown(r),
+            Self::Markdown => crate::sanitize::neutralize(&markdown(r)).into_owned(),
             Self::Json => serde_json::to_string_pretty(r).unwrap_or_default() + "\n",
             Self::Junit => junit(r),
             Self::Prom => prometheus(r),
@@ -105,9 +105,22 @@ pub fn summary(r: &RunReport) -> String {
     s
 }
 
+/// "1073741824 bytes in 9.81s: 104.4 MB/s" from a transfer's output line.
+pub fn transfer_rate(stdout: &str) -> Option<&str> {
+    let rest = stdout
+        .strip_prefix("upload ")
+        .or_else(|| stdout.strip_prefix("download "))?;
+    rest.split_once(" (sha256")
+        .map(|(r, _)| r)
+        .filter(|r| r.contains(" MB/s"))
+}
+
 fn timeline_row(s: &mut String, step: &str, phase: Phase, h: &HostRun) {
     let result = match h.ok {
-        Some(true) => "ok".to_string(),
+        Some(true) => match transfer_rate(&h.stdout_tail) {
+            Some(r) => format!("ok ({r})"),
+            None => "ok".to_string(),
+        },
         Some(false) => format!(
             "**FAILED**{}",
             h.exit.map(|e| format!(" (exit {e})")).unwrap_or_default()

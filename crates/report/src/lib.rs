@@ -4,3 +4,4 @@ pub mod after_action;
 pub mod console;
 pub mod formats;
 pub mod plan_view;
+pub mod sanitize;

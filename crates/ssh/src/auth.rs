@@ -5,9 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use ssh2::{CheckResult, HashType, KnownHostFileKind, Session};
+use ssh2::{HashType, Session};
 
 use super::SshConnection;
+use super::known_hosts::{self, Verdict};
 use drctl_transport::{Host, HostKeyPolicy, TransportError};
 
 fn sha256_fingerprint(sess: &Session) -> String {
@@ -32,63 +33,83 @@ fn default_identities() -> Vec<PathBuf> {
 }
 
 impl SshConnection {
+    /// The host's key against its known_hosts, read as OpenSSH reads it (see
+    /// `known_hosts`): a revoked key is refused even under `accept-new`.
     pub(super) fn check_host_key(host: &Host, sess: &Session) -> Result<(), TransportError> {
         let (key, kind) = sess.host_key().ok_or_else(|| TransportError::Lost {
             host: host.name.clone(),
             msg: "no host key".into(),
         })?;
-        let mut kh = sess.known_hosts().map_err(|e| TransportError::Lost {
-            host: host.name.clone(),
-            msg: e.to_string(),
-        })?;
-        if host.known_hosts.exists() {
-            kh.read_file(&host.known_hosts, KnownHostFileKind::OpenSSH)
-                .map_err(|e| TransportError::Connect {
+        let known_hosts = host.known_hosts.display().to_string();
+        let text = match std::fs::read_to_string(&host.known_hosts) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(TransportError::Connect {
                     host: host.name.clone(),
                     addr: host.addr.clone(),
-                    msg: format!(
-                        "cannot read {}: {}",
-                        host.known_hosts.display(),
-                        e.message()
-                    ),
-                })?;
+                    msg: format!("cannot read {known_hosts}: {e}"),
+                });
+            }
+        };
+        let (entries, warnings) = known_hosts::parse(&text);
+        for w in warnings {
+            tracing::warn!(host = %host.name, file = %known_hosts, "{w}");
         }
         let fingerprint = sha256_fingerprint(sess);
-        let known_hosts = host.known_hosts.display().to_string();
-        match kh.check_port(&host.addr, host.port, key) {
-            CheckResult::Match => Ok(()),
-            CheckResult::Mismatch => Err(TransportError::ChangedHostKey {
+        let name = known_hosts::host_name(&host.addr, host.port);
+        match known_hosts::check(&entries, &name, key) {
+            Verdict::Match => Ok(()),
+            Verdict::Revoked(line) => Err(TransportError::RevokedHostKey {
+                host: host.name.clone(),
+                known_hosts,
+                line,
+                fingerprint,
+            }),
+            Verdict::Changed(_) => Err(TransportError::ChangedHostKey {
                 host: host.name.clone(),
                 known_hosts,
                 fingerprint,
             }),
-            CheckResult::NotFound | CheckResult::Failure
-                if host.host_key_policy == HostKeyPolicy::AcceptNew =>
-            {
-                let name = if host.port == 22 {
-                    host.addr.clone()
+            Verdict::CaOnly(line) => Err(TransportError::CertAuthorityOnly {
+                host: host.name.clone(),
+                known_hosts,
+                line,
+                fingerprint,
+            }),
+            Verdict::NotFound if host.host_key_policy == HostKeyPolicy::AcceptNew => {
+                let shown = if known_hosts::any_hashed(&entries) {
+                    known_hosts::hashed_name(&name).unwrap_or(name)
                 } else {
-                    format!("[{}]:{}", host.addr, host.port)
+                    name
                 };
                 let line = format!(
-                    "{name} {} {}\n",
+                    "{shown} {} {}\n",
                     kind_name(kind),
                     base64::engine::general_purpose::STANDARD.encode(key)
                 );
+                let cannot = |e: std::io::Error| TransportError::Connect {
+                    host: host.name.clone(),
+                    addr: host.addr.clone(),
+                    msg: format!("cannot record new host key in {known_hosts}: {e}"),
+                };
                 let mut f = std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(&host.known_hosts)
-                    .map_err(|e| TransportError::Connect {
-                        host: host.name.clone(),
-                        addr: host.addr.clone(),
-                        msg: format!("cannot record new host key in {known_hosts}: {e}"),
-                    })?;
-                let _ = f.write_all(line.as_bytes());
+                    .map_err(cannot)?;
+                // A file that does not end in a newline would glue the new line to its last.
+                let sep = if text.is_empty() || text.ends_with('\n') {
+                    ""
+                } else {
+                    "\n"
+                };
+                f.write_all(format!("{sep}{line}").as_bytes())
+                    .map_err(cannot)?;
                 tracing::warn!(host = %host.name, %fingerprint, "accepted new host key");
                 Ok(())
             }
-            CheckResult::NotFound | CheckResult::Failure => Err(TransportError::UnknownHostKey {
+            Verdict::NotFound => Err(TransportError::UnknownHostKey {
                 host: host.name.clone(),
                 known_hosts,
                 fingerprint,

@@ -17,9 +17,11 @@ use std::time::{Duration, Instant};
 use ssh2::{BlockDirections, ErrorCode, Session};
 
 mod auth;
+mod known_hosts;
 pub mod remote_shell;
 mod transfer;
 
+use drctl_transport::capture::Capture;
 use drctl_transport::{
     CommandSpec, Connection, Connector, ExecMode, Host, Output, TransferResult, TransportError,
     TransportKind, local,
@@ -29,6 +31,9 @@ use remote_shell::Frame;
 /// Marks the first line of stderr, which carries the remote shell's pid (its process group).
 const PID_MARK: &str = "\u{1e}drctl-pid:";
 const EAGAIN: i32 = -37;
+/// A reply to a keepalive takes a round trip: a host is lost only this much after
+/// `keepalive_interval × keepalive_count_max` without a byte from it.
+const KEEPALIVE_SLACK: Duration = Duration::from_millis(500);
 
 /// A finished command and the remote pid, or why not with what output there was.
 type RunResult = Result<(Output, Option<i32>), (TransportError, Output, Option<i32>)>;
@@ -41,6 +46,8 @@ pub struct SshConnection {
     shell: Option<ssh2::Channel>,
     /// Shell, or a channel per command (set in the inventory, or after a failed probe).
     mode: ExecMode,
+    /// When the next keepalive is due (while a command runs).
+    next_keepalive: std::cell::Cell<Instant>,
 }
 
 impl SshConnection {
@@ -67,7 +74,7 @@ impl SshConnection {
             .map_err(|e| cerr(format!("SSH handshake: {}", e.message())))?;
         Self::check_host_key(host, &sess)?;
         Self::authenticate(host, &sess)?;
-        sess.set_keepalive(true, 10);
+        sess.set_keepalive(true, host.keepalive_interval.as_secs().max(2) as u32);
         sess.set_blocking(false);
         Ok(Self {
             host: host.clone(),
@@ -75,6 +82,7 @@ impl SshConnection {
             tcp,
             shell: None,
             mode: host.exec_mode,
+            next_keepalive: std::cell::Cell::new(Instant::now()),
         })
     }
 
@@ -98,6 +106,28 @@ impl SshConnection {
         // count (1) matches it; a zero timeout never blocks.
         let n = unsafe { libc::poll(&mut pfd, 1, 0) };
         n > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
+    }
+
+    fn keepalive_interval(&self) -> Duration {
+        self.host.keepalive_interval.max(Duration::from_secs(2))
+    }
+
+    /// How long since the host last sent anything (the kernel's TCP_INFO).
+    fn silent_for(&self) -> Option<Duration> {
+        // SAFETY: a zeroed tcp_info is valid; getsockopt writes at most `len` bytes into it
+        // and the descriptor is our connected socket.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        let rc = unsafe {
+            libc::getsockopt(
+                self.tcp.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        (rc == 0).then(|| Duration::from_millis(info.tcpi_last_data_recv as u64))
     }
 
     /// Wait until the socket is ready in the direction libssh2 is blocked on, or the deadline.
@@ -125,10 +155,38 @@ impl SshConnection {
             events,
             revents: 0,
         };
-        // Keepalives go out while we wait on a long command (libssh2 sends them only when
-        // asked, at most every 10 s as configured).
-        let _ = self.sess.keepalive_send();
-        let ms = (deadline - now).as_millis().min(1000) as i32;
+        // Keepalives (reply expected) go out while we wait on a long command, one per
+        // `keepalive_interval`; a host that answers nothing at all, neither output nor
+        // those replies, for `keepalive_interval × keepalive_count_max` is lost.
+        let interval = self.keepalive_interval();
+        if now >= self.next_keepalive.get() {
+            // libssh2 sends when its own interval (the same) has passed; it says so by
+            // returning the whole interval as the time to the next one.
+            let sent = self
+                .sess
+                .keepalive_send()
+                .is_ok_and(|n| u64::from(n) >= interval.as_secs());
+            self.next_keepalive.set(if sent {
+                now + interval + Duration::from_millis(20)
+            } else {
+                now + Duration::from_millis(20)
+            });
+        }
+        let window = interval * self.host.keepalive_count_max.max(1) + KEEPALIVE_SLACK;
+        if let Some(silent) = self.silent_for()
+            && silent.min(now - started) >= window
+        {
+            return Err(self.lost(format!(
+                "no answer to keepalives for {}s (keepalive_interval {}s × keepalive_count_max {})",
+                (window - KEEPALIVE_SLACK).as_secs(),
+                interval.as_secs(),
+                self.host.keepalive_count_max
+            )));
+        }
+        let ms = (deadline - now)
+            .min(self.next_keepalive.get().saturating_duration_since(now))
+            .as_millis()
+            .min(1000) as i32;
         // SAFETY: `pfd` is a valid, initialised pollfd that lives across the call, and
         // the count (1) matches it; poll only writes its `revents`.
         unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
@@ -197,37 +255,39 @@ impl SshConnection {
         );
         self.write_all(&mut ch, probe.as_bytes(), deadline, started, limit)?;
         let probe_deadline = deadline.min(Instant::now() + self.host.connect_timeout);
-        let mut frame = Frame::default();
-        match self.read_frame(&mut ch, &mut frame, &token, probe_deadline, started, limit) {
-            Ok(_) => Ok(Some(ch)),
+        let mut frame = Frame::new(&token);
+        match self.read_frame(&mut ch, &mut frame, probe_deadline, started, limit) {
+            Ok(()) => Ok(Some(ch)),
             // Nothing at all came back: the host is hung, not odd.
-            Err(e @ TransportError::Timeout { .. })
-                if frame.out.is_empty() && frame.err.is_empty() =>
-            {
-                Err(e)
-            }
+            Err(e @ TransportError::Timeout { .. }) if frame.is_empty() => Err(e),
             Err(e) => {
-                tracing::warn!(host = %self.host.name, error = %e, stderr = %String::from_utf8_lossy(&frame.err),
+                tracing::warn!(host = %self.host.name, error = %e, stderr = %frame.partial().stderr,
                     "the login shell does not answer drctl's framing; using a channel per command");
                 Ok(None)
             }
         }
     }
 
-    /// Read a channel's stdout and stderr into `frame` until `token`'s command finished.
+    /// Read a channel's stdout and stderr into `frame` until its command finished.
     fn read_frame(
         &self,
         ch: &mut ssh2::Channel,
         frame: &mut Frame,
-        token: &str,
         deadline: Instant,
         started: Instant,
         limit: Duration,
-    ) -> Result<Output, TransportError> {
+    ) -> Result<(), TransportError> {
         loop {
-            let progressed = pump(ch, &mut frame.out, &mut frame.err).map_err(|e| self.lost(e))?;
-            if let Some(o) = frame.finished(token) {
-                return Ok(o);
+            let progressed = pump(ch, &mut |stderr, data| {
+                if stderr {
+                    frame.push_err(data)
+                } else {
+                    frame.push_out(data)
+                }
+            })
+            .map_err(|e| self.lost(e))?;
+            if frame.is_finished() {
+                return Ok(());
             }
             if ch.eof() {
                 return Err(self.lost("the remote shell ended unexpectedly"));
@@ -238,11 +298,21 @@ impl SshConnection {
         }
     }
 
-    /// Run a command in the host's shell (started on first use).
-    #[allow(clippy::result_large_err)]
+    /// Run a command in the host's shell (started on first use). A shell that a previous
+    /// command left something running in, which may still write to it, is replaced first,
+    /// so that no output of an earlier step is ever charged to this one.
     fn run_in_shell(&mut self, script: &str, limit: Duration) -> RunResult {
         let started = Instant::now();
         let deadline = started + limit;
+        if let Some(mut ch) = self.shell.take() {
+            let mut stray = false;
+            let _ = pump(&mut ch, &mut |_, d| stray |= !d.is_empty());
+            if !stray && !ch.eof() {
+                self.shell = Some(ch);
+            } else {
+                tracing::debug!(host = %self.host.name, "output after a step ended: replacing the shell");
+            }
+        }
         let mut ch = match self.shell.take() {
             Some(ch) => ch,
             None => match self.open_shell(deadline, started, limit) {
@@ -258,13 +328,19 @@ impl SshConnection {
         let text = remote_shell::wrap(script, &token);
         self.write_all(&mut ch, text.as_bytes(), deadline, started, limit)
             .map_err(|e| (e, Output::default(), None))?;
-        let mut frame = Frame::default();
-        match self.read_frame(&mut ch, &mut frame, &token, deadline, started, limit) {
-            Ok(o) => {
-                self.shell = Some(ch);
-                Ok((o, frame.pid(&token)))
+        let mut frame = Frame::new(&token);
+        match self.read_frame(&mut ch, &mut frame, deadline, started, limit) {
+            Ok(()) => {
+                if frame.left_behind || frame.trailing {
+                    // A background job of this command may still write to the shell's
+                    // streams: the next command gets a fresh shell.
+                    tracing::debug!(host = %self.host.name, "the command left a job running: its shell is not reused");
+                } else {
+                    self.shell = Some(ch);
+                }
+                Ok((frame.output(), frame.pid()))
             }
-            Err(e) => Err((in_doubt(e), frame.partial(&token), frame.pid(&token))),
+            Err(e) => Err((in_doubt(e), frame.partial(), frame.pid())),
         }
     }
 
@@ -281,18 +357,17 @@ impl SshConnection {
         self.retry(deadline, started, limit, |_| ch.exec(&wrapped))
             .map_err(|e| (e, Output::default(), None))?;
         let _ = ch.send_eof();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let mut cap = ChannelCapture::default();
         loop {
-            let progressed = match pump(&mut ch, &mut out, &mut err) {
+            let progressed = match pump(&mut ch, &mut |e, d| cap.push(e, d)) {
                 Ok(p) => p,
-                Err(e) => return Err((in_doubt(self.lost(e)), split_output(out, err).0, None)),
+                Err(e) => return Err((in_doubt(self.lost(e)), cap.output(-1), None)),
             };
             if ch.eof() {
                 break;
             }
             if !progressed && let Err(e) = self.wait(deadline, started, limit) {
-                let (o, pid) = split_output(out, err);
-                return Err((e, o, pid));
+                return Err((in_doubt(e), cap.output(-1), cap.pid));
             }
         }
         let _ = self.retry(deadline, started, limit, |_| ch.wait_close());
@@ -303,28 +378,7 @@ impl SshConnection {
             }
             _ => exit,
         };
-        let (mut o, pid) = split_output(out, err);
-        o.exit = exit;
-        Ok((o, pid))
-    }
-
-    /// Run an SFTP transfer. libssh2's SFTP is used in blocking mode with the session's
-    /// timeout as the bound; the session goes back to non-blocking afterwards.
-    fn with_sftp<T>(
-        &self,
-        timeout: Duration,
-        f: impl FnOnce(&ssh2::Sftp) -> Result<T, String>,
-    ) -> Result<T, String> {
-        self.sess.set_blocking(true);
-        self.sess
-            .set_timeout(timeout.as_millis().min(u32::MAX as u128) as u32);
-        let res = self
-            .sess
-            .sftp()
-            .map_err(|e| format!("SFTP: {}", e.message()))
-            .and_then(|sftp| f(&sftp));
-        self.sess.set_blocking(false);
-        res
+        Ok((cap.output(exit), cap.pid))
     }
 
     /// Kill the remote process group of a timed-out command, over a fresh channel.
@@ -336,8 +390,9 @@ impl SshConnection {
     }
 }
 
-/// Read whatever a channel has on stdout and stderr without blocking; whether anything came.
-fn pump(ch: &mut ssh2::Channel, out: &mut Vec<u8>, err: &mut Vec<u8>) -> std::io::Result<bool> {
+/// Read whatever a channel has on stdout and stderr without blocking, handing each piece
+/// to `sink` (`true`: stderr); whether anything came.
+fn pump(ch: &mut ssh2::Channel, sink: &mut dyn FnMut(bool, &[u8])) -> std::io::Result<bool> {
     let mut buf = [0u8; 32 * 1024];
     let mut progressed = false;
     for stderr in [false, true] {
@@ -350,14 +405,69 @@ fn pump(ch: &mut ssh2::Channel, out: &mut Vec<u8>, err: &mut Vec<u8>) -> std::io
             Ok(0) => {}
             Ok(n) => {
                 progressed = true;
-                let to = if stderr { &mut *err } else { &mut *out };
-                to.extend_from_slice(&buf[..n]);
+                sink(stderr, &buf[..n]);
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
             Err(e) => return Err(e),
         }
     }
     Ok(progressed)
+}
+
+/// A channel-per-command's output, captured bounded; the first stderr line carries the
+/// remote pid.
+#[derive(Default)]
+struct ChannelCapture {
+    out: Capture,
+    err: Capture,
+    /// stderr until its first newline (the pid line), at most a few bytes.
+    first: Vec<u8>,
+    first_done: bool,
+    pid: Option<i32>,
+}
+
+impl ChannelCapture {
+    fn push(&mut self, stderr: bool, mut data: &[u8]) {
+        if !stderr {
+            self.out.push(data);
+            return;
+        }
+        if !self.first_done {
+            match data.iter().position(|b| *b == b'\n') {
+                Some(nl) => {
+                    self.first.extend_from_slice(&data[..=nl]);
+                    data = &data[nl + 1..];
+                    self.end_first();
+                }
+                None => {
+                    self.first.extend_from_slice(data);
+                    if self.first.len() > 64 {
+                        self.end_first();
+                    }
+                    return;
+                }
+            }
+        }
+        self.err.push(data);
+    }
+
+    fn end_first(&mut self) {
+        self.first_done = true;
+        let first = std::mem::take(&mut self.first);
+        let text = String::from_utf8_lossy(&first);
+        match text.strip_prefix(PID_MARK) {
+            Some(rest) => self.pid = rest.trim().parse().ok(),
+            None => self.err.push(&first),
+        }
+    }
+
+    fn output(&self, exit: i32) -> Output {
+        let mut err = self.err.clone();
+        if !self.first_done && !String::from_utf8_lossy(&self.first).starts_with(PID_MARK) {
+            err.push(&self.first);
+        }
+        Output::from_streams(exit, self.out.snapshot(), err.finish())
+    }
 }
 
 fn signal_number(name: &str) -> i32 {
@@ -371,26 +481,6 @@ fn signal_number(name: &str) -> i32 {
         "TERM" => 15,
         _ => 0,
     }
-}
-
-/// Take the pid marker off stderr.
-fn split_output(out: Vec<u8>, err: Vec<u8>) -> (Output, Option<i32>) {
-    let stderr = String::from_utf8_lossy(&err).into_owned();
-    let (pid, stderr) = match stderr.strip_prefix(PID_MARK) {
-        Some(rest) => {
-            let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
-            (line.trim().parse().ok(), tail.to_string())
-        }
-        None => (None, stderr),
-    };
-    (
-        Output {
-            exit: -1,
-            stdout: String::from_utf8_lossy(&out).into_owned(),
-            stderr,
-        },
-        pid,
-    )
 }
 
 impl Connection for SshConnection {

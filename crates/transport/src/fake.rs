@@ -82,6 +82,7 @@ impl Connection for FakeConnection {
             local.display()
         ));
         Ok(TransferResult {
+            resumed_from: 0,
             bytes: 0,
             sha256: String::new(),
         })
@@ -99,6 +100,7 @@ impl Connection for FakeConnection {
             local.display()
         ));
         Ok(TransferResult {
+            resumed_from: 0,
             bytes: 0,
             sha256: String::new(),
         })

@@ -44,6 +44,11 @@ pub struct Host {
     pub known_hosts: PathBuf,
     pub transport: TransportKind,
     pub connect_timeout: Duration,
+    /// An SSH keepalive (reply expected) goes out every `keepalive_interval` while a
+    /// command runs; a host that answers nothing for `keepalive_interval ×
+    /// keepalive_count_max` is lost, the command's outcome in doubt.
+    pub keepalive_interval: Duration,
+    pub keepalive_count_max: u32,
     pub host_key_policy: HostKeyPolicy,
     pub exec_mode: ExecMode,
 }
@@ -59,7 +64,9 @@ impl Host {
             identity: None,
             known_hosts: PathBuf::new(),
             transport: TransportKind::Local,
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            keepalive_interval: Duration::from_secs(5),
+            keepalive_count_max: 3,
             host_key_policy: HostKeyPolicy::Strict,
             exec_mode: ExecMode::Shell,
         }

@@ -6,6 +6,7 @@
 // Transport errors carry the partial output; returned once per command, never in a hot loop.
 #![allow(clippy::result_large_err)]
 
+pub mod capture;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod host;
@@ -39,12 +40,50 @@ impl CommandSpec {
     }
 }
 
-/// What a finished command produced.
+/// What a finished command produced. The text of each stream is bounded (see
+/// [`capture`]): the whole stream up to `2 × capture::KEEP` bytes, else both its ends.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
     pub exit: i32,
     pub stdout: String,
     pub stderr: String,
+    /// Bytes each stream really had (0: unknown, the text is the whole stream).
+    pub stdout_len: u64,
+    pub stderr_len: u64,
+    /// [`capture::digest`] of the whole streams, computed while they streamed; empty: the
+    /// texts are whole and [`Output::digest`] computes it from them.
+    pub digest: String,
+}
+
+impl Output {
+    /// From two captured streams.
+    pub fn from_streams(exit: i32, out: capture::Stream, err: capture::Stream) -> Self {
+        Output {
+            exit,
+            digest: capture::digest(&out.sha256, &err.sha256),
+            stdout: out.text,
+            stderr: err.text,
+            stdout_len: out.len,
+            stderr_len: err.len,
+        }
+    }
+
+    /// The digest of the whole output, for the journal.
+    pub fn digest(&self) -> String {
+        if self.digest.is_empty() {
+            capture::digest(
+                &sha256_hex(self.stdout.as_bytes()),
+                &sha256_hex(self.stderr.as_bytes()),
+            )
+        } else {
+            self.digest.clone()
+        }
+    }
+
+    /// Was stdout longer than what is kept of it?
+    pub fn stdout_cut(&self) -> bool {
+        self.stdout_len > 2 * capture::KEEP as u64
+    }
 }
 
 /// Why a host could not be used or a command did not finish.
@@ -68,6 +107,25 @@ pub enum TransportError {
     ChangedHostKey {
         host: String,
         known_hosts: String,
+        fingerprint: String,
+    },
+    /// known_hosts revokes the key the host presented (`@revoked`): never accepted.
+    #[error("{host}: host key is REVOKED in {known_hosts} line {line} (refusing; {fingerprint})")]
+    RevokedHostKey {
+        host: String,
+        known_hosts: String,
+        line: usize,
+        fingerprint: String,
+    },
+    /// known_hosts trusts a certificate authority for the host (`@cert-authority`) and lists
+    /// no key of its own; host certificates cannot be checked over libssh2.
+    #[error(
+        "{host}: {known_hosts} line {line} trusts a certificate authority for this host, and drctl cannot check host certificates (refusing; the host presented {fingerprint})"
+    )]
+    CertAuthorityOnly {
+        host: String,
+        known_hosts: String,
+        line: usize,
         fingerprint: String,
     },
     #[error("{host}: authentication failed for user `{user}`: {msg}")]
@@ -102,7 +160,10 @@ impl TransportError {
     pub fn is_host_key(&self) -> bool {
         matches!(
             self,
-            Self::UnknownHostKey { .. } | Self::ChangedHostKey { .. }
+            Self::UnknownHostKey { .. }
+                | Self::ChangedHostKey { .. }
+                | Self::RevokedHostKey { .. }
+                | Self::CertAuthorityOnly { .. }
         )
     }
 
@@ -114,6 +175,12 @@ impl TransportError {
             )),
             Self::ChangedHostKey { known_hosts, .. } => Some(format!(
                 "if the host was really rebuilt, remove its old line from {known_hosts} and add the new key"
+            )),
+            Self::RevokedHostKey { .. } => Some(
+                "the key was revoked on purpose: do not connect until the host has a new key, verified out of band".into(),
+            ),
+            Self::CertAuthorityOnly { known_hosts, .. } => Some(format!(
+                "verify the fingerprint out of band and add the host's own key to {known_hosts}"
             )),
             Self::Auth { .. } => {
                 Some("load the key into ssh-agent or set `identity:` in the inventory".into())
@@ -128,6 +195,8 @@ impl TransportError {
 pub struct TransferResult {
     pub bytes: u64,
     pub sha256: String,
+    /// Bytes already in place from an interrupted transfer, not sent again.
+    pub resumed_from: u64,
 }
 
 /// One open connection to one host. Not shared between threads at once.

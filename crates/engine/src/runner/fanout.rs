@@ -21,16 +21,20 @@ use drctl_core::events::{Event, HostReport};
 /// The results of a step, by host name.
 pub type StepResults = BTreeMap<String, HostOutcome>;
 
+/// The last `lines` lines of `s`, and at most its last 4 KiB (a journal record stays small
+/// whatever a command printed).
 fn tail(s: &str, lines: usize) -> String {
+    const MAX: usize = 4096;
     let v: Vec<&str> = s.lines().collect();
-    v[v.len().saturating_sub(lines)..].join("\n")
-}
-
-fn digest(o: &HostOutcome) -> String {
-    let mut data = o.stdout.as_bytes().to_vec();
-    data.push(0);
-    data.extend_from_slice(o.stderr.as_bytes());
-    drctl_transport::sha256_hex(&data)
+    let t = v[v.len().saturating_sub(lines)..].join("\n");
+    if t.len() <= MAX {
+        return t;
+    }
+    let mut cut = t.len() - MAX;
+    while !t.is_char_boundary(cut) {
+        cut += 1;
+    }
+    format!("…{}", &t[cut..])
 }
 
 impl Runner {
@@ -145,7 +149,7 @@ impl Runner {
             exit: out.exit,
             attempts: out.attempts,
             duration_ms: dur.as_millis() as u64,
-            digest: digest(&out),
+            digest: out.digest(),
             error: out.error.clone(),
             stdout_tail: tail(&out.stdout, 20),
             stderr_tail: tail(&out.stderr, 20),

@@ -22,7 +22,7 @@ use drctl_model::runbook::duration::format_duration;
 use drctl_model::runbook::inventory::{Host, TransportKind};
 use drctl_model::runbook::model::{Action, DrillMode, OnFailure};
 use drctl_model::template::Engine;
-use drctl_transport::Connector;
+use drctl_transport::{Connector, TransportError};
 
 use crate::approval::{Approver, NoApprover};
 use crate::pool::Pool;
@@ -121,6 +121,9 @@ impl RunnerBuilder {
         })
     }
 }
+
+/// How long the first step waits for the preflight's connects (see `preconnect`).
+const PREFLIGHT_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Runner {
     pub fn builder(
@@ -295,8 +298,12 @@ impl Runner {
         ))
     }
 
-    /// Connect to every SSH host of the plan in parallel before the first step, so that an
-    /// unknown or changed host key refuses the run before anything is executed.
+    /// Connect to every SSH host of the plan in parallel, waiting at most [`PREFLIGHT_GRACE`]
+    /// before the first step: an unknown or changed host key met by then refuses the run
+    /// before anything is executed, and a host that does not answer (hung, black-holed)
+    /// delays no one. Its connect goes on in the background holding the host's slot, so its
+    /// first step waits for it and is judged as strictly (a bad key then refuses the run at
+    /// that step); a failure is kept for its later steps (see `pool`).
     async fn preconnect(self: &Arc<Self>) -> Result<(), RunOutcome> {
         let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
         for s in &self.plan.steps {
@@ -306,24 +313,52 @@ impl Runner {
                 }
             }
         }
-        let mut set = tokio::task::JoinSet::new();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let pending = hosts.len();
         for (_, h) in hosts {
             let pool = self.pool.clone();
-            set.spawn_blocking(move || (h.name.clone(), pool.connect(&h)));
+            let tx = tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(pool.connect(&h));
+            });
         }
+        drop(tx);
+        let warn = |me: &Self, e: &TransportError| {
+            me.sinks.event(&Event::Message {
+                text: format!(
+                    "warning: {e} (its steps fail with this error; a step's retries dial again)"
+                ),
+            });
+        };
+        let deadline = tokio::time::Instant::now() + PREFLIGHT_GRACE;
         let mut refused = Vec::new();
-        while let Some(Ok((name, res))) = set.join_next().await {
+        let mut done = 0;
+        while done < pending {
+            let Ok(Some(res)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+                break;
+            };
+            done += 1;
             if let Err(e) = res {
                 if e.is_host_key() {
                     let hint = e.hint().unwrap_or_default();
                     refused.push(format!("{e}\n  hint: {hint}"));
                 } else {
-                    self.sinks.event(&Event::Message {
-                        text: format!("warning: {e} (will retry at its first step)"),
-                    });
-                    let _ = name;
+                    warn(self, &e);
                 }
             }
+        }
+        if done < pending {
+            // The rest report when they end; a bad key among them refuses at its step.
+            let me = self.clone();
+            tokio::spawn(async move {
+                while let Some(res) = rx.recv().await {
+                    if let Err(e) = res
+                        && !e.is_host_key()
+                    {
+                        warn(&me, &e);
+                    }
+                }
+            });
         }
         if refused.is_empty() {
             Ok(())

@@ -17,6 +17,8 @@ const HOST_KEYS: &[&str] = &[
     "known_hosts",
     "transport",
     "connect_timeout",
+    "keepalive_interval",
+    "keepalive_count_max",
     "host_key_checking",
     "exec_mode",
 ];
@@ -307,6 +309,17 @@ fn apply_host_fields(
         && let Some(d) = r.duration(n, &p("connect_timeout"))
     {
         h.connect_timeout = d.value;
+    }
+    if let Some(n) = f.get("keepalive_interval")
+        && let Some(d) = r.duration(n, &p("keepalive_interval"))
+    {
+        // libssh2 sends keepalives at most every 2 s.
+        h.keepalive_interval = d.value.max(std::time::Duration::from_secs(2));
+    }
+    if let Some(n) = f.get("keepalive_count_max")
+        && let Some(v) = r.int(n, &p("keepalive_count_max"), 1, 1000)
+    {
+        h.keepalive_count_max = v as u32;
     }
     if let Some(n) = f.get("transport")
         && let Some(s) = r.choice(n, &p("transport"), &["ssh", "local"])
