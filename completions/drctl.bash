@@ -1091,7 +1091,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__resume)
-            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --help --version"
+            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1188,7 +1188,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__rollback)
-            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --help --version"
+            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -170,6 +170,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand resume" -l no-progress -d 'N
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l cross-point-of-no-return -d '`drctl rollback`: also undo a step marked `point_of_no_return` and every step before it (without it, the rollback stops at that step)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l forks -d 'At most this many hosts at once in a step' -r
@@ -186,6 +187,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l no-progress -d 
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l cross-point-of-no-return -d '`drctl rollback`: also undo a step marked `point_of_no_return` and every step before it (without it, the rollback stops at that step)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l state-dir -r -f -a "(__fish_complete_directories)"

@@ -245,6 +245,7 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
+'--cross-point-of-no-return[\`drctl rollback\`\: also undo a step marked \`point_of_no_return\` and every step before it (without it, the rollback stops at that step)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -272,6 +273,7 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
+'--cross-point-of-no-return[\`drctl rollback\`\: also undo a step marked \`point_of_no_return\` and every step before it (without it, the rollback stops at that step)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \

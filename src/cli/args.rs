@@ -184,6 +184,10 @@ pub struct ResumeArgs {
     /// Go on although the runbook changed since the run started (the changes are shown).
     #[arg(long)]
     pub allow_changed: bool,
+    /// `drctl rollback`: also undo a step marked `point_of_no_return` and every step
+    /// before it (without it, the rollback stops at that step).
+    #[arg(long)]
+    pub cross_point_of_no_return: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use drctl_core::events::EventSink;
 use drctl_core::{Exit, RunMode};
-use drctl_engine::ExecOptions;
 use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, Unresolved, new_run_id};
+use drctl_engine::{ExecOptions, NoReturn};
 use drctl_report::plan_view;
 use drctl_ssh::RealConnector;
 
@@ -15,7 +15,12 @@ use super::context::{self, failure};
 use crate::error::Failure;
 
 /// A session over the local state directory and real hosts, telling the console.
-fn session(e: &ExecArgs, rerun: &[String], skip: &[String]) -> Result<Session, Failure> {
+fn session(
+    e: &ExecArgs,
+    rerun: &[String],
+    skip: &[String],
+    no_return: NoReturn,
+) -> Result<Session, Failure> {
     context::init_tracing(e.verbose);
     let operator = context::operator();
     let console: Arc<dyn EventSink> = context::console(e)?;
@@ -23,6 +28,7 @@ fn session(e: &ExecArgs, rerun: &[String], skip: &[String]) -> Result<Session, F
         forks: e.forks as usize,
         rerun: rerun.iter().cloned().collect(),
         skip: skip.iter().cloned().collect(),
+        no_return,
         ..ExecOptions::default()
     };
     super::signals::install(options.cancel.clone(), console.clone());
@@ -73,7 +79,7 @@ fn start(a: &RunArgs, mode: RunMode, want_kind: Option<&str>) -> anyhow::Result<
     if let Some(dir) = &a.exec.report_dir {
         super::report::prepare_dir(dir)?;
     }
-    let s = session(&a.exec, &[], &[])?;
+    let s = session(&a.exec, &[], &[], NoReturn::Stop)?;
     let unresolved = if a.force_new {
         Unresolved::StartAnyway
     } else {
@@ -103,7 +109,12 @@ pub fn drill(a: DrillArgs) -> anyhow::Result<Exit> {
 
 /// `drctl resume` and `drctl rollback`.
 pub fn resume(a: ResumeArgs, kind: ResumeKind) -> anyhow::Result<Exit> {
-    let s = session(&a.exec, &a.rerun, &a.skip)?;
+    let no_return = if a.cross_point_of_no_return {
+        NoReturn::Cross
+    } else {
+        NoReturn::Stop
+    };
+    let s = session(&a.exec, &a.rerun, &a.skip, no_return)?;
     let req = ResumeRequest {
         run_id: a.run_id.clone(),
         kind,

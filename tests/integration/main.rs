@@ -11,6 +11,7 @@ mod audit;
 mod bounded_output;
 mod dead_hosts;
 mod journal_damage;
+mod language;
 mod link_failover;
 mod pg_backup_restore;
 mod pg_cutover_drill;

@@ -40,6 +40,8 @@ pub struct Checkpoint {
     /// When the first forward command started and the last one finished (RFC 3339).
     pub forward_first: Option<String>,
     pub forward_last: Option<String>,
+    /// Per forward step: when its first command started and its last one finished (ms).
+    pub step_span: BTreeMap<String, (i64, i64)>,
 }
 
 impl Checkpoint {
@@ -68,6 +70,10 @@ impl Checkpoint {
                             if c.forward_first.is_none() {
                                 c.forward_first = Some(t.clone());
                             }
+                            if let Some(ms) = crate::time::ts_ms(t) {
+                                let span = c.step_span.entry(step.clone()).or_insert((ms, ms));
+                                span.0 = span.0.min(ms);
+                            }
                             if !c.order.contains(step) {
                                 c.order.push(step.clone());
                             }
@@ -92,6 +98,10 @@ impl Checkpoint {
                 } => {
                     if *phase == Phase::Forward {
                         c.forward_last = Some(t.clone());
+                        if let Some(ms) = crate::time::ts_ms(t) {
+                            let span = c.step_span.entry(step.clone()).or_insert((ms, ms));
+                            span.1 = span.1.max(ms);
+                        }
                     }
                     let st = if *in_doubt {
                         HostState::InFlight
@@ -184,6 +194,18 @@ impl Checkpoint {
         let ms = |t: &Option<String>| crate::time::ts_ms(t.as_deref()?);
         let start = ms(&self.run_started).or_else(|| ms(&self.forward_first))?;
         Some((ms(&self.forward_last)? - start).max(0) as u64)
+    }
+
+    /// Wall time of a set of forward steps: the first one's start to the last one's end.
+    pub fn span_ms<'a>(&self, steps: impl IntoIterator<Item = &'a str>) -> Option<u64> {
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        for s in steps {
+            if let Some((a, b)) = self.step_span.get(s) {
+                first = first.min(*a);
+                last = last.max(*b);
+            }
+        }
+        (first <= last).then(|| (last - first) as u64)
     }
 
     pub fn forward_state(&self, step: &str, host: &str) -> Option<HostState> {

@@ -19,6 +19,10 @@ pub enum Outcome {
     NothingRan,
     /// A step failed and every completed step was rolled back.
     RolledBack,
+    /// The rollback undid the steps after a point of no return and stopped there: what
+    /// came before it stands, for a human to decide (`drctl rollback
+    /// --cross-point-of-no-return` goes on).
+    StoppedAtPointOfNoReturn,
     /// The operator asked for the rollback (`drctl rollback`) and every completed step was
     /// rolled back: the command did what was asked.
     RolledBackOnRequest,
@@ -61,6 +65,7 @@ impl Outcome {
             | Self::Aborted
             | Self::JournalFailed
             | Self::CompletedWithFailures
+            | Self::StoppedAtPointOfNoReturn
             | Self::DrillIncomplete => Exit::NeedsHuman,
             Self::NothingRan => Exit::Usage,
             Self::Refused => Exit::Refused,
@@ -104,6 +109,7 @@ impl Outcome {
             Self::NothingRan => "nothing-ran",
             Self::DrillIncomplete => "drill-incomplete",
             Self::RolledBack => "rolled-back",
+            Self::StoppedAtPointOfNoReturn => "stopped-at-point-of-no-return",
             Self::RolledBackOnRequest => "rolled-back-on-request",
             Self::RollbackFailed => "rollback-failed",
             Self::Aborted => "aborted",

@@ -267,10 +267,13 @@ impl HostJob {
         let ps = self.ps();
         let deadline = Instant::now() + ps.timeout;
         let mut polls = 0u32;
+        let mut pause = ps.interval;
         loop {
             let left = deadline
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(100));
+            // One stuck poll may not eat the whole window: `attempt_timeout` bounds each.
+            let left = ps.attempt_timeout.map_or(left, |a| a.min(left));
             if polls > 0 {
                 self.pool.redial(&self.host.name);
             }
@@ -323,9 +326,7 @@ impl HostJob {
                     return o;
                 }
                 Some(w) => {
-                    if Instant::now() + ps.interval >= deadline
-                        || self.cancel.load(Ordering::SeqCst)
-                    {
+                    if Instant::now() + pause >= deadline || self.cancel.load(Ordering::SeqCst) {
                         o.ok = false;
                         o.error = Some(format!(
                             "`until` not met within {}: last {w}",
@@ -333,7 +334,11 @@ impl HostJob {
                         ));
                         return o;
                     }
-                    std::thread::sleep(ps.interval);
+                    std::thread::sleep(pause);
+                    // Back off: the pause doubles up to `max_interval`.
+                    if let Some(max) = ps.max_interval {
+                        pause = (pause * 2).min(max.max(ps.interval));
+                    }
                 }
             }
         }

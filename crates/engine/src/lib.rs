@@ -31,6 +31,18 @@ pub struct ExecOptions {
     pub skip: BTreeSet<String>,
     /// Set by the first Ctrl-C: start nothing new.
     pub cancel: Arc<AtomicBool>,
+    /// Whether a rollback may undo a point of no return and the steps before it.
+    pub no_return: NoReturn,
+}
+
+/// What a rollback does at a step marked `point_of_no_return` that succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoReturn {
+    /// Stop there: undo only the steps after it (the default).
+    #[default]
+    Stop,
+    /// The operator said to cross it (`drctl rollback --cross-point-of-no-return`).
+    Cross,
 }
 
 impl Default for ExecOptions {
@@ -40,6 +52,7 @@ impl Default for ExecOptions {
             rerun: BTreeSet::new(),
             skip: BTreeSet::new(),
             cancel: Arc::default(),
+            no_return: NoReturn::Stop,
         }
     }
 }

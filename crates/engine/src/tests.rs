@@ -834,3 +834,88 @@ fn a_secret_inside_a_captured_value_is_sealed_in_the_journal_and_real_for_comman
     assert_eq!(r2.outcome.exit(), Exit::Success, "{}", r2.outcome.message);
     assert_eq!(r2.calls, ["a: connect 'user=app password=hunter2'"]);
 }
+
+const NO_RETURN: &str = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: fence\n    on: a\n    run: fence\n    rollback: unfence\n  - id: go\n    approve: promote?\n  - id: promote\n    on: b\n    run: promote\n    rollback: demote\n    point_of_no_return: true\n  - id: repoint\n    on: c\n    run: repoint\n    rollback: point-back\n  - id: verify\n    on: c\n    run: verify\n";
+
+#[test]
+fn rollback_never_crosses_a_point_of_no_return_unless_told() {
+    let fake = FakeConnector::new(|_, c| if c == "verify" { fail(1) } else { ok("") });
+    let yes = Arc::new(PresetApprover {
+        yes: true,
+        approve: Default::default(),
+        user: "t".into(),
+        then: Arc::new(NoApprover),
+    });
+    let r = exec_with(
+        NO_RETURN,
+        RunMode::Run,
+        ExecOptions::default(),
+        yes.clone(),
+        &fake,
+        None,
+    );
+    assert_eq!(
+        r.outcome.outcome,
+        drctl_core::Outcome::StoppedAtPointOfNoReturn
+    );
+    assert_eq!(r.outcome.exit(), Exit::NeedsHuman);
+    assert!(
+        r.outcome
+            .message
+            .contains("`promote`, the point of no return"),
+        "{}",
+        r.outcome.message
+    );
+    assert!(r.calls.contains(&"c: point-back".to_string()));
+    assert!(
+        !r.calls
+            .iter()
+            .any(|c| c.contains("demote") || c.contains("unfence")),
+        "{:?}",
+        r.calls
+    );
+    // The operator decides to cross it: the rest is undone, newest first.
+    let cross = ExecOptions {
+        no_return: crate::NoReturn::Cross,
+        ..Default::default()
+    };
+    let fake2 = FakeConnector::ok();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let runner = Runner::builder(
+        Arc::new(plan(NO_RETURN, RunMode::Run)),
+        Arc::new(fake2.clone()),
+        r.log.clone(),
+    )
+    .checkpoint(Checkpoint::from_journal(&loaded(&r.log)))
+    .options(cross)
+    .build();
+    let o = rt.block_on(runner.rollback_requested("operator".into()));
+    assert_eq!(o.exit(), Exit::FailedRolledBack, "{}", o.message);
+    assert_eq!(fake2.calls(), ["b: demote", "a: unfence"]);
+}
+
+#[test]
+fn a_phase_over_its_objective_fails_the_drill_naming_the_phase() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nobjectives:\n  phases: { switch: 50ms }\nsteps:\n  - id: quick\n    phase: check\n    on: a\n    run: quick\n  - id: slow\n    phase: switch\n    on: a\n    run: slow\n    rollback: undo\n";
+    let fake = FakeConnector::new(|_, c| {
+        if c == "slow" {
+            std::thread::sleep(std::time::Duration::from_millis(150));
+        }
+        ok("")
+    });
+    let r = exec(rb, RunMode::Drill, ExecOptions::default(), &fake, None);
+    assert_eq!(
+        r.outcome.outcome,
+        drctl_core::Outcome::DrillMissedRto,
+        "{}",
+        r.outcome.message
+    );
+    assert!(
+        r.outcome.message.contains("phase `switch` took"),
+        "{}",
+        r.outcome.message
+    );
+}

@@ -65,6 +65,12 @@ pub struct PlanStep {
     pub retry_delay: Duration,
     pub interval: Duration,
     pub idempotent: bool,
+    /// `until`: the limit of one poll; `None`: what is left of the step's timeout.
+    pub attempt_timeout: Option<Duration>,
+    /// `until`: polls back off from `interval` doubling up to this; `None`: fixed interval.
+    pub max_interval: Option<Duration>,
+    /// Once it succeeded, rollback never crosses this step.
+    pub point_of_no_return: bool,
     /// At most this many hosts at a time (before `--forks`).
     pub serial: Option<usize>,
     /// The command run under this mode (drill replacement applied); `None` for gates and transfers.
@@ -217,6 +223,9 @@ pub fn resolve(
                 .unwrap_or(Duration::from_secs(1)),
             interval: st.interval.or(d.interval).unwrap_or(DEFAULT_INTERVAL),
             idempotent: st.idempotent.or(d.idempotent).unwrap_or(false),
+            attempt_timeout: st.attempt_timeout.or(d.attempt_timeout),
+            max_interval: st.max_interval.or(d.max_interval),
+            point_of_no_return: s.point_of_no_return.as_ref().is_some_and(|p| p.value),
             serial: st.serial.or(d.serial).map(|x| x.limit(hosts.len())),
             step: s.clone(),
             hosts,

@@ -56,6 +56,10 @@ pub struct PhaseTime {
     pub name: String,
     pub steps: Vec<String>,
     pub duration_ms: u64,
+    /// `objectives.phases` for this phase, if set.
+    pub objective_ms: Option<u64>,
+    /// Met: within its objective, in a run that recovered.
+    pub met: Option<bool>,
 }
 
 /// Recovery time (first forward step start to last forward step end) against `objectives.rto`.
@@ -369,7 +373,7 @@ impl RunReport {
             recovery,
             rollback_ms: span_of(&runs, |p, _| p == Phase::Rollback),
             rollback_reason: cp.rollback_begun.clone(),
-            phases: phases(&steps, &runs),
+            phases: phases(&steps, &runs, rb.as_ref(), recovered),
             steps,
             failures,
             left_for_human,
@@ -410,7 +414,19 @@ fn span_of(runs: &Runs, f: impl Fn(Phase, &str) -> bool) -> Option<u64> {
     Some((last? - first?).max(0) as u64)
 }
 
-fn phases(steps: &[StepReport], runs: &Runs) -> Vec<PhaseTime> {
+fn phases(
+    steps: &[StepReport],
+    runs: &Runs,
+    rb: Option<&Runbook>,
+    recovered: bool,
+) -> Vec<PhaseTime> {
+    let objective = |name: &str| {
+        rb?.objectives
+            .phases
+            .iter()
+            .find(|(p, _)| p.value == name)
+            .map(|(_, d)| d.as_millis() as u64)
+    };
     let mut names: Vec<String> = Vec::new();
     for s in steps {
         let n = s.phase.clone().unwrap_or_else(|| "(no phase)".into());
@@ -429,7 +445,10 @@ fn phases(steps: &[StepReport], runs: &Runs) -> Vec<PhaseTime> {
             let d = span_of(runs, |p, step| {
                 p == Phase::Forward && members.iter().any(|m| m == step)
             })?;
+            let objective_ms = objective(&name);
             Some(PhaseTime {
+                met: objective_ms.map(|o| recovered && d <= o),
+                objective_ms,
                 name,
                 steps: members,
                 duration_ms: d,

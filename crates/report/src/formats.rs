@@ -84,7 +84,16 @@ pub fn summary(r: &RunReport) -> String {
     let phases: Vec<String> = r
         .phases
         .iter()
-        .map(|p| format!("{} {}", p.name, ms(Some(p.duration_ms))))
+        .map(|p| match (p.objective_ms, p.met) {
+            (Some(o), Some(met)) => format!(
+                "{} {} (objective {}: {})",
+                p.name,
+                ms(Some(p.duration_ms)),
+                ms(Some(o)),
+                if met { "MET" } else { "NOT MET" }
+            ),
+            _ => format!("{} {}", p.name, ms(Some(p.duration_ms))),
+        })
         .collect();
     if !phases.is_empty() {
         let _ = writeln!(s, "  phases: {}", phases.join(", "));
@@ -171,11 +180,20 @@ pub fn markdown(r: &RunReport) -> String {
     if r.rollback_ms.is_some() {
         let _ = writeln!(s, "| Rollback time | {} |", ms(r.rollback_ms));
     }
-    let _ = writeln!(s, "\n## Phases\n\n| Phase | Steps | Time |\n|---|---|---|");
+    let _ = writeln!(
+        s,
+        "\n## Phases\n\n| Phase | Steps | Time | Objective |\n|---|---|---|---|"
+    );
     for p in &r.phases {
+        let objective = match (p.objective_ms, p.met) {
+            (Some(o), Some(met)) => {
+                format!("{}: {}", ms(Some(o)), if met { "met" } else { "NOT MET" })
+            }
+            _ => "-".into(),
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {objective} |",
             cell(&p.name),
             p.steps.join(", "),
             ms(Some(p.duration_ms))
@@ -356,6 +374,26 @@ pub fn junit(r: &RunReport) -> String {
         c.set_classname(format!("{}.objectives", r.name));
         suite.add_test_case(c);
     }
+    for p in &r.phases {
+        let (Some(o), Some(met)) = (p.objective_ms, p.met) else {
+            continue;
+        };
+        let status = if met {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(format!(
+                "phase {} took {}, objective {}",
+                p.name,
+                ms(Some(p.duration_ms)),
+                ms(Some(o))
+            ));
+            s
+        };
+        let mut c = TestCase::new(format!("phase objective {}", p.name), status);
+        c.set_classname(format!("{}.objectives", r.name));
+        suite.add_test_case(c);
+    }
     report.add_test_suite(suite);
     report.to_string().unwrap_or_default()
 }
@@ -436,6 +474,22 @@ pub fn prometheus(r: &RunReport) -> String {
         "drctl_phase_seconds",
         "Wall time of each runbook phase.",
         phases,
+    );
+    let per_phase = |f: &dyn Fn(&crate::after_action::PhaseTime) -> Option<String>| {
+        r.phases
+            .iter()
+            .filter_map(|p| Some((format!(",phase=\"{}\"", label(&p.name)), f(p)?)))
+            .collect::<Vec<_>>()
+    };
+    metric(
+        "drctl_phase_objective_seconds",
+        "The runbook's objective for each phase (objectives.phases).",
+        per_phase(&|p| p.objective_ms.map(secs)),
+    );
+    metric(
+        "drctl_phase_objective_met",
+        "1 if the phase met its objective in a run that recovered.",
+        per_phase(&|p| p.met.map(|m| u8::from(m).to_string())),
     );
     if let Some(rb) = r.rollback_ms {
         metric(

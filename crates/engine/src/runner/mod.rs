@@ -441,14 +441,41 @@ impl Runner {
     /// The measured recovery time against `objectives.rto`: `Err` says by how much it missed.
     fn rto_verdict(&self) -> Result<(), String> {
         let fmt = |ms: u64| format_duration(std::time::Duration::from_millis(ms));
-        let objective = self.plan.runbook.objectives.rto;
-        match (objective, self.cp().recovery_ms()) {
-            (Some(o), Some(m)) if u128::from(m) > o.as_millis() => Err(format!(
+        let objectives = &self.plan.runbook.objectives;
+        let cp = self.cp();
+        let mut missed = Vec::new();
+        if let (Some(o), Some(m)) = (objectives.rto, cp.recovery_ms())
+            && u128::from(m) > o.as_millis()
+        {
+            missed.push(format!(
                 "the recovery time {} missed the objective {}",
                 fmt(m),
                 format_duration(o)
-            )),
-            _ => Ok(()),
+            ));
+        }
+        // Per phase: the span of the steps carrying its `phase:` label.
+        for (phase, o) in &objectives.phases {
+            let steps = self
+                .plan
+                .steps
+                .iter()
+                .filter(|ps| ps.step.phase.as_deref() == Some(phase.value.as_str()))
+                .map(|ps| ps.step.id.value.as_str());
+            if let Some(m) = cp.span_ms(steps)
+                && u128::from(m) > o.as_millis()
+            {
+                missed.push(format!(
+                    "phase `{}` took {}, over its objective {}",
+                    phase.value,
+                    fmt(m),
+                    format_duration(*o)
+                ));
+            }
+        }
+        if missed.is_empty() {
+            Ok(())
+        } else {
+            Err(missed.join("; "))
         }
     }
 

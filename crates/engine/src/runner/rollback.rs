@@ -56,6 +56,9 @@ impl Runner {
         for idx in (0..self.plan.steps.len()).rev() {
             let ps = &self.plan.steps[idx];
             let id = ps.step.id.value.clone();
+            if let Some(o) = self.point_of_no_return(idx, &reason) {
+                return o;
+            }
             if ps.step.rollback.is_none() {
                 continue;
             }
@@ -120,6 +123,33 @@ impl Runner {
             RollbackEnd::FinishRun => self.finish(o),
             RollbackEnd::HandBack => o,
         }
+    }
+
+    /// At a point of no return that succeeded (and ran its real command): stop, unless the
+    /// operator said to cross it.
+    fn point_of_no_return(&self, idx: usize, reason: &str) -> Option<RunOutcome> {
+        let ps = &self.plan.steps[idx];
+        let id = &ps.step.id.value;
+        let rehearsed = self.plan.mode == drctl_core::RunMode::Drill
+            && !matches!(ps.step.drill, drctl_model::runbook::model::DrillMode::Run);
+        let crossed = ps
+            .hosts
+            .iter()
+            .any(|h| self.cp().forward_state(id, &h.name) == Some(HostState::Ok));
+        if !ps.point_of_no_return
+            || rehearsed
+            || !crossed
+            || self.opts.no_return == crate::NoReturn::Cross
+        {
+            return None;
+        }
+        let run = &self.plan.run_id;
+        Some(self.finish(RunOutcome::new(
+            Outcome::StoppedAtPointOfNoReturn,
+            format!(
+                "{reason}; rolled back the steps after `{id}`, the point of no return, and stopped there: `{id}` and the steps before it stand. A human decides: `drctl rollback {run} --cross-point-of-no-return` undoes them too"
+            ),
+        )))
     }
 
     /// What a failed rollback leaves: the failing step's hosts and every older completed step.

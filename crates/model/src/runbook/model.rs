@@ -46,6 +46,10 @@ pub const STEP_KEYS: &[&str] = &[
     "drill",
     "idempotent",
     "env",
+    "attempt_timeout",
+    "max_interval",
+    "point_of_no_return",
+    "check",
 ];
 /// Keys of `defaults:`.
 pub const DEFAULT_KEYS: &[&str] = &[
@@ -56,6 +60,8 @@ pub const DEFAULT_KEYS: &[&str] = &[
     "interval",
     "idempotent",
     "serial",
+    "attempt_timeout",
+    "max_interval",
 ];
 /// Keys of `expect:` and `until:`.
 pub const CHECK_KEYS: &[&str] = &["exit", "stdout", "contains", "regex"];
@@ -179,6 +185,10 @@ pub struct StepDefaults {
     pub interval: Option<Duration>,
     pub idempotent: Option<bool>,
     pub serial: Option<Serial>,
+    /// `until`: the limit of one poll (the step's `timeout` is the whole window).
+    pub attempt_timeout: Option<Duration>,
+    /// `until`: the pause between polls doubles from `interval` up to this.
+    pub max_interval: Option<Duration>,
 }
 
 /// One step of a runbook.
@@ -196,6 +206,11 @@ pub struct Step {
     pub when: Option<Spanned<String>>,
     pub drill: DrillMode,
     pub env: Vec<(String, Spanned<String>)>,
+    /// Once this step succeeded, rollback never crosses it.
+    pub point_of_no_return: Option<Spanned<bool>>,
+    /// A command that says whether the step's effect is in place (settles a step left in
+    /// doubt on resume).
+    pub check: Option<Probe>,
     /// Own settings; unset fields fall back to the runbook's defaults.
     pub settings: StepDefaults,
     pub span: Span,
@@ -232,7 +247,20 @@ impl Step {
 pub struct Objectives {
     pub rto: Option<Duration>,
     pub rpo: Option<Duration>,
+    /// `phases: {PHASE: DURATION}`: an objective per `phase:` label.
+    pub phases: Vec<(Spanned<String>, Duration)>,
 }
+
+/// `check:` — a command whose result says whether a step's effect is in place: a string
+/// (in place when it exits 0), or `{run: CMD, expect: {...}}`.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub run: Spanned<String>,
+    pub expect: Option<Check>,
+}
+
+/// Keys of a `check:` mapping.
+pub const PROBE_KEYS: &[&str] = &["run", "expect"];
 
 /// A parsed runbook.
 #[derive(Debug, Clone)]

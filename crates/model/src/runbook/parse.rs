@@ -152,9 +152,21 @@ fn runbook(r: &mut Reader, root: &Node) -> Option<Runbook> {
 }
 
 fn objectives(r: &mut Reader, n: &Node) -> Objectives {
-    let Some(f) = r.map(n, "objectives", &["rto", "rpo"]) else {
+    let Some(f) = r.map(n, "objectives", &["rto", "rpo", "phases"]) else {
         return Objectives::default();
     };
+    let phases = f
+        .get("phases")
+        .and_then(|pn| r.map(pn, "objectives.phases", &[]))
+        .map(|pf| {
+            pf.iter()
+                .filter_map(|(k, kn, v)| {
+                    let d = r.duration(v, &format!("objectives.phases.{k}"))?;
+                    Some((Spanned::new(k.to_string(), kn.span), d.value))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Objectives {
         rto: f
             .get("rto")
@@ -164,6 +176,7 @@ fn objectives(r: &mut Reader, n: &Node) -> Objectives {
             .get("rpo")
             .and_then(|n| r.duration(n, "objectives.rpo"))
             .map(|d| d.value),
+        phases,
     }
 }
 
@@ -331,7 +344,33 @@ fn settings(r: &mut Reader, f: &crate::runbook::reader::Fields<'_>, path: &str) 
             .get("idempotent")
             .and_then(|n| r.bool(n, &p("idempotent"))),
         serial: f.get("serial").and_then(|n| serial(r, n, &p("serial"))),
+        attempt_timeout: f
+            .get("attempt_timeout")
+            .and_then(|n| r.duration(n, &p("attempt_timeout")))
+            .map(|d| d.value),
+        max_interval: f
+            .get("max_interval")
+            .and_then(|n| r.duration(n, &p("max_interval")))
+            .map(|d| d.value),
     }
+}
+
+/// `check:` as a command string, or `{run: CMD, expect: {...}}`.
+fn probe(r: &mut Reader, n: &Node, path: &str) -> Option<Probe> {
+    if let Kind::Map(_) = &n.kind {
+        let f = r.map(n, path, PROBE_KEYS)?;
+        let Some(run) = f.get("run") else {
+            r.error(n, "missing-key", format!("`{path}` needs `run:`"))
+                .hint = Some("e.g. `check: { run: test -f /tmp/trigger }`".into());
+            return None;
+        };
+        let run = r.string(run, &format!("{path}.run"))?;
+        let expect = f
+            .get("expect")
+            .and_then(|e| check(r, e, &format!("{path}.expect")));
+        return Some(Probe { run, expect });
+    }
+    r.string(n, path).map(|run| Probe { run, expect: None })
 }
 
 fn serial(r: &mut Reader, n: &Node, path: &str) -> Option<Serial> {
@@ -599,6 +638,11 @@ fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
         when: f.get("when").and_then(|x| r.string(x, &p("when"))),
         drill,
         env,
+        point_of_no_return: f.get("point_of_no_return").and_then(|x| {
+            r.bool(x, &p("point_of_no_return"))
+                .map(|b| Spanned::new(b, x.span))
+        }),
+        check: f.get("check").and_then(|c| probe(r, c, &p("check"))),
         settings,
         on,
         span: n.span,

@@ -110,6 +110,67 @@ pub fn download_collisions(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<
     }
 }
 
+/// `objectives.phases` must name `phase:` labels the steps carry; a `max_interval` below
+/// its `interval` would never back off.
+pub fn language(rb: &Runbook, out: &mut Vec<Diagnostic>) {
+    let labels: Vec<&str> = rb.steps.iter().filter_map(|s| s.phase.as_deref()).collect();
+    for (phase, _) in &rb.objectives.phases {
+        if !labels.contains(&phase.value.as_str()) {
+            let hint = crate::diagnostic::did_you_mean(&phase.value, labels.iter().copied())
+                .unwrap_or_else(|| "give steps `phase: NAME`, or remove this objective".into());
+            out.push(
+                Diagnostic::error(
+                    &rb.file,
+                    phase.span,
+                    "unknown-phase",
+                    format!("objective for phase `{}`, which no step has", phase.value),
+                )
+                .hint(hint),
+            );
+        }
+    }
+    let mut gated = false;
+    for s in &rb.steps {
+        if matches!(s.action, Action::Approve(_)) {
+            gated = true;
+        }
+        if let Some(p) = &s.point_of_no_return
+            && p.value
+            && !gated
+        {
+            out.push(
+                Diagnostic::error(
+                    &rb.file,
+                    p.span,
+                    "unguarded-point-of-no-return",
+                    format!(
+                        "step `{}` is a point of no return with no approval gate before it",
+                        s.id.value
+                    ),
+                )
+                .hint("add an `approve:` step before it: a human decides to cross it"),
+            );
+        }
+        let set = &s.settings;
+        if let (Some(i), Some(m)) = (set.interval.or(rb.defaults.interval), set.max_interval)
+            && m < i
+        {
+            out.push(
+                Diagnostic::error(
+                    &rb.file,
+                    s.span,
+                    "max-interval-below-interval",
+                    format!(
+                        "step `{}`: `max_interval` is below `interval`, so polls never back off",
+                        s.id.value
+                    ),
+                )
+                .hint("make `max_interval` at least `interval`"),
+            );
+        }
+    }
+}
+
 /// Warnings: destructive-looking steps with no way back, `until` without a timeout.
 pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     for s in &rb.steps {

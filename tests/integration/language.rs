@@ -1,0 +1,54 @@
+//! Issue 14: the runbook language — per-poll timeouts and backoff for `until`, per-phase
+//! objectives, `point_of_no_return`, `check:` — run on the controller (host `local`).
+
+use crate::builder::Drctl;
+
+fn runbook(name: &str, steps: &str) -> String {
+    format!("drctl: 1\nkind: migration\nname: {name}\nsteps:\n{steps}")
+}
+
+#[test]
+fn attempt_timeout_keeps_one_stuck_poll_from_eating_the_window() {
+    // The first poll hangs; later ones answer at once.
+    let steps = "  - id: wait\n    on: local\n    run: if [ -e \"$D/seen\" ]; then echo t; else touch \"$D/seen\"; sleep 30; fi\n    until: { stdout: t }\n    interval: 100ms\n    timeout: 4s\n    attempt_timeout: 500ms\n    env: { D: \"{{ dir }}\" }\n";
+    let out = Drctl::new()
+        .runbook("rb.yaml", &runbook("poll", steps))
+        .args(["run", "{runbook}", "-e", "dir={dir}"])
+        .run();
+    out.status(0);
+    // Without the per-poll limit the first poll would hold the whole 4 s window and fail.
+    let no_limit = Drctl::new()
+        .runbook(
+            "rb.yaml",
+            &runbook("poll", &steps.replace("    attempt_timeout: 500ms\n", "")),
+        )
+        .args(["run", "{runbook}", "-e", "dir={dir}"])
+        .run();
+    no_limit.status(1).stderr_has("timed out");
+}
+
+#[test]
+fn until_backs_off_from_interval_to_max_interval() {
+    let steps = "  - id: wait\n    on: local\n    run: date +%s%N >> \"$D/polls\"; [ $(wc -l < \"$D/polls\") -ge 5 ] && echo t\n    until: { stdout: t }\n    interval: 100ms\n    max_interval: 400ms\n    timeout: 10s\n    env: { D: \"{{ dir }}\" }\n";
+    let out = Drctl::new()
+        .runbook("rb.yaml", &runbook("backoff", steps))
+        .args(["run", "{runbook}", "-e", "dir={dir}"])
+        .run();
+    out.status(0);
+    let polls: Vec<u128> = std::fs::read_to_string(out.sandbox().path("polls"))
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(polls.len(), 5);
+    let gaps: Vec<u128> = polls
+        .windows(2)
+        .map(|w| (w[1] - w[0]) / 1_000_000)
+        .collect();
+    // 100, 200, 400, 400 ms (plus the command's own time).
+    assert!(
+        gaps[0] < 190 && gaps[1] >= 190 && gaps[2] >= 390 && gaps[3] >= 390,
+        "{gaps:?}"
+    );
+    assert!(gaps[3] < 700, "capped at max_interval: {gaps:?}");
+}
