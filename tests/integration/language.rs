@@ -52,3 +52,54 @@ fn until_backs_off_from_interval_to_max_interval() {
     );
     assert!(gaps[3] < 700, "capped at max_interval: {gaps:?}");
 }
+
+/// A step killed mid-command (controller crash) is settled on resume by its `check:`,
+/// without asking: its effect is in place, so it is not run twice.
+#[test]
+fn a_check_settles_a_crashed_step_without_asking() {
+    for (check, want) in [(true, 0), (false, 5)] {
+        let check_line = if check {
+            "    check: test -e \"{{ dir }}/effect\"\n"
+        } else {
+            ""
+        };
+        let steps = format!(
+            "  - id: apply\n    on: local\n    run: touch \"$D/effect\"; echo x >> \"$D/applied\"; touch \"$D/started\"; sleep 30\n{check_line}    env: {{ D: \"{{{{ dir }}}}\" }}\n  - id: after\n    on: local\n    run: touch \"$D/after\"\n    env: {{ D: \"{{{{ dir }}}}\" }}\n"
+        );
+        let running = Drctl::new()
+            .runbook("rb.yaml", &runbook("checked", &steps))
+            .args(["run", "{runbook}", "-e", "dir={dir}", "--no-progress"])
+            .spawn();
+        let sb = running.sandbox().clone();
+        let started = sb.path("started");
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !started.exists() {
+            assert!(std::time::Instant::now() < until, "the step never started");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // The command's own process group would outlive drctl: end it too, as a crashed
+        // controller's host would.
+        let children = crate::lab::descendants(running.pid());
+        let killed = running.kill();
+        for p in children {
+            crate::lab::kill(p, libc::SIGKILL);
+        }
+        let id = killed.run_id();
+        let out = sb
+            .drctl()
+            .args(["resume", &id, "-e", &format!("dir={}", sb.root().display())])
+            .run();
+        out.status(want);
+        if check {
+            out.stderr_has("its check: the effect is in place");
+            assert!(sb.path("after").exists());
+            assert_eq!(
+                std::fs::read_to_string(sb.path("applied")).unwrap(),
+                "x\n",
+                "not run twice"
+            );
+        } else {
+            out.stderr_has("was in flight");
+        }
+    }
+}

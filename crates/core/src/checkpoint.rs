@@ -311,6 +311,7 @@ mod tests {
                 host: host.into(),
                 decision,
                 phase: Phase::Forward,
+                by: None,
             });
         }
         assert_eq!(c.forward_state("s1", "a"), Some(HostState::Ok));

@@ -102,6 +102,10 @@ pub enum Record {
         step: String,
         host: String,
         decision: Decision,
+        /// Who decided: absent for the operator's `--rerun`/`--skip` (or an idempotent
+        /// step), `check` when the step's `check:` settled it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
         /// Forward step or its rollback (older journals: forward).
         #[serde(default = "Phase::forward")]
         phase: Phase,

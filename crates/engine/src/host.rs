@@ -106,6 +106,31 @@ impl HostJob {
         }
     }
 
+    /// Run the step's `check:` on this host: whether its effect is in place. `Err` when
+    /// the check itself could not tell (failed to run, timed out, template error).
+    pub fn probe(&self) -> Result<bool, String> {
+        let ps = self.ps();
+        let Some(check) = &ps.step.check else {
+            return Err("no check".into());
+        };
+        let cmd = self.render_command(&check.run.value)?;
+        let mut env: Vec<(String, String)> = Vec::new();
+        env.extend(cmd.env.iter().cloned());
+        let spec = CommandSpec {
+            command: cmd.text.clone(),
+            env,
+            timeout: ps.attempt_timeout.unwrap_or(ps.timeout),
+        };
+        let o = self
+            .pool
+            .with(&self.host, |c| c.exec(&spec))
+            .map_err(|e| e.to_string())?;
+        Ok(match &check.expect {
+            Some(e) => e.failure(&o, true).is_none(),
+            None => o.exit == 0,
+        })
+    }
+
     /// Run the job to completion.
     pub fn run(&self) -> HostOutcome {
         let ps = self.ps();

@@ -919,3 +919,49 @@ fn a_phase_over_its_objective_fails_the_drill_naming_the_phase() {
         r.outcome.message
     );
 }
+
+#[test]
+fn a_check_settles_a_step_left_in_doubt_host_by_host() {
+    let rb = THREE.replace("    run: do-2\n", "    run: do-2\n    check: is-2-done\n");
+    // a: the effect is there; b: it is not; c: the check cannot tell.
+    let log = crashed_in_s2(&rb);
+    let fake = FakeConnector::new(|h, c| match (h, c) {
+        ("a", "is-2-done") => ok(""),
+        ("b", "is-2-done") => fail(1),
+        ("c", "is-2-done") => Err(TransportError::Lost {
+            host: "c".into(),
+            msg: "gone".into(),
+        }),
+        _ => ok(""),
+    });
+    let r = exec(&rb, RunMode::Run, ExecOptions::default(), &fake, Some(log));
+    assert_eq!(
+        r.outcome.exit(),
+        Exit::InFlight,
+        "c is still asked: {}",
+        r.outcome.message
+    );
+    assert!(r.outcome.message.contains("`c`"), "{}", r.outcome.message);
+    assert!(!r.outcome.message.contains("`a`"), "{}", r.outcome.message);
+    assert!(
+        !r.calls.iter().any(|c| c.ends_with("do-2")),
+        "nothing re-run before c is settled"
+    );
+    let by_check = r
+        .journal
+        .records
+        .iter()
+        .filter(|x| matches!(x, Record::Decision { by: Some(b), .. } if b == "check"))
+        .count();
+    assert_eq!(by_check, 2, "a and b settled by the check");
+    // The operator settles c; b re-runs, a does not.
+    let opts = ExecOptions {
+        skip: ["s2@c".to_string()].into(),
+        ..Default::default()
+    };
+    let fake2 = FakeConnector::ok();
+    let r2 = exec(&rb, RunMode::Run, opts, &fake2, Some(r.log));
+    assert_eq!(r2.outcome.exit(), Exit::Success, "{}", r2.outcome.message);
+    let s2: Vec<_> = r2.calls.iter().filter(|c| c.ends_with("do-2")).collect();
+    assert_eq!(s2, ["b: do-2"]);
+}

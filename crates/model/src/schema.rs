@@ -47,7 +47,8 @@ pub fn runbook_schema() -> Value {
         "on_failure": { "enum": ON_FAILURE },
         "retries": { "type": "integer", "minimum": 0, "maximum": 100 },
         "idempotent": { "type": "boolean" },
-        "serial": { "anyOf": [{ "type": "integer", "minimum": 1 }, { "type": "string", "pattern": "^[0-9]{1,3}%$" }] }
+        "serial": { "anyOf": [{ "type": "integer", "minimum": 1 }, { "type": "string", "pattern": "^[0-9]{1,3}%$" }] },
+        "attempt_timeout": duration, "max_interval": duration
     });
     let mut step_props = obj(settings.clone());
     step_props.extend(obj(json!({
@@ -59,7 +60,13 @@ pub fn runbook_schema() -> Value {
         "capture": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
         "rollback": { "type": "string" }, "when": { "type": "string" },
         "drill": { "type": "string", "description": "`run`, `skip`, or a replacement command" },
-        "env": { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } }
+        "env": { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } },
+        "point_of_no_return": { "type": "boolean" },
+        "check": { "anyOf": [
+            { "type": "string" },
+            { "type": "object", "additionalProperties": false, "required": ["run"],
+              "properties": { "run": { "type": "string" }, "expect": check.clone() } }
+        ] }
     })));
     let mut step = only(STEP_KEYS, step_props);
     step["required"] = json!(["id"]);
@@ -80,7 +87,7 @@ pub fn runbook_schema() -> Value {
             "name": { "type": "string", "pattern": NAME },
             "description": { "type": "string" },
             "severity": { "enum": SEVERITIES },
-            "objectives": { "type": "object", "additionalProperties": false, "properties": { "rto": duration, "rpo": duration } },
+            "objectives": { "type": "object", "additionalProperties": false, "properties": { "rto": duration, "rpo": duration, "phases": { "type": "object", "additionalProperties": duration } } },
             "inventory": { "type": "string" },
             "vars": { "type": "object", "additionalProperties": var },
             "defaults": only(DEFAULT_KEYS, obj(settings)),

@@ -145,6 +145,7 @@ fn collect_runs(l: &Loaded) -> (Runs, Vec<(String, String)>) {
                 host,
                 decision,
                 phase,
+                by,
             } if *decision == drctl_core::Decision::Skip => {
                 if let Some(e) = runs.get_mut(&(step.clone(), *phase, host.clone())) {
                     e.1 = Some(Record::Finished {
@@ -157,10 +158,13 @@ fn collect_runs(l: &Loaded) -> (Runs, Vec<(String, String)>) {
                         attempts: 0,
                         duration_ms: 0,
                         digest: String::new(),
-                        error: Some(
+                        error: Some(if by.as_deref() == Some("check") {
+                            "outcome unknown after a crash; its check found the effect in place"
+                                .into()
+                        } else {
                             "outcome unknown after a crash; the operator said it was done (--skip)"
-                                .into(),
-                        ),
+                                .into()
+                        }),
                         stdout_tail: String::new(),
                         stderr_tail: String::new(),
                         captured: None,

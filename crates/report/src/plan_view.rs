@@ -38,6 +38,10 @@ pub struct StepView {
     pub serial: Option<usize>,
     pub idempotent: bool,
     pub capture: Option<String>,
+    /// `check:`: the command that says whether the step's effect is in place.
+    pub check: Option<String>,
+    /// Rollback never crosses this step once it succeeded.
+    pub point_of_no_return: bool,
     /// Per host: the command (or transfer) as it would run, secrets masked.
     pub commands: BTreeMap<String, String>,
     pub rollback: BTreeMap<String, String>,
@@ -119,6 +123,8 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
                 serial: s.serial,
                 idempotent: s.idempotent,
                 capture: s.step.capture.as_ref().map(|c| c.value.clone()),
+                check: s.step.check.as_ref().map(|c| c.run.value.clone()),
+                point_of_no_return: s.point_of_no_return,
                 commands,
                 rollback,
             }
@@ -203,14 +209,25 @@ pub fn render_text(v: &PlanView) -> String {
                 s.hosts.join(", ")
             }
         );
+        // A multi-line command keeps its lines under the first.
+        let indent = |text: &str| text.replace('\n', "\n        ");
         for (h, c) in &s.commands {
-            let _ = writeln!(o, "    {h}: {c}");
+            let _ = writeln!(o, "    {h}: {}", indent(c));
         }
         if let Some(c) = &s.capture {
             let _ = writeln!(o, "    captures: {c}");
         }
+        if let Some(c) = &s.check {
+            let _ = writeln!(o, "    check (settles it after a crash): {}", indent(c));
+        }
         for (h, r) in &s.rollback {
-            let _ = writeln!(o, "    rollback on {h}: {r}");
+            let _ = writeln!(o, "    rollback on {h}: {}", indent(r));
+        }
+        if s.point_of_no_return {
+            let _ = writeln!(
+                o,
+                "    ==== POINT OF NO RETURN: once this succeeded, rollback stops here ===="
+            );
         }
     }
     o

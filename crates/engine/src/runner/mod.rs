@@ -510,7 +510,9 @@ impl Runner {
                 .filter(|h| cp.forward_state(&id, &h.name) == Some(HostState::InFlight))
                 .map(|h| h.name.as_str())
                 .collect();
-            let rerun = self.settle_in_flight(&id, ps.idempotent, &in_flight, Phase::Forward)?;
+            let checked = self.probe_in_flight(idx, &in_flight, Phase::Forward).await;
+            let rerun =
+                self.settle_in_flight(&id, ps.idempotent, &in_flight, Phase::Forward, &checked)?;
             let todo: Vec<_> = ps
                 .hosts
                 .iter()

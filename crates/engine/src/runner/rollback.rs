@@ -73,8 +73,14 @@ impl Runner {
                 .filter(|h| cp.rollback_state(&id, &h.name) == Some(HostState::InFlight))
                 .map(|h| h.name.as_str())
                 .collect();
-            let rerun = match self.settle_in_flight(&id, ps.idempotent, &in_flight, Phase::Rollback)
-            {
+            let checked = self.probe_in_flight(idx, &in_flight, Phase::Rollback).await;
+            let rerun = match self.settle_in_flight(
+                &id,
+                ps.idempotent,
+                &in_flight,
+                Phase::Rollback,
+                &checked,
+            ) {
                 Ok(r) => r,
                 Err(o) => return o,
             };

@@ -205,6 +205,9 @@ pub fn blank_commands(rb: &Runbook, out: &mut Vec<Diagnostic>) {
         if let DrillMode::Replace(d) = &s.drill {
             fields.push(("drill", d));
         }
+        if let Some(c) = &s.check {
+            fields.push(("check", &c.run));
+        }
         for (what, c) in fields {
             if c.value.trim().is_empty() {
                 out.push(

@@ -105,6 +105,17 @@ pub fn check(
                 ));
             }
         }
+        if let Some(c) = &step.check {
+            fields.push((
+                Field {
+                    what: "check",
+                    src: &c.run,
+                    expr: false,
+                    host: true,
+                },
+                before,
+            ));
+        }
         if let Some(r) = &step.rollback {
             fields.push((
                 Field {
