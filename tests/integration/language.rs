@@ -103,3 +103,28 @@ fn a_check_settles_a_crashed_step_without_asking() {
         }
     }
 }
+
+#[test]
+fn validate_knows_loop_items_and_refuses_an_unknown_loop_variable() {
+    let ok = "  - id: each\n    on: local\n    loop: [a, b]\n    run: echo {{ item }}\n";
+    Drctl::new()
+        .runbook("rb.yaml", &runbook("loops", ok))
+        .args(["validate", "{runbook}"])
+        .run()
+        .status(0);
+    Drctl::new()
+        .runbook("rb.yaml", &runbook("loops", ok))
+        .args(["run", "{runbook}"])
+        .run()
+        .status(0)
+        .stderr_has("each[a]")
+        .stderr_has("each[b]");
+    let bad = "  - id: each\n    on: local\n    loop: dbz\n    run: echo {{ item }}\n  - id: after\n    on: local\n    run: echo {{ item }}\n";
+    Drctl::new()
+        .runbook("rb.yaml", &runbook("loops", bad))
+        .args(["validate", "--format", "short", "{runbook}"])
+        .run()
+        .status(2)
+        .stdout_has("`loop` names `dbz`, which is not a variable")
+        .stdout_has("undefined variable `item` in `run` of step `after`");
+}

@@ -965,3 +965,53 @@ fn a_check_settles_a_step_left_in_doubt_host_by_host() {
     let s2: Vec<_> = r2.calls.iter().filter(|c| c.ends_with("do-2")).collect();
     assert_eq!(s2, ["b: do-2"]);
 }
+
+#[test]
+fn a_loop_runs_each_item_as_its_own_unit_and_rolls_back_per_item() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nvars:\n  dbs: [orders, users, audit]\nsteps:\n  - id: failover-db\n    on: a\n    loop: dbs\n    loop_var: db\n    run: promote {{ db }}\n    rollback: demote {{ db }}\n";
+    let fake = FakeConnector::new(|_, c| {
+        if c == "promote audit" {
+            fail(1)
+        } else {
+            ok("")
+        }
+    });
+    let r = exec(rb, RunMode::Run, ExecOptions::default(), &fake, None);
+    assert_eq!(
+        r.outcome.exit(),
+        Exit::FailedRolledBack,
+        "{}",
+        r.outcome.message
+    );
+    assert_eq!(
+        r.calls,
+        [
+            "a: promote orders",
+            "a: promote users",
+            "a: promote audit",
+            "a: demote users",
+            "a: demote orders"
+        ]
+    );
+    let ids: Vec<String> = r
+        .journal
+        .records
+        .iter()
+        .filter_map(|x| match x {
+            Record::StepEnd {
+                step,
+                phase: Phase::Forward,
+                ..
+            } => Some(step.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "failover-db[orders]",
+            "failover-db[users]",
+            "failover-db[audit]"
+        ]
+    );
+}

@@ -24,6 +24,8 @@ pub use drctl_core::RunMode;
 pub enum PlanError {
     #[error("--limit names unknown host or group `{name}`")]
     UnknownLimit { name: String, hint: String },
+    #[error("step `{step}`: cannot loop: {why}")]
+    BadLoop { step: String, why: String },
     #[error("{file}:{line}:{col}: unknown host or group `{name}`")]
     UnknownTarget {
         file: String,
@@ -38,7 +40,7 @@ impl PlanError {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Self::UnknownLimit { hint, .. } => Some(hint),
-            Self::UnknownTarget { .. } => None,
+            Self::UnknownTarget { .. } | Self::BadLoop { .. } => None,
         }
     }
 }
@@ -71,6 +73,9 @@ pub struct PlanStep {
     pub max_interval: Option<Duration>,
     /// Once it succeeded, rollback never crosses this step.
     pub point_of_no_return: bool,
+    /// A loop's iteration: the item's name in templates and its value (the step's id is
+    /// then `ID[item]`).
+    pub item: Option<(String, Value)>,
     /// At most this many hosts at a time (before `--forks`).
     pub serial: Option<usize>,
     /// The command run under this mode (drill replacement applied); `None` for gates and transfers.
@@ -94,6 +99,42 @@ pub struct Plan {
     pub masker: Masker,
     /// Environment variables that secrets or vars need but are not set.
     pub missing_env: Vec<String>,
+}
+
+/// A step once, or once per item of its `loop:` with the id `ID[item]`.
+fn iterations(
+    s: &Step,
+    ctx: &BTreeMap<String, Value>,
+) -> Result<Vec<(Step, Option<(String, Value)>)>, PlanError> {
+    let Some(l) = &s.looping else {
+        return Ok(vec![(s.clone(), None)]);
+    };
+    let items: Vec<Value> = match &l.items {
+        crate::runbook::model::LoopItems::List(items) => items
+            .iter()
+            .map(|i| Value::from(i.value.as_str()))
+            .collect(),
+        crate::runbook::model::LoopItems::Var(name) => {
+            let v = ctx.get(&name.value).ok_or_else(|| PlanError::BadLoop {
+                step: s.id.value.clone(),
+                why: format!("no variable `{}`", name.value),
+            })?;
+            v.try_iter()
+                .map_err(|_| PlanError::BadLoop {
+                    step: s.id.value.clone(),
+                    why: format!("`{}` is not a list", name.value),
+                })?
+                .collect()
+        }
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let mut one = s.clone();
+            one.id.value = format!("{}[{item}]", s.id.value);
+            (one, Some((l.var.value.clone(), item)))
+        })
+        .collect())
 }
 
 /// Resolve a runbook against an inventory. `getenv` looks up `{ env: NAME }` variables.
@@ -183,55 +224,59 @@ pub fn resolve(
     };
     let d = &rb.defaults;
     let mut steps = Vec::new();
-    for s in &rb.steps {
-        let mut hosts: Vec<Host> = Vec::new();
-        for t in &s.on {
-            let names = inv
-                .resolve(&t.value)
-                .ok_or_else(|| PlanError::UnknownTarget {
-                    file: rb.file.display().to_string(),
-                    line: t.span.line,
-                    col: t.span.col,
-                    name: t.value.clone(),
-                })?;
-            for n in names {
-                let keep = n == LOCAL || allowed.as_ref().is_none_or(|a| a.contains(&n));
-                if keep && !hosts.iter().any(|h| h.name == n) {
-                    hosts.push(inv.hosts[&n].clone());
+    for declared in &rb.steps {
+        for (s, item) in iterations(declared, &ctx)? {
+            let s = &s;
+            let mut hosts: Vec<Host> = Vec::new();
+            for t in &s.on {
+                let names = inv
+                    .resolve(&t.value)
+                    .ok_or_else(|| PlanError::UnknownTarget {
+                        file: rb.file.display().to_string(),
+                        line: t.span.line,
+                        col: t.span.col,
+                        name: t.value.clone(),
+                    })?;
+                for n in names {
+                    let keep = n == LOCAL || allowed.as_ref().is_none_or(|a| a.contains(&n));
+                    if keep && !hosts.iter().any(|h| h.name == n) {
+                        hosts.push(inv.hosts[&n].clone());
+                    }
                 }
             }
+            let st = &s.settings;
+            let (command, skipped_by_mode) = match (&s.action, &s.drill, opts.mode) {
+                (_, DrillMode::Skip, RunMode::Drill) => (None, true),
+                (Action::Run(_), DrillMode::Replace(r), RunMode::Drill) => {
+                    (Some(r.value.clone()), false)
+                }
+                (Action::Run(c), _, _) => (Some(c.value.clone()), false),
+                _ => (None, false),
+            };
+            steps.push(PlanStep {
+                timeout: st.timeout.or(d.timeout).unwrap_or(DEFAULT_TIMEOUT),
+                on_failure: st
+                    .on_failure
+                    .or(d.on_failure)
+                    .unwrap_or(OnFailure::Rollback),
+                retries: st.retries.or(d.retries).unwrap_or(0),
+                retry_delay: st
+                    .retry_delay
+                    .or(d.retry_delay)
+                    .unwrap_or(Duration::from_secs(1)),
+                interval: st.interval.or(d.interval).unwrap_or(DEFAULT_INTERVAL),
+                idempotent: st.idempotent.or(d.idempotent).unwrap_or(false),
+                attempt_timeout: st.attempt_timeout.or(d.attempt_timeout),
+                max_interval: st.max_interval.or(d.max_interval),
+                point_of_no_return: s.point_of_no_return.as_ref().is_some_and(|p| p.value),
+                item,
+                serial: st.serial.or(d.serial).map(|x| x.limit(hosts.len())),
+                step: s.clone(),
+                hosts,
+                command,
+                skipped_by_mode,
+            });
         }
-        let st = &s.settings;
-        let (command, skipped_by_mode) = match (&s.action, &s.drill, opts.mode) {
-            (_, DrillMode::Skip, RunMode::Drill) => (None, true),
-            (Action::Run(_), DrillMode::Replace(r), RunMode::Drill) => {
-                (Some(r.value.clone()), false)
-            }
-            (Action::Run(c), _, _) => (Some(c.value.clone()), false),
-            _ => (None, false),
-        };
-        steps.push(PlanStep {
-            timeout: st.timeout.or(d.timeout).unwrap_or(DEFAULT_TIMEOUT),
-            on_failure: st
-                .on_failure
-                .or(d.on_failure)
-                .unwrap_or(OnFailure::Rollback),
-            retries: st.retries.or(d.retries).unwrap_or(0),
-            retry_delay: st
-                .retry_delay
-                .or(d.retry_delay)
-                .unwrap_or(Duration::from_secs(1)),
-            interval: st.interval.or(d.interval).unwrap_or(DEFAULT_INTERVAL),
-            idempotent: st.idempotent.or(d.idempotent).unwrap_or(false),
-            attempt_timeout: st.attempt_timeout.or(d.attempt_timeout),
-            max_interval: st.max_interval.or(d.max_interval),
-            point_of_no_return: s.point_of_no_return.as_ref().is_some_and(|p| p.value),
-            serial: st.serial.or(d.serial).map(|x| x.limit(hosts.len())),
-            step: s.clone(),
-            hosts,
-            command,
-            skipped_by_mode,
-        });
     }
     Ok(Plan {
         runbook: rb,
@@ -261,6 +306,9 @@ impl Plan {
             self.context.clone()
         };
         base.insert("step".into(), Value::from(step.step.id.value.as_str()));
+        if let Some((name, value)) = &step.item {
+            base.insert(name.clone(), value.clone());
+        }
         let hv = host.map(|h| HostVars {
             name: h.name.clone(),
             addr: h.addr.clone(),

@@ -62,6 +62,8 @@ pub fn runbook_schema() -> Value {
         "drill": { "type": "string", "description": "`run`, `skip`, or a replacement command" },
         "env": { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } },
         "point_of_no_return": { "type": "boolean" },
+        "loop": { "anyOf": [{ "type": "string" }, { "type": "array", "items": { "type": ["string", "number"] } }] },
+        "loop_var": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
         "check": { "anyOf": [
             { "type": "string" },
             { "type": "object", "additionalProperties": false, "required": ["run"],

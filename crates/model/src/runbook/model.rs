@@ -50,6 +50,8 @@ pub const STEP_KEYS: &[&str] = &[
     "max_interval",
     "point_of_no_return",
     "check",
+    "loop",
+    "loop_var",
 ];
 /// Keys of `defaults:`.
 pub const DEFAULT_KEYS: &[&str] = &[
@@ -211,6 +213,8 @@ pub struct Step {
     /// A command that says whether the step's effect is in place (settles a step left in
     /// doubt on resume).
     pub check: Option<Probe>,
+    /// `loop:` — run the step once per item, each its own unit `ID[item]`.
+    pub looping: Option<Loop>,
     /// Own settings; unset fields fall back to the runbook's defaults.
     pub settings: StepDefaults,
     pub span: Span,
@@ -257,6 +261,23 @@ pub struct Objectives {
 pub struct Probe {
     pub run: Spanned<String>,
     pub expect: Option<Check>,
+}
+
+/// `loop:` and `loop_var:`.
+#[derive(Debug, Clone)]
+pub struct Loop {
+    pub items: LoopItems,
+    /// The name the item has in templates (`item` unless `loop_var:` says).
+    pub var: Spanned<String>,
+}
+
+/// What a loop goes over.
+#[derive(Debug, Clone)]
+pub enum LoopItems {
+    /// `loop: [a, b, c]`
+    List(Vec<Spanned<String>>),
+    /// `loop: NAME` or `loop: "{{ NAME }}"`: a list variable.
+    Var(Spanned<String>),
 }
 
 /// Keys of a `check:` mapping.

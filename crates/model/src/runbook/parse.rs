@@ -643,12 +643,44 @@ fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
                 .map(|b| Spanned::new(b, x.span))
         }),
         check: f.get("check").and_then(|c| probe(r, c, &p("check"))),
+        looping: f.get("loop").and_then(|l| {
+            let var = match f.get("loop_var") {
+                Some(v) => r.string(v, &p("loop_var"))?,
+                None => Spanned::new("item".to_string(), l.span),
+            };
+            let items = match &l.kind {
+                Kind::Seq(items) => LoopItems::List(
+                    items
+                        .iter()
+                        .filter_map(|i| r.string(i, &p("loop")))
+                        .collect(),
+                ),
+                _ => {
+                    let s = r.string(l, &p("loop"))?;
+                    let name = s
+                        .value
+                        .trim()
+                        .trim_start_matches("{{")
+                        .trim_end_matches("}}")
+                        .trim()
+                        .to_string();
+                    LoopItems::Var(Spanned::new(name, s.span))
+                }
+            };
+            Some(Loop { items, var })
+        }),
         settings,
         on,
         span: n.span,
         id,
         action: action?,
     };
+    if step.looping.is_none()
+        && let Some(kn) = f.key_node("loop_var")
+    {
+        r.error(kn, "loop-var-without-loop", "`loop_var` without `loop`")
+            .hint = Some("add `loop:` with the items, or remove `loop_var`".into());
+    }
     if step.until.is_some() && step.expect.is_some() {
         let un = f.key_node("until").expect("until");
         r.warning(

@@ -129,8 +129,27 @@ pub fn language(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    let vars: Vec<&str> = rb.vars.iter().map(|v| v.name.value.as_str()).collect();
     let mut gated = false;
     for s in &rb.steps {
+        if let Some(crate::runbook::model::Loop {
+            items: crate::runbook::model::LoopItems::Var(name),
+            ..
+        }) = &s.looping
+            && !vars.contains(&name.value.as_str())
+        {
+            let hint = crate::diagnostic::did_you_mean(&name.value, vars.iter().copied())
+                .unwrap_or_else(|| "define it under `vars:` as a list, or write the items".into());
+            out.push(
+                Diagnostic::error(
+                    &rb.file,
+                    name.span,
+                    "undefined-variable",
+                    format!("`loop` names `{}`, which is not a variable", name.value),
+                )
+                .hint(hint),
+            );
+        }
         if matches!(s.action, Action::Approve(_)) {
             gated = true;
         }

@@ -237,6 +237,7 @@ pub fn check(
                         _ => None,
                     },
                     t if BUILTINS.contains(&t) || known.contains(t) => None,
+                    t if step.looping.as_ref().is_some_and(|l| l.var.value == t) => None,
                     t => match captured_at.get(t) {
                         Some((at, _)) if *at < visible => {
                             code = "ambiguous-capture";
