@@ -75,7 +75,7 @@ pub struct PlanStep {
     pub point_of_no_return: bool,
     /// A loop's iteration: the item's name in templates and its value (the step's id is
     /// then `ID[item]`).
-    pub item: Option<(String, Value)>,
+    pub item: Option<LoopItem>,
     /// At most this many hosts at a time (before `--forks`).
     pub serial: Option<usize>,
     /// The command run under this mode (drill replacement applied); `None` for gates and transfers.
@@ -101,11 +101,14 @@ pub struct Plan {
     pub missing_env: Vec<String>,
 }
 
+/// A loop's item: its name in templates and its value.
+type LoopItem = (String, Value);
+
 /// A step once, or once per item of its `loop:` with the id `ID[item]`.
 fn iterations(
     s: &Step,
     ctx: &BTreeMap<String, Value>,
-) -> Result<Vec<(Step, Option<(String, Value)>)>, PlanError> {
+) -> Result<Vec<(Step, Option<LoopItem>)>, PlanError> {
     let Some(l) = &s.looping else {
         return Ok(vec![(s.clone(), None)]);
     };
