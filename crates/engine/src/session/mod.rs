@@ -186,13 +186,7 @@ impl Session {
             .create_run(header, text)
             .map_err(SessionError::from_state)?;
         let mode = plan.mode;
-        let runner = Runner::builder(Arc::new(plan), self.connector.clone(), journal)
-            .options(self.options.clone())
-            .sinks(self.sinks.clone())
-            .approver(self.approver.clone())
-            .audit(self.store.audit())
-            .operator(self.operator.clone())
-            .build();
+        let runner = self.runner(plan, journal, Checkpoint::default());
         let outcome = runtime()?.block_on(runner.run(Start::New));
         drop(lock);
         Ok(Finished {
@@ -297,14 +291,8 @@ impl Session {
             .reopen_run(&run_id)
             .map_err(SessionError::from_state)?;
         let mode = r.plan.mode;
-        let runner = Runner::builder(Arc::new(r.plan), self.connector.clone(), journal)
-            .checkpoint(Checkpoint::from_journal(&r.loaded))
-            .options(self.options.clone())
-            .sinks(self.sinks.clone())
-            .approver(self.approver.clone())
-            .audit(self.store.audit())
-            .operator(self.operator.clone())
-            .build();
+        let cp = Checkpoint::from_journal(&r.loaded);
+        let runner = self.runner(r.plan, journal, cp);
         let rt = runtime()?;
         let outcome = match r.kind {
             ResumeKind::Continue => rt.block_on(runner.run(Start::Resumed)),
@@ -326,6 +314,23 @@ impl Session {
 }
 
 impl Session {
+    /// A runner for `plan` with everything this session was given.
+    fn runner(
+        &self,
+        plan: Plan,
+        journal: Arc<dyn drctl_core::store::RunLog>,
+        cp: Checkpoint,
+    ) -> Arc<Runner> {
+        Runner::builder(Arc::new(plan), self.connector.clone(), journal)
+            .checkpoint(cp)
+            .options(self.options.clone())
+            .sinks(self.sinks.clone())
+            .approver(self.approver.clone())
+            .audit(self.store.audit())
+            .operator(self.operator.clone())
+            .build()
+    }
+
     /// The runbook's latest run, if it is unresolved: its id and where it stands. (The
     /// caller holds the runbook's lock, so that run is not running.)
     fn unresolved_run(&self, name: &str) -> Option<(String, String)> {
