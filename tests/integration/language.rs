@@ -128,3 +128,35 @@ fn validate_knows_loop_items_and_refuses_an_unknown_loop_variable() {
         .stdout_has("`loop` names `dbz`, which is not a variable")
         .stdout_has("undefined variable `item` in `run` of step `after`");
 }
+
+#[test]
+fn include_brings_in_shared_steps_with_their_own_file_lines_and_columns() {
+    let main = "drctl: 1\nkind: migration\nname: inc\nsteps:\n  - include: shared/prechecks.yaml\n  - id: work\n    on: local\n    run: echo work >> \"$D/log\"\n    env: { D: \"{{ dir }}\" }\n";
+    let pre = "- id: pre-a\n  on: local\n  run: echo pre-a >> \"$D/log\"\n  env: { D: \"{{ dir }}\" }\n- include: more.yaml\n";
+    let more =
+        "- id: pre-b\n  on: local\n  run: echo pre-b >> \"$D/log\"\n  env: { D: \"{{ dir }}\" }\n";
+    let out = Drctl::new()
+        .file("shared/prechecks.yaml", pre)
+        .file("shared/more.yaml", more)
+        .runbook("rb.yaml", main)
+        .args(["run", "{runbook}", "-e", "dir={dir}"])
+        .run();
+    out.status(0);
+    assert_eq!(
+        std::fs::read_to_string(out.sandbox().path("log")).unwrap(),
+        "pre-a\npre-b\nwork\n"
+    );
+    // A mistake in an included file is reported in that file, at its own line and column;
+    // a duplicate id across files and a cycle are refused.
+    let bad_more = "- id: pre-b\n  on: local\n  run: echo {{ nope }}\n- id: work\n  on: local\n  run: \"true\"\n- include: prechecks.yaml\n";
+    Drctl::new()
+        .file("shared/prechecks.yaml", pre)
+        .file("shared/more.yaml", bad_more)
+        .runbook("rb.yaml", main)
+        .args(["validate", "--format", "short", "{runbook}"])
+        .run()
+        .status(2)
+        .stdout_has("shared/more.yaml:3:16: error[undefined-variable]")
+        .stdout_has("error[duplicate-step-id]: duplicate step id `work`")
+        .stdout_has("error[include-cycle]");
+}

@@ -177,7 +177,8 @@ impl HostJob {
                         return fail(format!("`{field}` {path:?}: {why}"));
                     }
                 }
-                let base = self.plan.runbook.file.dir().to_path_buf();
+                // Paths are relative to the file the step is written in (an included file too).
+                let base = ps.step.file.dir().to_path_buf();
                 // A local file the download replaces: say so, and keep its mode.
                 let replaced = (!upload)
                     .then(|| std::fs::metadata(resolve_path(&dest, &base)).ok())

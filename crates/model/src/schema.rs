@@ -93,7 +93,11 @@ pub fn runbook_schema() -> Value {
             "inventory": { "type": "string" },
             "vars": { "type": "object", "additionalProperties": var },
             "defaults": only(DEFAULT_KEYS, obj(settings)),
-            "steps": { "type": "array", "minItems": 1, "items": step }
+            "steps": { "type": "array", "minItems": 1, "items": { "anyOf": [
+                step,
+                { "type": "object", "additionalProperties": false, "required": ["include"],
+                  "properties": { "include": { "type": "string" } } }
+            ] } }
         })),
     );
     root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");

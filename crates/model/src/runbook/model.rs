@@ -196,6 +196,8 @@ pub struct StepDefaults {
 /// One step of a runbook.
 #[derive(Debug, Clone)]
 pub struct Step {
+    /// The file the step is written in (the runbook, or a file it includes).
+    pub file: std::sync::Arc<crate::runbook::source::SourceFile>,
     pub id: Spanned<String>,
     pub name: Option<String>,
     pub phase: Option<String>,

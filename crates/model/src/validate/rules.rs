@@ -19,7 +19,7 @@ pub fn known_targets(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagno
                     });
                     out.push(
                         Diagnostic::error(
-                            &rb.file,
+                            &s.file,
                             t.span,
                             "unknown-target",
                             format!(
@@ -32,7 +32,7 @@ pub fn known_targets(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagno
                 }
                 None => out.push(
                     Diagnostic::error(
-                        &rb.file,
+                        &s.file,
                         t.span,
                         "unknown-target",
                         format!(
@@ -54,11 +54,11 @@ pub fn upload_sources(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             if t.src.value.contains("{{") {
                 continue;
             }
-            let p = crate::runbook::inventory::resolve_path(&t.src.value, rb.file.dir());
+            let p = crate::runbook::inventory::resolve_path(&t.src.value, s.file.dir());
             if !p.is_file() {
                 out.push(
                     Diagnostic::error(
-                        &rb.file,
+                        &s.file,
                         t.src.span,
                         "missing-upload-source",
                         format!("upload source `{}` does not exist", t.src.value),
@@ -94,7 +94,7 @@ pub fn download_collisions(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<
         if hosts.len() > 1 {
             out.push(
                 Diagnostic::error(
-                    &rb.file,
+                    &s.file,
                     t.dest.span,
                     "download-collision",
                     format!(
@@ -142,7 +142,7 @@ pub fn language(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                 .unwrap_or_else(|| "define it under `vars:` as a list, or write the items".into());
             out.push(
                 Diagnostic::error(
-                    &rb.file,
+                    &s.file,
                     name.span,
                     "undefined-variable",
                     format!("`loop` names `{}`, which is not a variable", name.value),
@@ -159,7 +159,7 @@ pub fn language(rb: &Runbook, out: &mut Vec<Diagnostic>) {
         {
             out.push(
                 Diagnostic::error(
-                    &rb.file,
+                    &s.file,
                     p.span,
                     "unguarded-point-of-no-return",
                     format!(
@@ -176,7 +176,7 @@ pub fn language(rb: &Runbook, out: &mut Vec<Diagnostic>) {
         {
             out.push(
                 Diagnostic::error(
-                    &rb.file,
+                    &s.file,
                     s.span,
                     "max-interval-below-interval",
                     format!(
@@ -204,7 +204,7 @@ pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             && on_failure == OnFailure::Rollback
         {
             out.push(
-                    Diagnostic::warning(&rb.file, cmd.span, "no-rollback", format!("step `{}` looks destructive but has no `rollback`", s.id.value))
+                    Diagnostic::warning(&s.file, cmd.span, "no-rollback", format!("step `{}` looks destructive but has no `rollback`", s.id.value))
                         .hint("add `rollback:` with the command that undoes it, so a failed run can be undone"),
                 );
         }
@@ -231,7 +231,7 @@ pub fn blank_commands(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             if c.value.trim().is_empty() {
                 out.push(
                     Diagnostic::error(
-                        &rb.file,
+                        &s.file,
                         c.span,
                         "blank-command",
                         format!("`{what}` of step `{}` is blank", s.id.value),
@@ -264,7 +264,7 @@ pub fn templates_in_checks(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             {
                 out.push(
                     Diagnostic::error(
-                        &rb.file,
+                        &s.file,
                         c.span,
                         "template-in-check",
                         format!(

@@ -173,7 +173,7 @@ pub fn check(
                     let span = error_span(f.src, e.range(), f.expr);
                     out.push(
                         Diagnostic::error(
-                            &rb.file,
+                            &step.file,
                             span,
                             "template-syntax",
                             format!(
@@ -190,7 +190,7 @@ pub fn check(
                 let span = error_span(f.src, Some(at..at + name.len()), false);
                 out.push(
                     Diagnostic::error(
-                        &rb.file,
+                        &step.file,
                         span,
                         "unknown-filter",
                         format!(
@@ -264,7 +264,7 @@ pub fn check(
                 };
                 if let Some((msg, hint)) = problem {
                     let span = find_in(f.src, top);
-                    out.push(Diagnostic::error(&rb.file, span, code, msg).hint(hint));
+                    out.push(Diagnostic::error(&step.file, span, code, msg).hint(hint));
                 }
             }
         }
