@@ -46,11 +46,9 @@ fn drctl(lab: &common::Lab, rb: &Path, inv: &Path) -> (f64, String) {
 
 fn rates(err: &str) -> Vec<String> {
     err.lines()
-        .filter(|l| l.contains(" MB/s"))
         .filter_map(|l| {
-            l.split(": ")
-                .nth(1)
-                .map(|r| r.split(" (sha256").next().unwrap_or(r).to_string())
+            let r = l.split(" bytes in ").nth(1)?;
+            Some(r.split(" (").next().unwrap_or(r).to_string())
         })
         .collect()
 }

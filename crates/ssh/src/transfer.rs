@@ -20,6 +20,12 @@ use drctl_transport::{CommandSpec, Connection, TransferResult, TransportError, s
 
 const CHUNK: usize = 256 * 1024;
 
+/// The host's sha256 tool: OpenSSL's (SHA extensions, ~3× coreutils' speed here, and the
+/// host hashes while the bytes arrive) when it has one, else `sha256sum`. Both print the
+/// hash first.
+const HASHER: &str =
+    "H=sha256sum; command -v openssl >/dev/null 2>&1 && H='openssl dgst -sha256 -r'; ";
+
 /// The staged name of a remote destination.
 fn remote_part(path: &str) -> (String, String) {
     let (dir, base) = match path.rsplit_once('/') {
@@ -148,9 +154,9 @@ impl SshConnection {
             left -= n as u64;
         }
         let cmd = if have > 0 {
-            format!("{{ cat -- {q}; tee -a -- {q}; }} | sha256sum")
+            format!("{HASHER}{{ cat -- {q}; tee -a -- {q}; }} | $H")
         } else {
-            format!("umask 077; tee -- {q} | sha256sum")
+            format!("{HASHER}umask 077; tee -- {q} | $H")
         };
         let (exit, out, err) = self.stream(&cmd, deadline, started, timeout, &mut |me, ch| {
             loop {
@@ -220,7 +226,7 @@ impl SshConnection {
         }
         let r = shell_quote(remote);
         let cmd = format!(
-            "[ -r {r} ] || {{ echo \"cannot read {remote}\" >&2; exit 2; }}; sha256sum < {r} >&2 & tail -c +{} -- {r}; s=$?; wait $! || exit 3; exit $s",
+            "[ -r {r} ] || {{ echo \"cannot read {remote}\" >&2; exit 2; }}; {HASHER}$H < {r} >&2 & tail -c +{} -- {r}; s=$?; wait $! || exit 3; exit $s",
             have + 1
         );
         let mut bytes = have;
