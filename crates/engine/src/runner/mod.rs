@@ -1,9 +1,12 @@
 //! The run loop: forward steps in order, approval gates, failure policy, newest-first
 //! rollback, drills, resume from a checkpoint, Ctrl-C.
 
+mod builder;
 mod fanout;
 mod gates;
+mod record;
 mod rollback;
+mod verdict;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -12,19 +15,18 @@ use std::time::Instant;
 
 use drctl_core::Phase;
 use drctl_core::checkpoint::{Checkpoint, HostState};
-use drctl_core::events::{Event, EventSink, Silent};
+use drctl_core::events::{Event, EventSink};
 use drctl_core::record::Record;
-use drctl_core::store::{AuditEntry as Entry, AuditLog, RunLog, StateError};
+use drctl_core::store::{AuditLog, RunLog};
 use drctl_core::time::t;
 use drctl_core::{Outcome, RunMode};
 use drctl_model::plan::Plan;
-use drctl_model::runbook::duration::format_duration;
 use drctl_model::runbook::inventory::{Host, TransportKind};
-use drctl_model::runbook::model::{Action, DrillMode, OnFailure};
+use drctl_model::runbook::model::{Action, OnFailure};
 use drctl_model::template::Engine;
-use drctl_transport::{Connector, TransportError};
+use drctl_transport::TransportError;
 
-use crate::approval::{Approver, NoApprover};
+use crate::approval::Approver;
 use crate::pool::Pool;
 use crate::{ExecOptions, Operator, RunOutcome};
 
@@ -41,6 +43,8 @@ pub(crate) enum RollbackEnd {
     FinishRun,
     HandBack,
 }
+
+pub use builder::RunnerBuilder;
 
 /// One run of a plan. Built by [`RunnerBuilder`].
 pub struct Runner {
@@ -59,213 +63,12 @@ pub struct Runner {
     journal_error: Mutex<Option<String>>,
 }
 
-/// Builds a [`Runner`]: the plan, the connector and the journal are required; the rest
-/// has quiet defaults (no sinks, no audit, nobody to approve, an empty checkpoint).
-pub struct RunnerBuilder {
-    plan: Arc<Plan>,
-    connector: Arc<dyn Connector>,
-    journal: Arc<dyn RunLog>,
-    checkpoint: Checkpoint,
-    opts: ExecOptions,
-    sinks: Arc<dyn EventSink>,
-    approver: Arc<dyn Approver>,
-    audit: Option<Arc<dyn AuditLog>>,
-    operator: Operator,
-}
-
-impl RunnerBuilder {
-    pub fn checkpoint(mut self, cp: Checkpoint) -> Self {
-        self.checkpoint = cp;
-        self
-    }
-
-    pub fn options(mut self, opts: ExecOptions) -> Self {
-        self.opts = opts;
-        self
-    }
-
-    pub fn sinks(mut self, sinks: Arc<dyn EventSink>) -> Self {
-        self.sinks = sinks;
-        self
-    }
-
-    pub fn approver(mut self, approver: Arc<dyn Approver>) -> Self {
-        self.approver = approver;
-        self
-    }
-
-    pub fn audit(mut self, audit: Arc<dyn AuditLog>) -> Self {
-        self.audit = Some(audit);
-        self
-    }
-
-    pub fn operator(mut self, operator: Operator) -> Self {
-        self.operator = operator;
-        self
-    }
-
-    pub fn build(self) -> Arc<Runner> {
-        Arc::new(Runner {
-            plan: self.plan,
-            pool: Arc::new(Pool::new(self.connector)),
-            engine: Arc::new(Engine::default()),
-            opts: self.opts,
-            sinks: self.sinks,
-            approver: self.approver,
-            operator: self.operator,
-            journal: self.journal,
-            checkpoint: Mutex::new(self.checkpoint),
-            audit: self.audit,
-            started: Instant::now(),
-            journal_error: Mutex::new(None),
-        })
-    }
-}
-
 /// How long the first step waits for the preflight's connects (see `preconnect`).
 const PREFLIGHT_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Runner {
-    pub fn builder(
-        plan: Arc<Plan>,
-        connector: Arc<dyn Connector>,
-        journal: Arc<dyn RunLog>,
-    ) -> RunnerBuilder {
-        RunnerBuilder {
-            plan,
-            connector,
-            journal,
-            checkpoint: Checkpoint::default(),
-            opts: ExecOptions::default(),
-            sinks: Arc::new(Silent),
-            approver: Arc::new(NoApprover),
-            audit: None,
-            operator: Operator {
-                user: "unknown".into(),
-                controller: "unknown".into(),
-            },
-        }
-    }
-
-    /// Write a record to the journal (durably: the one sink that must succeed), apply it
-    /// to the live checkpoint, and audit what it says.
-    pub fn record(&self, r: Record) -> Result<(), StateError> {
-        if let Err(e) = self.journal.append(&r) {
-            let mut first = self.journal_error.lock().expect("journal error");
-            if first.is_none() {
-                *first = Some(e.to_string());
-            }
-            return Err(e);
-        }
-        self.checkpoint.lock().expect("checkpoint").apply(&r);
-        self.audit_record(&r);
-        Ok(())
-    }
-
     fn cp(&self) -> Checkpoint {
         self.checkpoint.lock().expect("checkpoint").clone()
-    }
-
-    /// Captured values visible on `host`: its own, plus any captured on exactly one host.
-    pub fn captures_for(&self, host: &str) -> BTreeMap<String, String> {
-        let cp = self.checkpoint.lock().expect("checkpoint");
-        let mut seen: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
-        for vals in cp.captures.values() {
-            for (k, v) in vals {
-                seen.entry(k).or_default().push(v);
-            }
-        }
-        let mut out: BTreeMap<String, String> = seen
-            .into_iter()
-            .filter(|(_, v)| v.len() == 1)
-            .map(|(k, v)| (k.to_string(), v[0].clone()))
-            .collect();
-        if let Some(own) = cp.captures.get(host) {
-            out.extend(own.clone());
-        }
-        // The journal holds secrets sealed; commands get the run's values back.
-        for v in out.values_mut() {
-            *v = self.plan.masker.unseal(v);
-        }
-        out
-    }
-
-    pub fn audit(
-        &self,
-        action: &str,
-        step: Option<&str>,
-        host: Option<&str>,
-        command: Option<String>,
-        exit: Option<i32>,
-        digest: Option<String>,
-    ) {
-        if let Some(a) = &self.audit {
-            let e = Entry {
-                who: self.operator.user.clone(),
-                controller: self.operator.controller.clone(),
-                run_id: self.plan.run_id.clone(),
-                runbook: self.plan.runbook.name.clone(),
-                action: action.into(),
-                step: step.map(str::to_string),
-                host: host.map(str::to_string),
-                command: command.map(|c| self.plan.masker.mask(&c)),
-                exit,
-                digest,
-                ..Default::default()
-            };
-            if let Err(e) = a.append(e) {
-                self.sinks.event(&Event::Message {
-                    text: format!("warning: audit journal: {e}"),
-                });
-            }
-        }
-    }
-
-    /// The audit chain's view of a journal record: commands, approvals and the run's end
-    /// are audited exactly as they were journaled.
-    fn audit_record(&self, r: &Record) {
-        match r {
-            Record::Finished {
-                step,
-                host,
-                phase,
-                exit,
-                digest,
-                command,
-                ..
-            } => {
-                let action = match phase {
-                    Phase::Forward => "command",
-                    Phase::Rollback => "rollback-command",
-                };
-                let digest = Some(digest.clone());
-                self.audit(
-                    action,
-                    Some(step),
-                    Some(host),
-                    command.clone(),
-                    *exit,
-                    digest,
-                );
-            }
-            Record::Gate { step, message, .. } => {
-                self.audit("approve", Some(step), None, message.clone(), None, None)
-            }
-            Record::RunEnd {
-                outcome,
-                exit,
-                message,
-                ..
-            } => self.audit(
-                "run-end",
-                None,
-                None,
-                Some(format!("{outcome}: {message}")),
-                Some(*exit),
-                None,
-            ),
-            _ => {}
-        }
     }
 
     fn finish(&self, o: RunOutcome) -> RunOutcome {
@@ -435,47 +238,6 @@ impl Runner {
                     },
                 }
             }
-        }
-    }
-
-    /// The measured recovery time against `objectives.rto`: `Err` says by how much it missed.
-    fn rto_verdict(&self) -> Result<(), String> {
-        let fmt = |ms: u64| format_duration(std::time::Duration::from_millis(ms));
-        let objectives = &self.plan.runbook.objectives;
-        let cp = self.cp();
-        let mut missed = Vec::new();
-        if let (Some(o), Some(m)) = (objectives.rto, cp.recovery_ms())
-            && u128::from(m) > o.as_millis()
-        {
-            missed.push(format!(
-                "the recovery time {} missed the objective {}",
-                fmt(m),
-                format_duration(o)
-            ));
-        }
-        // Per phase: the span of the steps carrying its `phase:` label.
-        for (phase, o) in &objectives.phases {
-            let steps = self
-                .plan
-                .steps
-                .iter()
-                .filter(|ps| ps.step.phase.as_deref() == Some(phase.value.as_str()))
-                .map(|ps| ps.step.id.value.as_str());
-            if let Some(m) = cp.span_ms(steps)
-                && u128::from(m) > o.as_millis()
-            {
-                missed.push(format!(
-                    "phase `{}` took {}, over its objective {}",
-                    phase.value,
-                    fmt(m),
-                    format_duration(*o)
-                ));
-            }
-        }
-        if missed.is_empty() {
-            Ok(())
-        } else {
-            Err(missed.join("; "))
         }
     }
 
@@ -649,107 +411,6 @@ impl Runner {
             )))),
             OnFailure::Rollback => Err(self.rollback_all(why).await),
         }
-    }
-
-    /// How a run whose forward steps all ended ends: succeeded, or — never silently —
-    /// with failures it went on past, or with nothing run at all.
-    fn completion(&self) -> RunOutcome {
-        let cp = self.cp();
-        let continued: Vec<String> = self
-            .plan
-            .steps
-            .iter()
-            .filter_map(|ps| {
-                let id = &ps.step.id.value;
-                let hosts = cp.step_failed.get(id)?;
-                Some(format!("`{id}` failed on {}", hosts.join(", ")))
-            })
-            .collect();
-        if !continued.is_empty() {
-            return RunOutcome::new(
-                Outcome::CompletedWithFailures,
-                format!(
-                    "every step ran, but the run went on past failures (on_failure: continue): {}; a human must check what they left",
-                    continued.join("; ")
-                ),
-            );
-        }
-        let commands = self
-            .plan
-            .steps
-            .iter()
-            .any(|ps| !matches!(ps.step.action, Action::Approve(_)));
-        if commands && cp.forward.is_empty() {
-            return RunOutcome::new(
-                Outcome::NothingRan,
-                "every step was skipped (`--limit` left no host, or every `when` was false): nothing ran",
-            );
-        }
-        RunOutcome::new(Outcome::Succeeded, "every step succeeded")
-    }
-
-    /// After a drill's clean rollback: what it still leaves for a human (a step that ran
-    /// its real command, changed state and has no rollback), or `None`.
-    fn drill_leftovers(&self) -> Option<String> {
-        let cp = self.cp();
-        let left: Vec<String> = self
-            .plan
-            .steps
-            .iter()
-            .filter(|ps| {
-                ps.step.rollback.is_none()
-                    && ps.step.changes_state()
-                    && !matches!(ps.step.drill, DrillMode::Replace(_) | DrillMode::Skip)
-            })
-            .filter_map(|ps| {
-                let id = &ps.step.id.value;
-                let hosts: Vec<&str> = ps
-                    .hosts
-                    .iter()
-                    .filter(|h| cp.forward_state(id, &h.name) == Some(HostState::Ok))
-                    .map(|h| h.name.as_str())
-                    .collect();
-                (!hosts.is_empty()).then(|| {
-                    format!(
-                        "step `{id}` changed {} and has no rollback",
-                        hosts.join(", ")
-                    )
-                })
-            })
-            .collect();
-        (!left.is_empty()).then(|| left.join("; "))
-    }
-
-    /// A step whose connection dropped mid-command on some host: its outcome there is
-    /// unknown, so the run stops for a human exactly as after a crash (no rollback
-    /// pretends to know what happened).
-    pub(crate) fn in_doubt(
-        &self,
-        id: &str,
-        results: &fanout::StepResults,
-        phase: Phase,
-    ) -> Option<RunOutcome> {
-        let hosts: Vec<&str> = results
-            .iter()
-            .filter(|(_, o)| o.in_doubt)
-            .map(|(h, _)| h.as_str())
-            .collect();
-        if hosts.is_empty() {
-            return None;
-        }
-        let what = match phase {
-            Phase::Forward => "step",
-            Phase::Rollback => "the rollback of step",
-        };
-        let run = &self.plan.run_id;
-        let one = hosts[0];
-        Some(self.finish(RunOutcome::new(
-            Outcome::InFlight,
-            format!(
-                "the connection to {} was lost while {what} `{id}` ran; its outcome there is unknown. Check the host, then `drctl resume {run} --rerun {id}@{one}` or `--skip {id}@{one}`",
-                hosts.join(", ")
-            ),
-        )))
     }
 
     fn skip(&self, id: &str, reason: &str) -> Result<(), RunOutcome> {
