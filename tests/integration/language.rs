@@ -160,3 +160,15 @@ fn include_brings_in_shared_steps_with_their_own_file_lines_and_columns() {
         .stdout_has("error[duplicate-step-id]: duplicate step id `work`")
         .stdout_has("error[include-cycle]");
 }
+
+#[test]
+fn validate_refuses_unknown_needs_and_cycles() {
+    let steps = "  - id: a\n    on: local\n    needs: [c]\n    run: \"true\"\n  - id: b\n    on: local\n    needs: [a, zz]\n    run: \"true\"\n  - id: c\n    on: local\n    run: \"true\"\n";
+    Drctl::new()
+        .runbook("rb.yaml", &runbook("graph", steps))
+        .args(["validate", "--format", "short", "{runbook}"])
+        .run()
+        .status(2)
+        .stdout_has("error[unknown-step]: step `b` needs `zz`, which is no step")
+        .stdout_has("error[needs-cycle]");
+}

@@ -28,6 +28,9 @@ pub struct Checkpoint {
     /// Forward steps that ended failed, with the hosts they failed on (a run that went on
     /// past them, `on_failure: continue`, must say so).
     pub step_failed: BTreeMap<String, Vec<String>>,
+    /// Forward steps in the order they ended (steps run at once end in any order):
+    /// rollback undoes them in reverse.
+    pub completed: Vec<String>,
     pub rollback_begun: Option<String>,
     /// The rollback was asked for by the operator (`drctl rollback`), not caused by a failure.
     pub rollback_requested: bool,
@@ -161,6 +164,9 @@ impl Checkpoint {
                     ..
                 } => {
                     c.step_end.insert(step.clone(), *ok);
+                    if !c.completed.contains(step) {
+                        c.completed.push(step.clone());
+                    }
                     if *ok {
                         c.step_failed.remove(step);
                     } else {

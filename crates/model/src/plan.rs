@@ -76,6 +76,8 @@ pub struct PlanStep {
     /// A loop's iteration: the item's name in templates and its value (the step's id is
     /// then `ID[item]`).
     pub item: Option<LoopItem>,
+    /// The plan steps (indices) this one waits for: its `needs:`, else the step before it.
+    pub deps: Vec<usize>,
     /// At most this many hosts at a time (before `--forks`).
     pub serial: Option<usize>,
     /// The command run under this mode (drill replacement applied); `None` for gates and transfers.
@@ -273,6 +275,7 @@ pub fn resolve(
                 max_interval: st.max_interval.or(d.max_interval),
                 point_of_no_return: s.point_of_no_return.as_ref().is_some_and(|p| p.value),
                 item,
+                deps: Vec::new(),
                 serial: st.serial.or(d.serial).map(|x| x.limit(hosts.len())),
                 step: s.clone(),
                 hosts,
@@ -280,6 +283,27 @@ pub fn resolve(
                 skipped_by_mode,
             });
         }
+    }
+    // Dependencies: `needs:` names declared steps (every iteration of a loop); a step
+    // without it waits for the one before it.
+    for i in 0..steps.len() {
+        let needs = &steps[i].step.needs;
+        let deps: Vec<usize> = if needs.is_empty() {
+            i.checked_sub(1).into_iter().collect()
+        } else {
+            (0..steps.len())
+                .filter(|&j| {
+                    let id = &steps[j].step.id.value;
+                    needs.iter().any(|n| {
+                        *id == n.value
+                            || id
+                                .strip_prefix(n.value.as_str())
+                                .is_some_and(|r| r.starts_with('['))
+                    })
+                })
+                .collect()
+        };
+        steps[i].deps = deps;
     }
     Ok(Plan {
         runbook: rb,

@@ -63,6 +63,7 @@ pub fn runbook_schema() -> Value {
         "env": { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } },
         "point_of_no_return": { "type": "boolean" },
         "loop": { "anyOf": [{ "type": "string" }, { "type": "array", "items": { "type": ["string", "number"] } }] },
+        "needs": string_or_list.clone(),
         "loop_var": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
         "check": { "anyOf": [
             { "type": "string" },

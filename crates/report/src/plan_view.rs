@@ -42,6 +42,8 @@ pub struct StepView {
     pub check: Option<String>,
     /// Rollback never crosses this step once it succeeded.
     pub point_of_no_return: bool,
+    /// `needs:` — the steps it waits for (empty: the one before it).
+    pub needs: Vec<String>,
     /// Per host: the command (or transfer) as it would run, secrets masked.
     pub commands: BTreeMap<String, String>,
     pub rollback: BTreeMap<String, String>,
@@ -125,6 +127,7 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
                 capture: s.step.capture.as_ref().map(|c| c.value.clone()),
                 check: s.step.check.as_ref().map(|c| c.run.value.clone()),
                 point_of_no_return: s.point_of_no_return,
+                needs: s.step.needs.iter().map(|n| n.value.clone()).collect(),
                 commands,
                 rollback,
             }
@@ -188,6 +191,13 @@ pub fn render_text(v: &PlanView) -> String {
         }
         if let Some(w) = &s.when {
             let _ = writeln!(o, "    when: {w}");
+        }
+        if !s.needs.is_empty() {
+            let _ = writeln!(
+                o,
+                "    needs: {} (runs as soon as they ended)",
+                s.needs.join(", ")
+            );
         }
         let mut settings =
             format!("timeout {}, on_failure {:?}", s.timeout, s.on_failure).to_lowercase();

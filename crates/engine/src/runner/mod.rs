@@ -244,7 +244,102 @@ impl Runner {
     /// Forward steps. `Err` carries a finished outcome (already journaled), except in
     /// drill mode where a failure is handed back for the drill to clean up.
     async fn forward(self: &Arc<Self>) -> Result<(), RunOutcome> {
+        if self.plan.steps.iter().any(|ps| !ps.step.needs.is_empty()) {
+            return self.forward_graph().await;
+        }
         for idx in 0..self.plan.steps.len() {
+            if let Some(why) = self.forward_step(idx).await? {
+                let policy = self.plan.steps[idx].on_failure;
+                self.on_failure(policy, why).await?;
+            }
+            if self.opts.cancel.load(Ordering::SeqCst) {
+                return Err(self.interrupted());
+            }
+        }
+        Ok(())
+    }
+
+    /// Steps with `needs:`: each starts as soon as what it waits for ended, those ready run
+    /// at once (each still fanned out, all bounded by `--forks` per step). A gate runs
+    /// alone: nothing else starts while a human is asked. After a failure nothing new
+    /// starts; the running steps end, then the failed step's `on_failure` decides.
+    async fn forward_graph(self: &Arc<Self>) -> Result<(), RunOutcome> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum State {
+            Waiting,
+            Running,
+            Ended,
+        }
+        let steps = &self.plan.steps;
+        let mut state = vec![State::Waiting; steps.len()];
+        let mut set = tokio::task::JoinSet::new();
+        let mut failure: Option<(usize, String)> = None;
+        let mut ended: Option<RunOutcome> = None;
+        let is_gate = |i: usize| matches!(steps[i].step.action, Action::Approve(_));
+        loop {
+            let stopping =
+                failure.is_some() || ended.is_some() || self.opts.cancel.load(Ordering::SeqCst);
+            let gate_running = (0..steps.len()).any(|i| state[i] == State::Running && is_gate(i));
+            if !stopping && !gate_running {
+                for i in 0..steps.len() {
+                    let ready = state[i] == State::Waiting
+                        && steps[i].deps.iter().all(|&d| state[d] == State::Ended);
+                    if !ready || (is_gate(i) && !set.is_empty()) {
+                        continue;
+                    }
+                    state[i] = State::Running;
+                    let me = self.clone();
+                    set.spawn(async move { (i, me.forward_step(i).await) });
+                    if is_gate(i) {
+                        break;
+                    }
+                }
+            }
+            let Some(joined) = set.join_next().await else {
+                break;
+            };
+            let (i, res) = match joined {
+                Ok(r) => r,
+                Err(e) => {
+                    ended.get_or_insert_with(|| {
+                        self.finish(RunOutcome::new(
+                            Outcome::JournalFailed,
+                            format!("internal error in a step task: {e}"),
+                        ))
+                    });
+                    continue;
+                }
+            };
+            state[i] = State::Ended;
+            match res {
+                Ok(None) => {}
+                Ok(Some(why)) if steps[i].on_failure == OnFailure::Continue => {
+                    self.on_failure(OnFailure::Continue, why).await?;
+                }
+                Ok(Some(why)) => {
+                    failure.get_or_insert((i, why));
+                }
+                Err(o) => {
+                    ended.get_or_insert(o);
+                }
+            }
+        }
+        if let Some(o) = ended {
+            return Err(o);
+        }
+        if let Some((i, why)) = failure {
+            self.on_failure(steps[i].on_failure, why).await?;
+        }
+        if self.opts.cancel.load(Ordering::SeqCst) {
+            return Err(self.interrupted());
+        }
+        Ok(())
+    }
+
+    /// One forward step. `Ok(None)`: it ended well (or had nothing to do); `Ok(Some(why))`:
+    /// it failed and its `on_failure` decides; `Err`: the run ended (already journaled).
+    async fn forward_step(self: &Arc<Self>, idx: usize) -> Result<Option<String>, RunOutcome> {
+        {
             if self.opts.cancel.load(Ordering::SeqCst) {
                 return Err(self.interrupted());
             }
@@ -252,19 +347,19 @@ impl Runner {
             let id = ps.step.id.value.clone();
             let cp = self.cp();
             if cp.step_end.contains_key(&id) || cp.skipped.contains(&id) || cp.gates.contains(&id) {
-                continue;
+                return Ok(None);
             }
             if ps.skipped_by_mode {
                 self.skip(&id, "drill: skip")?;
-                continue;
+                return Ok(None);
             }
             if let Action::Approve(msg) = &ps.step.action {
                 self.gate(idx, msg).await?;
-                continue;
+                return Ok(None);
             }
             if ps.hosts.is_empty() {
                 self.skip(&id, "no hosts (after --limit)")?;
-                continue;
+                return Ok(None);
             }
             let in_flight: Vec<&str> = ps
                 .hosts
@@ -296,7 +391,7 @@ impl Runner {
                     duration_ms: 0,
                 })
                 .map_err(|e| self.journal_failed(e))?;
-                continue;
+                return Ok(None);
             }
             let Some((results, failed)) = self.step_pass(idx, todo, Phase::Forward).await? else {
                 return Err(self.interrupted());
@@ -315,14 +410,10 @@ impl Runner {
                 return Err(self.finish(RunOutcome::new(Outcome::Refused, msg)));
             }
             if !ok {
-                let why = format!("step `{id}` failed on {}", failed.join(", "));
-                self.on_failure(ps.on_failure, why).await?;
-            }
-            if self.opts.cancel.load(Ordering::SeqCst) {
-                return Err(self.interrupted());
+                return Ok(Some(format!("step `{id}` failed on {}", failed.join(", "))));
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Run one step (forward or rollback) on `todo`: announce it, fan out, journal its end.

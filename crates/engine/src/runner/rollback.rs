@@ -53,7 +53,7 @@ impl Runner {
         self.sinks.event(&Event::RollbackStarted {
             reason: reason.clone(),
         });
-        for idx in (0..self.plan.steps.len()).rev() {
+        for idx in self.rollback_order() {
             let ps = &self.plan.steps[idx];
             let id = ps.step.id.value.clone();
             if let Some(o) = self.point_of_no_return(idx, &reason) {
@@ -129,6 +129,25 @@ impl Runner {
             RollbackEnd::FinishRun => self.finish(o),
             RollbackEnd::HandBack => o,
         }
+    }
+
+    /// Steps newest first: by the order they ended (steps that never ended, left in flight,
+    /// count as the newest), which is the plan's order when steps run one after another.
+    fn rollback_order(&self) -> Vec<usize> {
+        let cp = self.cp();
+        let mut order: Vec<usize> = (0..self.plan.steps.len()).collect();
+        order.sort_by_key(|&i| {
+            let id = &self.plan.steps[i].step.id.value;
+            (
+                cp.completed
+                    .iter()
+                    .position(|c| c == id)
+                    .unwrap_or(usize::MAX),
+                i,
+            )
+        });
+        order.reverse();
+        order
     }
 
     /// At a point of no return that succeeded (and ran its real command): stop, unless the

@@ -182,3 +182,43 @@ fn a_loop_runs_each_item_as_its_own_unit_and_rolls_back_per_item() {
         ]
     );
 }
+
+#[test]
+fn steps_whose_needs_are_met_run_at_once_and_roll_back_in_reverse_completion_order() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: pre\n    on: a\n    run: pre\n  - id: slow-db\n    needs: [pre]\n    on: a\n    run: slow\n    rollback: undo-slow\n  - id: quick-db\n    needs: [pre]\n    on: b\n    run: quick\n    rollback: undo-quick\n  - id: after\n    needs: [slow-db, quick-db]\n    on: c\n    run: after\n";
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (n, m) = (now.clone(), most.clone());
+    let fake = FakeConnector::new(move |_, c| {
+        let running = n.fetch_add(1, Ordering::SeqCst) + 1;
+        m.fetch_max(running, Ordering::SeqCst);
+        match c {
+            "slow" => std::thread::sleep(std::time::Duration::from_millis(300)),
+            "quick" => std::thread::sleep(std::time::Duration::from_millis(50)),
+            _ => {}
+        }
+        n.fetch_sub(1, Ordering::SeqCst);
+        if c == "after" { fail(1) } else { ok("") }
+    });
+    let r = exec(rb, RunMode::Run, ExecOptions::default(), &fake, None);
+    assert_eq!(
+        r.outcome.exit(),
+        Exit::FailedRolledBack,
+        "{}",
+        r.outcome.message
+    );
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        2,
+        "slow-db and quick-db ran at once"
+    );
+    let pos = |c: &str| r.calls.iter().position(|x| x.ends_with(c)).unwrap();
+    assert!(
+        pos("after") > pos("slow") && pos("after") > pos("quick"),
+        "{:?}",
+        r.calls
+    );
+    // quick-db ended first, so it is undone last.
+    assert!(pos("undo-slow") < pos("undo-quick"), "{:?}", r.calls);
+    assert!(pos("pre") < pos("slow") && pos("pre") < pos("quick"));
+}

@@ -52,6 +52,7 @@ pub const STEP_KEYS: &[&str] = &[
     "check",
     "loop",
     "loop_var",
+    "needs",
 ];
 /// Keys of `defaults:`.
 pub const DEFAULT_KEYS: &[&str] = &[
@@ -217,6 +218,8 @@ pub struct Step {
     pub check: Option<Probe>,
     /// `loop:` — run the step once per item, each its own unit `ID[item]`.
     pub looping: Option<Loop>,
+    /// `needs:` — the steps this one waits for; without it, the step before it.
+    pub needs: Vec<Spanned<String>>,
     /// Own settings; unset fields fall back to the runbook's defaults.
     pub settings: StepDefaults,
     pub span: Span,

@@ -173,6 +173,7 @@ pub fn check_runbook(
     rules::upload_sources(rb, out);
     rules::download_collisions(rb, inv, out);
     rules::language(rb, out);
+    rules::needs(rb, out);
     rules::blank_commands(rb, out);
     rules::templates_in_checks(rb, out);
     templates::check(rb, inv, extra_vars, out);

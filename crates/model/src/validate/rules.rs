@@ -190,6 +190,64 @@ pub fn language(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `needs:` names steps of the runbook, and the steps' order (`needs:`, else the step
+/// before) has no cycle.
+pub fn needs(rb: &Runbook, out: &mut Vec<Diagnostic>) {
+    let ids: Vec<&str> = rb.steps.iter().map(|s| s.id.value.as_str()).collect();
+    let mut deps: Vec<Vec<usize>> = Vec::new();
+    for (i, s) in rb.steps.iter().enumerate() {
+        let mut d = Vec::new();
+        for n in &s.needs {
+            match ids.iter().position(|id| *id == n.value) {
+                Some(j) => d.push(j),
+                None => {
+                    let hint = crate::diagnostic::did_you_mean(&n.value, ids.iter().copied())
+                        .unwrap_or_else(|| "name the `id` of a step of this runbook".into());
+                    out.push(
+                        Diagnostic::error(
+                            &s.file,
+                            n.span,
+                            "unknown-step",
+                            format!(
+                                "step `{}` needs `{}`, which is no step",
+                                s.id.value, n.value
+                            ),
+                        )
+                        .hint(hint),
+                    );
+                }
+            }
+        }
+        if s.needs.is_empty() && i > 0 {
+            d.push(i - 1);
+        }
+        deps.push(d);
+    }
+    // A cycle: some step reaches itself through what it waits for.
+    for (i, s) in rb.steps.iter().enumerate() {
+        let mut seen = vec![false; deps.len()];
+        let mut stack = deps[i].clone();
+        while let Some(j) = stack.pop() {
+            if j == i {
+                let at = s.needs.first().map_or(s.id.span, |n| n.span);
+                out.push(
+                    Diagnostic::error(
+                        &s.file,
+                        at,
+                        "needs-cycle",
+                        format!("step `{}` waits, through `needs:`, for itself", s.id.value),
+                    )
+                    .hint("a step without `needs:` waits for the step before it; break the cycle"),
+                );
+                break;
+            }
+            if !std::mem::replace(&mut seen[j], true) {
+                stack.extend(&deps[j]);
+            }
+        }
+    }
+}
+
 /// Warnings: destructive-looking steps with no way back, `until` without a timeout.
 pub fn warnings(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     for s in &rb.steps {

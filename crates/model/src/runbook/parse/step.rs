@@ -348,6 +348,10 @@ pub(super) fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
                 .map(|b| Spanned::new(b, x.span))
         }),
         check: f.get("check").and_then(|c| probe(r, c, &p("check"))),
+        needs: f
+            .get("needs")
+            .map(|n| r.string_list(n, &p("needs")))
+            .unwrap_or_default(),
         looping: f.get("loop").and_then(|l| {
             let var = match f.get("loop_var") {
                 Some(v) => r.string(v, &p("loop_var"))?,
