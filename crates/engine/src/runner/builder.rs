@@ -75,6 +75,7 @@ impl RunnerBuilder {
             audit: self.audit,
             started: Instant::now(),
             journal_error: Mutex::new(None),
+            finished: Default::default(),
         })
     }
 }

@@ -61,6 +61,8 @@ pub struct Runner {
     started: Instant,
     /// The first journal append that failed: once set, nothing more is started.
     journal_error: Mutex<Option<String>>,
+    /// The run's end was journaled and announced.
+    finished: std::sync::atomic::AtomicBool,
 }
 
 /// How long the first step waits for the preflight's connects (see `preconnect`).
@@ -72,6 +74,10 @@ impl Runner {
     }
 
     fn finish(&self, o: RunOutcome) -> RunOutcome {
+        // Steps running at once may each end the run: the first end is the run's.
+        if self.finished.swap(true, Ordering::SeqCst) {
+            return o;
+        }
         if let Err(e) = self.record(Record::RunEnd {
             t: t(),
             outcome: o.outcome,

@@ -222,3 +222,68 @@ fn steps_whose_needs_are_met_run_at_once_and_roll_back_in_reverse_completion_ord
     assert!(pos("undo-slow") < pos("undo-quick"), "{:?}", r.calls);
     assert!(pos("pre") < pos("slow") && pos("pre") < pos("quick"));
 }
+
+#[test]
+fn a_crash_while_steps_ran_at_once_is_resumed_like_any_other() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: x\n    on: a\n    run: do-x\n  - id: y\n    needs: [x]\n    on: b\n    run: do-y\n  - id: z\n    needs: [x]\n    on: c\n    run: do-z\n  - id: w\n    needs: [y, z]\n    on: a\n    run: do-w\n";
+    // x ended; y and z were both in flight when the controller died.
+    let log = Arc::new(MemoryLog::default());
+    log.append(&Record::Header(header(RunMode::Run))).unwrap();
+    let t = now_rfc3339();
+    let started = |step: &str, host: &str| Record::Started {
+        t: t.clone(),
+        step: step.into(),
+        host: host.into(),
+        phase: Phase::Forward,
+    };
+    log.append(&started("x", "a")).unwrap();
+    log.append(&Record::Finished {
+        t: t.clone(),
+        step: "x".into(),
+        host: "a".into(),
+        phase: Phase::Forward,
+        ok: true,
+        exit: Some(0),
+        attempts: 1,
+        duration_ms: 1,
+        digest: String::new(),
+        error: None,
+        stdout_tail: String::new(),
+        stderr_tail: String::new(),
+        captured: None,
+        command: None,
+        in_doubt: false,
+    })
+    .unwrap();
+    log.append(&Record::StepEnd {
+        t: t.clone(),
+        step: "x".into(),
+        phase: Phase::Forward,
+        ok: true,
+        failed_hosts: vec![],
+        duration_ms: 1,
+    })
+    .unwrap();
+    log.append(&started("y", "b")).unwrap();
+    log.append(&started("z", "c")).unwrap();
+    let fake = FakeConnector::ok();
+    let r = exec(rb, RunMode::Run, ExecOptions::default(), &fake, Some(log));
+    assert_eq!(r.outcome.exit(), Exit::InFlight, "{}", r.outcome.message);
+    assert!(r.calls.is_empty(), "nothing re-run silently: {:?}", r.calls);
+    let ends = r
+        .journal
+        .records
+        .iter()
+        .filter(|x| matches!(x, Record::RunEnd { .. }))
+        .count();
+    assert_eq!(ends, 1, "one end, though two steps stopped the run");
+    let opts = ExecOptions {
+        rerun: ["y".to_string()].into(),
+        skip: ["z".to_string()].into(),
+        ..Default::default()
+    };
+    let fake2 = FakeConnector::ok();
+    let r2 = exec(rb, RunMode::Run, opts, &fake2, Some(r.log));
+    assert_eq!(r2.outcome.exit(), Exit::Success, "{}", r2.outcome.message);
+    assert_eq!(fake2.calls(), ["b: do-y", "a: do-w"]);
+}
