@@ -3,4 +3,5 @@
 pub mod after_action;
 pub mod console;
 pub mod formats;
+pub mod html;
 pub mod plan_view;
