@@ -217,10 +217,8 @@ pub fn notify(r: &mut Reader, n: &Node) -> Vec<Notify> {
             .and_then(|n| r.duration(n, "notify.every"))
             .map(|d| d.value)
             .unwrap_or(Duration::from_secs(15 * 60));
-        if every.is_zero() {
-            if let Some(n) = f.get("every") {
-                r.error(n, "bad-duration", "`notify.every` must be more than zero");
-            }
+        if let Some(n) = f.get("every").filter(|_| every.is_zero()) {
+            r.error(n, "bad-duration", "`notify.every` must be more than zero");
         }
         let mut headers = Vec::new();
         if let Some(h) = f.get("headers") {
