@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use drctl_core::events::EventSink;
+use drctl_core::events::{EventSink, Sinks};
 use drctl_core::{Exit, RunMode};
 use drctl_engine::ExecOptions;
 use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, Unresolved, new_run_id};
+use drctl_model::plan::Plan;
+use drctl_notify::{Notifier, Receiver, RunInfo};
 use drctl_report::plan_view;
 use drctl_ssh::RealConnector;
 
@@ -16,9 +18,22 @@ use crate::error::Failure;
 
 /// A session over the local state directory and real hosts, telling the console.
 fn session(e: &ExecArgs, rerun: &[String], skip: &[String]) -> Result<Session, Failure> {
+    session_with(e, rerun, skip, None)
+}
+
+fn session_with(
+    e: &ExecArgs,
+    rerun: &[String],
+    skip: &[String],
+    notifier: Option<Arc<dyn EventSink>>,
+) -> Result<Session, Failure> {
     context::init_tracing(e.verbose);
     let operator = context::operator();
     let console: Arc<dyn EventSink> = context::console(e)?;
+    let sinks: Arc<dyn EventSink> = match notifier {
+        Some(n) => Arc::new(Sinks::new(vec![console.clone(), n])),
+        None => console.clone(),
+    };
     let options = ExecOptions {
         forks: e.forks as usize,
         rerun: rerun.iter().cloned().collect(),
@@ -33,7 +48,7 @@ fn session(e: &ExecArgs, rerun: &[String], skip: &[String]) -> Result<Session, F
         Arc::new(RealConnector),
         operator,
     )
-    .sinks(console)
+    .sinks(sinks)
     .approver(approver)
     .options(options))
 }
@@ -73,13 +88,70 @@ fn start(a: &RunArgs, mode: RunMode, want_kind: Option<&str>) -> anyhow::Result<
     if let Some(dir) = &a.exec.report_dir {
         super::report::prepare_dir(dir)?;
     }
-    let s = session(&a.exec, &[], &[])?;
+    let notifier = notifier(&plan);
+    let s = session_with(
+        &a.exec,
+        &[],
+        &[],
+        notifier.clone().map(|n| n as Arc<dyn EventSink>),
+    )?;
     let unresolved = if a.force_new {
         Unresolved::StartAnyway
     } else {
         Unresolved::Refuse
     };
-    Ok(Some(s.start(plan, &target, unresolved).map_err(failure)?))
+    let finished = s.start(plan, &target, unresolved);
+    if let Some(n) = notifier {
+        // The run is over: the last messages get a short grace, never the exit code.
+        n.finish(std::time::Duration::from_secs(3));
+    }
+    Ok(Some(finished.map_err(failure)?))
+}
+
+/// The runbook's `notify:` receivers as a sink, headers rendered from the plan's vars
+/// (`{{ name }}`), every payload and warning masked with the plan's masker.
+fn notifier(plan: &Plan) -> Option<Arc<Notifier>> {
+    let rb = &plan.runbook;
+    if rb.notify.is_empty() {
+        return None;
+    }
+    let render = |v: &str| {
+        let mut out = v.to_string();
+        for (k, val) in &plan.context {
+            let val = val.to_string();
+            out = out
+                .replace(&format!("{{{{ {k} }}}}"), &val)
+                .replace(&format!("{{{{{k}}}}}"), &val);
+        }
+        out
+    };
+    let receivers = rb
+        .notify
+        .iter()
+        .map(|n| Receiver {
+            url: render(&n.url.value),
+            format: n.format.clone(),
+            events: n.events.clone(),
+            every: n.every,
+            headers: n
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), render(&v.value)))
+                .collect(),
+        })
+        .collect();
+    let masker = plan.masker.clone();
+    Some(Notifier::new(
+        receivers,
+        RunInfo {
+            runbook: rb.file.display(),
+            name: rb.name.clone(),
+            kind: rb.kind.clone(),
+            severity: rb.severity.clone(),
+            rto: rb.objectives.rto,
+        },
+        Arc::new(move |t: &str| masker.mask(t)),
+    ))
 }
 
 pub fn run(a: RunArgs, want_kind: Option<&str>) -> anyhow::Result<Exit> {

@@ -10,6 +10,7 @@ mod audit;
 mod html_report;
 mod journal_damage;
 mod link_failover;
+mod notify;
 mod pg_backup_restore;
 mod pg_cutover_drill;
 mod pg_failover;
