@@ -950,7 +950,7 @@ _drctl() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "md json junit prom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "md json junit prom html" -- "${cur}"))
                     return 0
                     ;;
                 --output)

@@ -38,7 +38,7 @@ complete -c drctl -n "__fish_drctl_needs_command" -f -a "resume" -d 'Continue a 
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "runs" -d 'History of runs'
-complete -c drctl -n "__fish_drctl_needs_command" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML or Prometheus text'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "audit" -d 'The tamper-evident audit journal'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -67,7 +67,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand run" -l forks -d 'At most th
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand run" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -83,7 +83,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand failover" -l forks -d 'At mo
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand failover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -99,7 +99,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l forks -d 'At mos
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -115,7 +115,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand restore" -l forks -d 'At mos
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand restore" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -131,7 +131,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l forks -d 'At mos
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -147,7 +147,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand drill" -l forks -d 'At most 
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand drill" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -160,7 +160,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand resume" -l forks -d 'At most
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand resume" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l rerun -d 'Re-run this step where it was left in flight (STEP@HOST: on that host only)' -r
@@ -176,7 +176,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l forks -d 'At mo
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l rerun -d 'Re-run this step where it was left in flight (STEP@HOST: on that host only)' -r
@@ -203,7 +203,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand runs" -s V -l version -d 'Pr
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l format -r -f -a "md\t'Markdown after-action report'
 json\t'The same content as JSON'
 junit\t'JUnit XML: a test case per step and host'
-prom\t'Prometheus text format (node_exporter textfile collector)'"
+prom\t'Prometheus text format (node_exporter textfile collector)'
+html\t'One self-contained HTML page: summary, RTO, phases, SVG timeline, failures'"
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s o -l output -d 'Write to this file (atomically) instead of standard output' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -233,7 +234,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_su
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "runs" -d 'History of runs'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML or Prometheus text'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "audit" -d 'The tamper-evident audit journal'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "completions" -d 'Print shell completions'

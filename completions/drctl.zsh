@@ -74,7 +74,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -101,7 +101,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -128,7 +128,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -155,7 +155,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -182,7 +182,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -209,7 +209,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -231,7 +231,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '-i+[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
@@ -258,7 +258,7 @@ _arguments "${_arguments_options[@]}" : \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '-i+[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
@@ -309,7 +309,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((md\:"Markdown after-action report"
 json\:"The same content as JSON"
 junit\:"JUnit XML\: a test case per step and host"
-prom\:"Prometheus text format (node_exporter textfile collector)"))' \
+prom\:"Prometheus text format (node_exporter textfile collector)"
+html\:"One self-contained HTML page\: summary, RTO, phases, SVG timeline, failures"))' \
 '-o+[Write to this file (atomically) instead of standard output]:OUTPUT:_files' \
 '--output=[Write to this file (atomically) instead of standard output]:OUTPUT:_files' \
 '--state-dir=[]:STATE_DIR:_files -/' \
@@ -510,7 +511,7 @@ _drctl_commands() {
 'rollback:Undo the completed steps of a run, newest first' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
-'report:After-action report of a run\: Markdown, JSON, JUnit XML or Prometheus text' \
+'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
 'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
@@ -584,7 +585,7 @@ _drctl__subcmd__help_commands() {
 'rollback:Undo the completed steps of a run, newest first' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
-'report:After-action report of a run\: Markdown, JSON, JUnit XML or Prometheus text' \
+'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
 'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
