@@ -63,6 +63,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand plan" -s V -l version -d 'Pr
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
@@ -74,11 +77,14 @@ complete -c drctl -n "__fish_drctl_using_subcommand run" -s v -l verbose -d 'Mor
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand run" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
@@ -90,11 +96,14 @@ complete -c drctl -n "__fish_drctl_using_subcommand failover" -s v -l verbose -d
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand failover" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
@@ -106,11 +115,14 @@ complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s v -l verbose -d 
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
@@ -122,11 +134,14 @@ complete -c drctl -n "__fish_drctl_using_subcommand restore" -s v -l verbose -d 
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
@@ -138,11 +153,14 @@ complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s v -l verbose -d 
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
@@ -154,8 +172,11 @@ complete -c drctl -n "__fish_drctl_using_subcommand drill" -s v -l verbose -d 'M
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand drill" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
@@ -170,8 +191,11 @@ complete -c drctl -n "__fish_drctl_using_subcommand resume" -l no-progress -d 'N
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
-complete -c drctl -n "__fish_drctl_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
@@ -186,7 +210,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l no-progress -d 
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
-complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l format -r -f -a "text\t''

@@ -70,6 +70,9 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
@@ -83,8 +86,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -97,6 +100,9 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
@@ -110,8 +116,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -124,6 +130,9 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
@@ -137,8 +146,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -151,6 +160,9 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
@@ -164,8 +176,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -178,6 +190,9 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
@@ -191,8 +206,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -205,6 +220,9 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
@@ -218,8 +236,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -227,6 +245,9 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (resume)
 _arguments "${_arguments_options[@]}" : \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
@@ -245,8 +266,8 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':run_id -- The run id (see `drctl runs`):_default' \
@@ -254,6 +275,9 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (rollback)
 _arguments "${_arguments_options[@]}" : \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
@@ -272,8 +296,8 @@ _arguments "${_arguments_options[@]}" : \
 '-q[Only the final line and errors]' \
 '--quiet[Only the final line and errors]' \
 '--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':run_id -- The run id (see `drctl runs`):_default' \

@@ -112,6 +112,10 @@ pub struct PlanArgs {
 /// Flags of commands that execute.
 #[derive(Debug, Args, Clone)]
 pub struct ExecArgs {
+    /// `json`: stream the run's events as JSON lines on stdout, for tools (human progress
+    /// stays on stderr).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
     /// At most this many hosts at once in a step.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub forks: u32,

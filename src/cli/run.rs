@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use drctl_core::events::{EventSink, Sinks};
+use drctl_core::Phase;
+use drctl_core::events::{Event, EventSink, Sinks};
 use drctl_core::{Exit, RunMode};
 use drctl_engine::ExecOptions;
 use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, Unresolved, new_run_id};
@@ -30,9 +31,16 @@ fn session_with(
     context::init_tracing(e.verbose);
     let operator = context::operator();
     let console: Arc<dyn EventSink> = context::console(e)?;
-    let sinks: Arc<dyn EventSink> = match notifier {
-        Some(n) => Arc::new(Sinks::new(vec![console.clone(), n])),
-        None => console.clone(),
+    let mut extra: Vec<Arc<dyn EventSink>> = notifier.into_iter().collect();
+    if e.format == super::args::Format::Json {
+        extra.push(Arc::new(JsonLines));
+    }
+    let sinks: Arc<dyn EventSink> = if extra.is_empty() {
+        console.clone()
+    } else {
+        let mut all = vec![console.clone()];
+        all.extend(extra);
+        Arc::new(Sinks::new(all))
     };
     let options = ExecOptions {
         forks: e.forks as usize,
@@ -51,6 +59,73 @@ fn session_with(
     .sinks(sinks)
     .approver(approver)
     .options(options))
+}
+
+/// `--format json`: every event as one JSON line on stdout (`{"event": ..., ...}`), for
+/// tools; texts are the masked ones the console shows.
+struct JsonLines;
+
+impl EventSink for JsonLines {
+    fn event(&self, e: &Event) {
+        use serde_json::json;
+        let ms = |d: &std::time::Duration| d.as_millis() as u64;
+        let v = match e {
+            Event::RunStarted {
+                run_id,
+                name,
+                kind,
+                mode,
+                steps,
+                resumed,
+            } => json!({"event": "run-started", "run_id": run_id, "name": name, "kind": kind,
+                "mode": mode.as_str(), "steps": steps, "resumed": resumed}),
+            Event::StepStarted {
+                id,
+                title,
+                phase,
+                hosts,
+                run_phase,
+            } => json!({"event": "step-started", "step": id, "title": title, "phase": phase,
+                "hosts": hosts, "rollback": *run_phase == Phase::Rollback}),
+            Event::HostDone(h) => json!({"event": "host-done", "step": h.step, "host": h.host,
+                "rollback": h.phase == Phase::Rollback, "ok": h.ok, "skipped": h.skipped,
+                "exit": h.exit, "attempts": h.attempts, "duration_ms": ms(&h.duration),
+                "error": h.error, "stderr_tail": h.stderr}),
+            Event::StepFinished {
+                id,
+                ok,
+                failed,
+                duration,
+                run_phase,
+            } => json!({"event": "step-finished", "step": id, "ok": ok, "failed_hosts": failed,
+                "duration_ms": ms(duration), "rollback": *run_phase == Phase::Rollback}),
+            Event::StepSkipped { id, reason } => {
+                json!({"event": "step-skipped", "step": id, "reason": reason})
+            }
+            Event::Gate {
+                id,
+                message,
+                approved_by,
+            } => {
+                json!({"event": "gate", "step": id, "message": message, "approved_by": approved_by})
+            }
+            Event::RollbackStarted { reason } => {
+                json!({"event": "rollback-started", "reason": reason})
+            }
+            Event::Message { text } => json!({"event": "message", "text": text}),
+            Event::RunFinished {
+                outcome,
+                exit,
+                duration,
+                message,
+            } => json!({"event": "run-finished", "outcome": outcome.to_string(), "exit": exit,
+                "duration_ms": ms(duration), "message": message}),
+        };
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{v}");
+        let _ = out.flush();
+    }
 }
 
 /// The `drctl` command that runs a runbook of this kind.

@@ -39,7 +39,7 @@ fn receiver() -> (String, mpsc::Receiver<(String, String)>) {
 
 fn runbook(notify: &str, fail: bool) -> Drctl {
     let text = format!(
-        "drctl: 1\nkind: failover\nname: nt\nvars:\n  token: {{ env: NT_TOKEN, secret: true }}\nnotify:\n{notify}steps:\n  - id: a\n    on: local\n    run: echo using {{{{ token }}}}; sleep 0.3\n  - id: b\n    on: local\n    run: {}\n",
+        "drctl: 1\nkind: failover\nname: nt\nvars:\n  token: {{ env: NT_TOKEN, secret: true }}\n{notify}steps:\n  - id: a\n    on: local\n    run: echo using {{{{ token }}}}; sleep 0.3\n  - id: b\n    on: local\n    run: {}\n",
         if fail { "exit 7" } else { "'true'" }
     );
     Drctl::new()
@@ -52,7 +52,7 @@ fn runbook(notify: &str, fail: bool) -> Drctl {
 fn a_run_notifies_a_real_receiver_without_leaking_its_secret() {
     let (url, got) = receiver();
     let notify = format!(
-        "  - url: {url}\n    events: [start, step-failed, finish, status]\n    every: 100ms\n    headers:\n      Authorization: 'Bearer {{{{ token }}}}'\n  - url: {url}\n    format: slack\n    events: [step-failed]\n"
+        "notify:\n  - url: {url}\n    events: [start, step-failed, finish, status]\n    every: 100ms\n    headers:\n      Authorization: 'Bearer {{{{ token }}}}'\n  - url: {url}\n    format: slack\n    events: [step-failed]\n"
     );
     let out = runbook(&notify, true).run();
     out.status_not(0);
@@ -104,7 +104,7 @@ fn a_dead_or_hanging_receiver_does_not_stop_or_slow_the_run() {
             held.push(c);
         }
     });
-    let notify = format!("  - url: {dead_url}\n  - url: {hang_url}\n    format: slack\n");
+    let notify = format!("notify:\n  - url: {dead_url}\n  - url: {hang_url}\n    format: slack\n");
     let t = Instant::now();
     let out = runbook(&notify, false).run();
     out.status(0).stderr_has("warning: notify:");
@@ -113,4 +113,23 @@ fn a_dead_or_hanging_receiver_does_not_stop_or_slow_the_run() {
         "the run waited on its receivers: {:?}",
         t.elapsed()
     );
+}
+
+#[test]
+fn run_format_json_streams_events_as_json_lines_on_stdout() {
+    let out = runbook("", false).args(["--format", "json"]).run();
+    out.status(0);
+    let events: Vec<serde_json::Value> = out
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"run-started"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"run-finished"), "{kinds:?}");
+    assert!(kinds.contains(&"host-done"), "{kinds:?}");
+    assert!(!out.stdout().contains("tok-s3cr3t"), "secret on stdout");
 }
