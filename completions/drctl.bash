@@ -245,7 +245,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__cutover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,6 +291,10 @@ _drctl() {
                     ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
                     return 0
                     ;;
                 --forks)
@@ -338,7 +342,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__drill)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +388,10 @@ _drctl() {
                     ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
                     return 0
                     ;;
                 --forks)
@@ -431,7 +439,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__failover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -477,6 +485,10 @@ _drctl() {
                     ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
                     return 0
                     ;;
                 --forks)
@@ -790,7 +802,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__migrate)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -836,6 +848,10 @@ _drctl() {
                     ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
                     return 0
                     ;;
                 --forks)
@@ -950,7 +966,7 @@ _drctl() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "md json junit prom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "md json junit prom html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -998,7 +1014,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__restore)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1046,6 +1062,10 @@ _drctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    return 0
+                    ;;
                 --forks)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1091,12 +1111,16 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__resume)
-            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --help --version"
+            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    return 0
+                    ;;
                 --forks)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1188,12 +1212,16 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__rollback)
-            opts="-v -q -i -e -h -V --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --help --version"
+            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    return 0
+                    ;;
                 --forks)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1285,7 +1313,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__run)
-            opts="-i -e -v -q -h -V --inventory --var --limit --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1331,6 +1359,10 @@ _drctl() {
                     ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
                     return 0
                     ;;
                 --forks)

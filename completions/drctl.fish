@@ -38,7 +38,7 @@ complete -c drctl -n "__fish_drctl_needs_command" -f -a "resume" -d 'Continue a 
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "runs" -d 'History of runs'
-complete -c drctl -n "__fish_drctl_needs_command" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML or Prometheus text'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "audit" -d 'The tamper-evident audit journal'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "completions" -d 'Print shell completions'
@@ -63,104 +63,125 @@ complete -c drctl -n "__fish_drctl_using_subcommand plan" -s V -l version -d 'Pr
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand run" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand run" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand failover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand failover" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand restore" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand drill" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l dry-run -d 'Show the plan and stop (= `drctl plan`)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
-complete -c drctl -n "__fish_drctl_using_subcommand drill" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand resume" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l rerun -d 'Re-run this step where it was left in flight (STEP@HOST: on that host only)' -r
@@ -171,13 +192,16 @@ complete -c drctl -n "__fish_drctl_using_subcommand resume" -s v -l verbose -d '
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l cross-point-of-no-return -d '`drctl rollback`: also undo a step marked `point_of_no_return` and every step before it (without it, the rollback stops at that step)'
-complete -c drctl -n "__fish_drctl_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
+json\t''
+short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l approve -d 'Pass this approval gate (repeatable)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l log-file -d 'Also write every line to this file' -r -F
-complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s i -l inventory -d 'Inventory (default: the one the run used)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l rerun -d 'Re-run this step where it was left in flight (STEP@HOST: on that host only)' -r
@@ -188,7 +212,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s v -l verbose -d
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l cross-point-of-no-return -d '`drctl rollback`: also undo a step marked `point_of_no_return` and every step before it (without it, the rollback stops at that step)'
-complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l format -r -f -a "text\t''
@@ -205,7 +229,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand runs" -s V -l version -d 'Pr
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l format -r -f -a "md\t'Markdown after-action report'
 json\t'The same content as JSON'
 junit\t'JUnit XML: a test case per step and host'
-prom\t'Prometheus text format (node_exporter textfile collector)'"
+prom\t'Prometheus text format (node_exporter textfile collector)'
+html\t'One self-contained HTML page: summary, RTO, phases, SVG timeline, failures'"
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s o -l output -d 'Write to this file (atomically) instead of standard output' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -235,7 +260,7 @@ complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_su
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "runs" -d 'History of runs'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML or Prometheus text'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "audit" -d 'The tamper-evident audit journal'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "completions" -d 'Print shell completions'

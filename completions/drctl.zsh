@@ -70,11 +70,14 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -83,8 +86,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -97,11 +100,14 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -110,8 +116,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -124,11 +130,14 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -137,8 +146,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -151,11 +160,14 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -164,8 +176,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -178,11 +190,14 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -191,8 +206,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -205,11 +220,14 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -218,8 +236,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--dry-run[Show the plan and stop (= \`drctl plan\`)]' \
 '--force-new[Start a new run even though the runbook'\''s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \
@@ -227,11 +245,14 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (resume)
 _arguments "${_arguments_options[@]}" : \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '-i+[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
@@ -246,8 +267,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
 '--cross-point-of-no-return[\`drctl rollback\`\: also undo a step marked \`point_of_no_return\` and every step before it (without it, the rollback stops at that step)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':run_id -- The run id (see `drctl runs`):_default' \
@@ -255,11 +276,14 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (rollback)
 _arguments "${_arguments_options[@]}" : \
+'--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
-'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom)]:DIR:_files -/' \
+'--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '-i+[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '--inventory=[Inventory (default\: the one the run used)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
@@ -274,8 +298,8 @@ _arguments "${_arguments_options[@]}" : \
 '--quiet[Only the final line and errors]' \
 '--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
 '--cross-point-of-no-return[\`drctl rollback\`\: also undo a step marked \`point_of_no_return\` and every step before it (without it, the rollback stops at that step)]' \
-'-h[Print help]' \
-'--help[Print help]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':run_id -- The run id (see `drctl runs`):_default' \
@@ -311,7 +335,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((md\:"Markdown after-action report"
 json\:"The same content as JSON"
 junit\:"JUnit XML\: a test case per step and host"
-prom\:"Prometheus text format (node_exporter textfile collector)"))' \
+prom\:"Prometheus text format (node_exporter textfile collector)"
+html\:"One self-contained HTML page\: summary, RTO, phases, SVG timeline, failures"))' \
 '-o+[Write to this file (atomically) instead of standard output]:OUTPUT:_files' \
 '--output=[Write to this file (atomically) instead of standard output]:OUTPUT:_files' \
 '--state-dir=[]:STATE_DIR:_files -/' \
@@ -512,7 +537,7 @@ _drctl_commands() {
 'rollback:Undo the completed steps of a run, newest first' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
-'report:After-action report of a run\: Markdown, JSON, JUnit XML or Prometheus text' \
+'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
 'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
@@ -586,7 +611,7 @@ _drctl__subcmd__help_commands() {
 'rollback:Undo the completed steps of a run, newest first' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
-'report:After-action report of a run\: Markdown, JSON, JUnit XML or Prometheus text' \
+'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
 'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \

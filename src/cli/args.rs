@@ -38,7 +38,7 @@ pub enum Command {
     Status(StatusArgs),
     /// History of runs.
     Runs(RunsArgs),
-    /// After-action report of a run: Markdown, JSON, JUnit XML or Prometheus text.
+    /// After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML.
     Report(ReportArgs),
     /// The tamper-evident audit journal.
     Audit {
@@ -112,6 +112,10 @@ pub struct PlanArgs {
 /// Flags of commands that execute.
 #[derive(Debug, Args, Clone)]
 pub struct ExecArgs {
+    /// `json`: stream the run's events as JSON lines on stdout, for tools (human progress
+    /// stays on stderr).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
     /// At most this many hosts at once in a step.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub forks: u32,
@@ -136,8 +140,8 @@ pub struct ExecArgs {
     /// Only the final line and errors.
     #[arg(short, long)]
     pub quiet: bool,
-    /// At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML
-    /// and Prometheus text (drctl-NAME.md, .json, .junit.xml, .prom).
+    /// At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML,
+    /// Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html).
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub report_dir: Option<PathBuf>,
 }
@@ -210,6 +214,8 @@ pub enum ReportFormatArg {
     Junit,
     /// Prometheus text format (node_exporter textfile collector).
     Prom,
+    /// One self-contained HTML page: summary, RTO, phases, SVG timeline, failures.
+    Html,
 }
 
 #[derive(Debug, Args)]

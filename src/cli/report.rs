@@ -43,6 +43,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
         ReportFormatArg::Json => ReportFormat::Json,
         ReportFormatArg::Junit => ReportFormat::Junit,
         ReportFormatArg::Prom => ReportFormat::Prom,
+        ReportFormatArg::Html => ReportFormat::Html,
     };
     let text = format.render(&r);
     match a.output {

@@ -3,10 +3,13 @@
 
 use std::sync::Arc;
 
-use drctl_core::events::EventSink;
+use drctl_core::Phase;
+use drctl_core::events::{Event, EventSink, Sinks};
 use drctl_core::{Exit, RunMode};
 use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, Unresolved, new_run_id};
 use drctl_engine::{ExecOptions, NoReturn};
+use drctl_model::plan::Plan;
+use drctl_notify::{Notifier, Receiver, RunInfo};
 use drctl_report::plan_view;
 use drctl_ssh::RealConnector;
 
@@ -20,10 +23,22 @@ fn session(
     rerun: &[String],
     skip: &[String],
     no_return: NoReturn,
+    notifier: Option<Arc<dyn EventSink>>,
 ) -> Result<Session, Failure> {
     context::init_tracing(e.verbose);
     let operator = context::operator();
     let console: Arc<dyn EventSink> = context::console(e)?;
+    let mut extra: Vec<Arc<dyn EventSink>> = notifier.into_iter().collect();
+    if e.format == super::args::Format::Json {
+        extra.push(Arc::new(JsonLines));
+    }
+    let sinks: Arc<dyn EventSink> = if extra.is_empty() {
+        console.clone()
+    } else {
+        let mut all = vec![console.clone()];
+        all.extend(extra);
+        Arc::new(Sinks::new(all))
+    };
     let options = ExecOptions {
         forks: e.forks as usize,
         rerun: rerun.iter().cloned().collect(),
@@ -39,9 +54,76 @@ fn session(
         Arc::new(RealConnector),
         operator,
     )
-    .sinks(console)
+    .sinks(sinks)
     .approver(approver)
     .options(options))
+}
+
+/// `--format json`: every event as one JSON line on stdout (`{"event": ..., ...}`), for
+/// tools; texts are the masked ones the console shows.
+struct JsonLines;
+
+impl EventSink for JsonLines {
+    fn event(&self, e: &Event) {
+        use serde_json::json;
+        let ms = |d: &std::time::Duration| d.as_millis() as u64;
+        let v = match e {
+            Event::RunStarted {
+                run_id,
+                name,
+                kind,
+                mode,
+                steps,
+                resumed,
+            } => json!({"event": "run-started", "run_id": run_id, "name": name, "kind": kind,
+                "mode": mode.as_str(), "steps": steps, "resumed": resumed}),
+            Event::StepStarted {
+                id,
+                title,
+                phase,
+                hosts,
+                run_phase,
+            } => json!({"event": "step-started", "step": id, "title": title, "phase": phase,
+                "hosts": hosts, "rollback": *run_phase == Phase::Rollback}),
+            Event::HostDone(h) => json!({"event": "host-done", "step": h.step, "host": h.host,
+                "rollback": h.phase == Phase::Rollback, "ok": h.ok, "skipped": h.skipped,
+                "exit": h.exit, "attempts": h.attempts, "duration_ms": ms(&h.duration),
+                "error": h.error, "stderr_tail": h.stderr}),
+            Event::StepFinished {
+                id,
+                ok,
+                failed,
+                duration,
+                run_phase,
+            } => json!({"event": "step-finished", "step": id, "ok": ok, "failed_hosts": failed,
+                "duration_ms": ms(duration), "rollback": *run_phase == Phase::Rollback}),
+            Event::StepSkipped { id, reason } => {
+                json!({"event": "step-skipped", "step": id, "reason": reason})
+            }
+            Event::Gate {
+                id,
+                message,
+                approved_by,
+            } => {
+                json!({"event": "gate", "step": id, "message": message, "approved_by": approved_by})
+            }
+            Event::RollbackStarted { reason } => {
+                json!({"event": "rollback-started", "reason": reason})
+            }
+            Event::Message { text } => json!({"event": "message", "text": text}),
+            Event::RunFinished {
+                outcome,
+                exit,
+                duration,
+                message,
+            } => json!({"event": "run-finished", "outcome": outcome.to_string(), "exit": exit,
+                "duration_ms": ms(duration), "message": message}),
+        };
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{v}");
+        let _ = out.flush();
+    }
 }
 
 /// The `drctl` command that runs a runbook of this kind.
@@ -79,13 +161,71 @@ fn start(a: &RunArgs, mode: RunMode, want_kind: Option<&str>) -> anyhow::Result<
     if let Some(dir) = &a.exec.report_dir {
         super::report::prepare_dir(dir)?;
     }
-    let s = session(&a.exec, &[], &[], NoReturn::Stop)?;
+    let notifier = notifier(&plan);
+    let s = session(
+        &a.exec,
+        &[],
+        &[],
+        NoReturn::Stop,
+        notifier.clone().map(|n| n as Arc<dyn EventSink>),
+    )?;
     let unresolved = if a.force_new {
         Unresolved::StartAnyway
     } else {
         Unresolved::Refuse
     };
-    Ok(Some(s.start(plan, &target, unresolved).map_err(failure)?))
+    let finished = s.start(plan, &target, unresolved);
+    if let Some(n) = notifier {
+        // The run is over: the last messages get a short grace, never the exit code.
+        n.finish(std::time::Duration::from_secs(3));
+    }
+    Ok(Some(finished.map_err(failure)?))
+}
+
+/// The runbook's `notify:` receivers as a sink, headers rendered from the plan's vars
+/// (`{{ name }}`), every payload and warning masked with the plan's masker.
+fn notifier(plan: &Plan) -> Option<Arc<Notifier>> {
+    let rb = &plan.runbook;
+    if rb.notify.is_empty() {
+        return None;
+    }
+    let render = |v: &str| {
+        let mut out = v.to_string();
+        for (k, val) in &plan.context {
+            let val = val.to_string();
+            out = out
+                .replace(&format!("{{{{ {k} }}}}"), &val)
+                .replace(&format!("{{{{{k}}}}}"), &val);
+        }
+        out
+    };
+    let receivers = rb
+        .notify
+        .iter()
+        .map(|n| Receiver {
+            url: render(&n.url.value),
+            format: n.format.clone(),
+            events: n.events.clone(),
+            every: n.every,
+            headers: n
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), render(&v.value)))
+                .collect(),
+        })
+        .collect();
+    let masker = plan.masker.clone();
+    Some(Notifier::new(
+        receivers,
+        RunInfo {
+            runbook: rb.file.display(),
+            name: rb.name.clone(),
+            kind: rb.kind.clone(),
+            severity: rb.severity.clone(),
+            rto: rb.objectives.rto,
+        },
+        Arc::new(move |t: &str| masker.mask(t)),
+    ))
 }
 
 pub fn run(a: RunArgs, want_kind: Option<&str>) -> anyhow::Result<Exit> {
@@ -114,7 +254,7 @@ pub fn resume(a: ResumeArgs, kind: ResumeKind) -> anyhow::Result<Exit> {
     } else {
         NoReturn::Stop
     };
-    let s = session(&a.exec, &a.rerun, &a.skip, no_return)?;
+    let s = session(&a.exec, &a.rerun, &a.skip, no_return, None)?;
     let req = ResumeRequest {
         run_id: a.run_id.clone(),
         kind,

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::runbook::model::{
-    CHECK_KEYS, DEFAULT_KEYS, KINDS, ON_FAILURE, RUNBOOK_KEYS, SEVERITIES, STEP_KEYS, TRANSFER_KEYS,
+    CHECK_KEYS, DEFAULT_KEYS, KINDS, NOTIFY_EVENTS, NOTIFY_FORMATS, NOTIFY_KEYS, ON_FAILURE,
+    RUNBOOK_KEYS, SEVERITIES, STEP_KEYS, TRANSFER_KEYS,
 };
 
 const DURATION: &str = r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
@@ -82,6 +83,17 @@ pub fn runbook_schema() -> Value {
             "env": { "type": "string" }, "value": {}, "secret": { "type": "boolean" }, "default": { "type": "string" } } },
         { "type": "object" }
     ]});
+    let mut receiver = only(
+        NOTIFY_KEYS,
+        obj(json!({
+            "url": { "type": "string", "pattern": "^https?://" },
+            "format": { "enum": NOTIFY_FORMATS },
+            "events": { "type": "array", "items": { "enum": NOTIFY_EVENTS } },
+            "every": duration,
+            "headers": { "type": "object", "additionalProperties": { "type": "string" } }
+        })),
+    );
+    receiver["required"] = json!(["url"]);
     let mut root = only(
         RUNBOOK_KEYS,
         obj(json!({
@@ -94,6 +106,7 @@ pub fn runbook_schema() -> Value {
             "inventory": { "type": "string" },
             "vars": { "type": "object", "additionalProperties": var },
             "defaults": only(DEFAULT_KEYS, obj(settings)),
+            "notify": { "type": "array", "items": receiver },
             "steps": { "type": "array", "minItems": 1, "items": { "anyOf": [
                 step,
                 { "type": "object", "additionalProperties": false, "required": ["include"],

@@ -84,6 +84,17 @@ pub struct FailureReport {
     pub stderr_tail: String,
 }
 
+/// A gate passed: who approved it, when, and the message they answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Approval {
+    pub step: String,
+    pub approved_by: String,
+    pub at: String,
+    /// Milliseconds from the run's start.
+    pub offset_ms: Option<i64>,
+    pub message: Option<String>,
+}
+
 /// Everything an after-action report says about a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -109,6 +120,8 @@ pub struct RunReport {
     pub phases: Vec<PhaseTime>,
     pub steps: Vec<StepReport>,
     pub failures: Vec<FailureReport>,
+    /// Gates passed, in order (who approved, when).
+    pub approvals: Vec<Approval>,
     /// Plain sentences: what a human must still check or do.
     pub left_for_human: Vec<String>,
 }
@@ -261,8 +274,24 @@ impl RunReport {
                 rollback: pick(Phase::Rollback),
             });
         }
+        let mut approvals = Vec::new();
         for r in &l.records {
             let find = |id: &str| step_ids.iter().position(|s| s == id);
+            if let Record::Gate {
+                t,
+                step,
+                approved_by,
+                message,
+            } = r
+            {
+                approvals.push(Approval {
+                    step: step.clone(),
+                    approved_by: approved_by.clone(),
+                    at: t.clone(),
+                    offset_ms: ts_ms(t).zip(t0).map(|(s, t0)| s - t0),
+                    message: message.clone(),
+                });
+            }
             match r {
                 Record::StepEnd {
                     step,
@@ -380,6 +409,7 @@ impl RunReport {
             phases: phases(&steps, &runs, rb.as_ref(), recovered),
             steps,
             failures,
+            approvals,
             left_for_human,
         }
     }

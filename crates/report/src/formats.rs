@@ -18,10 +18,18 @@ pub enum ReportFormat {
     Json,
     Junit,
     Prom,
+    /// One self-contained page with the timeline drawn as SVG.
+    Html,
 }
 
 impl ReportFormat {
-    pub const ALL: [ReportFormat; 4] = [Self::Markdown, Self::Json, Self::Junit, Self::Prom];
+    pub const ALL: [ReportFormat; 5] = [
+        Self::Markdown,
+        Self::Json,
+        Self::Junit,
+        Self::Prom,
+        Self::Html,
+    ];
 
     /// File name under a report directory: one file per runbook and format, so several
     /// runbooks can share a directory (e.g. node_exporter's textfile directory).
@@ -31,6 +39,7 @@ impl ReportFormat {
             Self::Json => "json",
             Self::Junit => "junit.xml",
             Self::Prom => "prom",
+            Self::Html => "html",
         };
         format!("drctl-{runbook}.{ext}")
     }
@@ -41,6 +50,7 @@ impl ReportFormat {
             Self::Json => serde_json::to_string_pretty(r).unwrap_or_default() + "\n",
             Self::Junit => junit(r),
             Self::Prom => prometheus(r),
+            Self::Html => crate::html::html(r),
         }
     }
 }

@@ -3,5 +3,6 @@
 pub mod after_action;
 pub mod console;
 pub mod formats;
+pub mod html;
 pub mod plan_view;
 pub mod sanitize;

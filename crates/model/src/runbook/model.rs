@@ -20,6 +20,7 @@ pub const RUNBOOK_KEYS: &[&str] = &[
     "inventory",
     "vars",
     "defaults",
+    "notify",
     "steps",
 ];
 /// Keys of a step.
@@ -288,6 +289,36 @@ pub enum LoopItems {
 /// Keys of a `check:` mapping.
 pub const PROBE_KEYS: &[&str] = &["run", "expect"];
 
+/// Events a `notify:` receiver can subscribe to.
+pub const NOTIFY_EVENTS: &[&str] = &[
+    "start",
+    "gate",
+    "step-failed",
+    "rollback",
+    "finish",
+    "status",
+];
+/// Payload formats of `notify:`.
+pub const NOTIFY_FORMATS: &[&str] = &["json", "slack"];
+/// Keys of one `notify:` entry.
+pub const NOTIFY_KEYS: &[&str] = &["url", "format", "events", "every", "headers"];
+
+/// One `notify:` receiver: where to POST, in which payload format, for which events, and
+/// how often a `status` event is sent while the run lasts.
+#[derive(Debug, Clone)]
+pub struct Notify {
+    /// `http://` or `https://` (certificates verified).
+    pub url: Spanned<String>,
+    /// `json` (versioned drctl payload) or `slack` (`{"text": ...}`).
+    pub format: String,
+    /// Subset of [`NOTIFY_EVENTS`]; all of them when omitted.
+    pub events: Vec<String>,
+    /// Period of `status` events (default 15m).
+    pub every: Duration,
+    /// Extra request headers; values may be templates over (secret) vars.
+    pub headers: Vec<(String, Spanned<String>)>,
+}
+
 /// A parsed runbook.
 #[derive(Debug, Clone)]
 pub struct Runbook {
@@ -300,6 +331,8 @@ pub struct Runbook {
     pub inventory: Option<Spanned<String>>,
     pub vars: Vec<VarDef>,
     pub defaults: StepDefaults,
+    /// `notify:` receivers (issue 15).
+    pub notify: Vec<Notify>,
     pub steps: Vec<Step>,
 }
 

@@ -74,7 +74,7 @@ impl Reader {
         self.diags.last_mut().expect("just pushed")
     }
 
-    fn type_error(&mut self, node: &Node, path: &str, want: &str) {
+    pub fn type_error(&mut self, node: &Node, path: &str, want: &str) {
         let d = self.error(
             node,
             "wrong-type",

@@ -1,6 +1,7 @@
 //! Build a [`Runbook`] from its YAML tree, reporting every problem found on the way.
 
 mod include;
+mod notify;
 mod step;
 
 use include::{canonical, duplicate_ids_across_files, steps_of};
@@ -97,6 +98,10 @@ fn runbook(r: &mut Reader, root: &Node) -> Option<Runbook> {
             Some(settings(r, &d, "defaults"))
         })
         .unwrap_or_default();
+    let notify = f
+        .get("notify")
+        .map(|n| notify::notify(r, n))
+        .unwrap_or_default();
     let mut steps = Vec::new();
     match f.get("steps") {
         Some(n) => match &n.kind {
@@ -151,6 +156,7 @@ fn runbook(r: &mut Reader, root: &Node) -> Option<Runbook> {
         inventory,
         vars,
         defaults,
+        notify,
         steps,
     })
 }

@@ -1,0 +1,391 @@
+//! The after-action report as one self-contained HTML page: inline CSS, the timeline drawn
+//! as inline SVG, no script, no external fetch (it must open on an air-gapped laptop and
+//! survive being attached to an incident ticket). Every text that came from a run
+//! (names, messages, stderr) is HTML-escaped.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::after_action::{HostRun, RunReport};
+use super::formats::recovery_line;
+use drctl_model::runbook::duration::format_duration;
+
+/// Escape text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn ms(v: Option<u64>) -> String {
+    v.map(|m| format_duration(Duration::from_millis(m)))
+        .unwrap_or_else(|| "n/a".into())
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;margin:24px;color:#1b1f24;background:#fff}\
+h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:24px 0 8px;border-bottom:1px solid #d0d7de}\
+table{border-collapse:collapse;margin:4px 0}td,th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;font-size:13px}\
+th{background:#f6f8fa}.ok{color:#1a7f37}.bad{color:#cf222e;font-weight:bold}.unk{color:#9a6700;font-weight:bold}\
+pre{background:#f6f8fa;border:1px solid #d0d7de;padding:8px;font-size:12px;overflow:auto;max-height:300px}\
+.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}\
+.verdict{font-size:16px;padding:6px 10px;display:inline-block;border-radius:4px}\
+.v-ok{background:#dafbe1}.v-bad{background:#ffebe9}";
+
+const GREEN: &str = "#2da44e";
+const RED: &str = "#cf222e";
+const GREY: &str = "#8c959f";
+
+fn colour(h: &HostRun) -> (&'static str, &'static str) {
+    match h.ok {
+        Some(true) => (GREEN, "ok"),
+        Some(false) => (RED, "failed"),
+        None => (GREY, "unknown"),
+    }
+}
+
+/// The timeline: a row per host, a bar per command (forward solid, rollback hatched with
+/// an orange outline), colour by result; gates and the rollback's start as vertical lines.
+fn timeline(r: &RunReport) -> String {
+    let mut hosts: Vec<&str> = Vec::new();
+    let mut end: i64 = r.duration_ms.unwrap_or(0) as i64;
+    for st in &r.steps {
+        for h in st.hosts.iter().chain(&st.rollback) {
+            if !hosts.contains(&h.host.as_str()) {
+                hosts.push(&h.host);
+            }
+            let e = h.offset_ms.unwrap_or(0) + h.duration_ms.unwrap_or(0) as i64;
+            end = end.max(e);
+        }
+    }
+    for a in &r.approvals {
+        end = end.max(a.offset_ms.unwrap_or(0));
+    }
+    let end = end.max(1) as f64;
+    let (label_w, plot_w, row_h, top) = (160.0, 900.0, 28.0, 24.0);
+    let height = top + row_h * hosts.len().max(1) as f64 + 24.0;
+    let width = label_w + plot_w + 20.0;
+    let x = |off: i64| label_w + (off.max(0) as f64 / end) * plot_w;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"timeline\">\
+         <defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+         patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" fill=\"white\" fill-opacity=\"0.5\"/></pattern></defs>"
+    );
+    // Axis: the start, the middle, the end.
+    for frac in [0.0, 0.5, 1.0] {
+        let xx = label_w + frac * plot_w;
+        let _ = write!(
+            s,
+            "<line x1=\"{xx}\" y1=\"{top}\" x2=\"{xx}\" y2=\"{}\" stroke=\"#d0d7de\"/>\
+             <text x=\"{xx}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#57606a\">+{}</text>",
+            height - 20.0,
+            height - 6.0,
+            escape(&ms(Some((end * frac) as u64)))
+        );
+    }
+    for (i, host) in hosts.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let _ = write!(
+            s,
+            "<text x=\"4\" y=\"{}\" font-size=\"12\" fill=\"#1b1f24\">{}</text>",
+            y + row_h * 0.65,
+            escape(host)
+        );
+        for st in &r.steps {
+            for (rollback, runs) in [(false, &st.hosts), (true, &st.rollback)] {
+                for h in runs.iter().filter(|h| h.host == *host) {
+                    let off = h.offset_ms.unwrap_or(0);
+                    let x0 = x(off);
+                    // A command still in flight (unknown) runs to the end of the picture.
+                    let dur = h
+                        .duration_ms
+                        .map(|d| d as i64)
+                        .unwrap_or((end as i64 - off).max(0));
+                    let w = (x(off + dur) - x0).max(3.0);
+                    let (fill, result) = colour(h);
+                    let kind = if rollback { "rollback" } else { "forward" };
+                    let stroke = if rollback {
+                        " stroke=\"#bc4c00\" stroke-width=\"2\""
+                    } else {
+                        ""
+                    };
+                    let what = if rollback {
+                        format!("rollback {}", st.id)
+                    } else {
+                        st.id.clone()
+                    };
+                    let _ = write!(
+                        s,
+                        "<rect class=\"bar {kind} {result}\" data-step=\"{}\" data-host=\"{}\" x=\"{x0:.1}\" y=\"{:.1}\" \
+                         width=\"{w:.1}\" height=\"{:.1}\" fill=\"{fill}\"{stroke}><title>{} on {}: {result}, +{} for {}</title></rect>",
+                        escape(&st.id),
+                        escape(host),
+                        y + 4.0,
+                        row_h - 8.0,
+                        escape(&what),
+                        escape(host),
+                        escape(&ms(Some(off.max(0) as u64))),
+                        escape(&ms(h.duration_ms))
+                    );
+                    if rollback {
+                        let _ = write!(
+                            s,
+                            "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"url(#hatch)\"/>",
+                            y + 4.0,
+                            row_h - 8.0
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let bottom = top + row_h * hosts.len().max(1) as f64;
+    for a in &r.approvals {
+        let xx = x(a.offset_ms.unwrap_or(0));
+        let _ = write!(
+            s,
+            "<line class=\"gate\" x1=\"{xx:.1}\" y1=\"{}\" x2=\"{xx:.1}\" y2=\"{bottom}\" stroke=\"#8250df\" \
+             stroke-width=\"2\" stroke-dasharray=\"4 3\"><title>gate {} approved by {}</title></line>\
+             <text x=\"{xx:.1}\" y=\"{}\" font-size=\"11\" fill=\"#8250df\">&#9873; {}</text>",
+            top - 8.0,
+            escape(&a.step),
+            escape(&a.approved_by),
+            top - 10.0,
+            escape(&a.step)
+        );
+    }
+    let rb_start = r
+        .steps
+        .iter()
+        .flat_map(|s| &s.rollback)
+        .filter_map(|h| h.offset_ms)
+        .min();
+    if let Some(off) = rb_start {
+        let xx = x(off);
+        let _ = write!(
+            s,
+            "<line class=\"rollback-start\" x1=\"{xx:.1}\" y1=\"{}\" x2=\"{xx:.1}\" y2=\"{bottom}\" stroke=\"#bc4c00\" \
+             stroke-width=\"2\"><title>rollback started</title></line>\
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"11\" fill=\"#bc4c00\">rollback</text>",
+            top - 8.0,
+            xx + 3.0,
+            top - 10.0
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The HTML after-action report.
+pub fn html(r: &RunReport) -> String {
+    let mut s = String::new();
+    let title = format!("After-action report: {} ({})", r.name, r.mode);
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"generator\" content=\"drctl\"><title>{}</title><style>{CSS}</style></head><body>\n",
+        escape(&title)
+    );
+    let _ = writeln!(s, "<h1>{}</h1>", escape(&title));
+    if let Some(d) = &r.description {
+        let _ = writeln!(s, "<p>{}</p>", escape(d));
+    }
+    let good = r.exit == Some(0);
+    let exit = r.exit.map(|e| format!(" (exit {e})")).unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "<p id=\"verdict\" class=\"verdict {}\"><b>{}</b>{}{}</p>",
+        if good { "v-ok" } else { "v-bad" },
+        escape(&r.outcome),
+        escape(&exit),
+        r.message
+            .as_deref()
+            .map(|m| format!(": {}", escape(m)))
+            .unwrap_or_default()
+    );
+    s.push_str("<h2>Summary</h2><table id=\"summary\">");
+    let sev = r.severity.as_deref().unwrap_or("none");
+    let ended = r
+        .ended_at
+        .as_deref()
+        .unwrap_or("not ended (stopped or crashed)");
+    let (ok, bad, unknown) = r.counts();
+    for (k, v) in [
+        ("Run", r.run_id.clone()),
+        (
+            "Runbook",
+            format!("{} (kind {}, severity {sev})", r.runbook, r.kind),
+        ),
+        ("Run by", format!("{} on {}", r.user, r.controller)),
+        ("Started", r.started_at.clone()),
+        ("Ended", format!("{ended} (took {})", ms(r.duration_ms))),
+        (
+            "Commands",
+            format!("{ok} ok, {bad} failed, {unknown} unknown"),
+        ),
+        ("Recovery time", recovery_line(r)),
+    ] {
+        let _ = write!(s, "<tr><th>{k}</th><td>{}</td></tr>", escape(&v));
+    }
+    if r.rollback_ms.is_some() {
+        let _ = write!(
+            s,
+            "<tr><th>Rollback time</th><td>{}</td></tr>",
+            escape(&ms(r.rollback_ms))
+        );
+    }
+    s.push_str("</table>\n");
+
+    let rto = match (r.recovery.objective_ms, r.recovery.met) {
+        (Some(_), Some(true)) => "<span class=\"ok\">MET</span>",
+        (Some(_), _) => "<span class=\"bad\">NOT MET</span>",
+        _ => "no objective set",
+    };
+    let _ = writeln!(
+        s,
+        "<h2>Recovery time objective</h2><p id=\"rto\">{rto}: {}</p>",
+        escape(&recovery_line(r))
+    );
+    s.push_str(
+        "<table id=\"phases\"><tr><th>Phase</th><th>Steps</th><th>Time</th><th>Verdict</th></tr>",
+    );
+    for p in &r.phases {
+        let failed = r
+            .steps
+            .iter()
+            .any(|st| p.steps.contains(&st.id) && (st.state == "failed" || st.state == "unknown"));
+        let verdict = if failed {
+            "<span class=\"bad\">failed</span>"
+        } else {
+            "<span class=\"ok\">done</span>"
+        };
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{verdict}</td></tr>",
+            escape(&p.name),
+            escape(&p.steps.join(", ")),
+            escape(&ms(Some(p.duration_ms)))
+        );
+    }
+    s.push_str("</table>\n");
+
+    s.push_str("<h2>Timeline</h2>\n");
+    s.push_str(&timeline(r));
+    let _ = writeln!(
+        s,
+        "<p class=\"legend\"><span style=\"background:{GREEN}\"></span>ok<span style=\"background:{RED}\"></span>failed\
+         <span style=\"background:{GREY}\"></span>unknown (in flight)<span style=\"background:#fff;border:2px solid #bc4c00\"></span>rollback\
+         <span style=\"background:#8250df\"></span>gate approved</p>"
+    );
+
+    s.push_str("<h2>Steps</h2><table id=\"steps\"><tr><th>Step</th><th>Phase</th><th>State</th><th>Time</th><th>Note</th></tr>");
+    for st in &r.steps {
+        let class = match st.state.as_str() {
+            "done" | "approved" => "ok",
+            "failed" => "bad",
+            "unknown" | "partial" => "unk",
+            _ => "",
+        };
+        let _ = write!(
+            s,
+            "<tr><td><code>{}</code> {}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&st.id),
+            if st.title != st.id {
+                escape(&st.title)
+            } else {
+                String::new()
+            },
+            escape(st.phase.as_deref().unwrap_or("")),
+            escape(&st.state),
+            escape(&ms(st.duration_ms)),
+            escape(st.note.as_deref().unwrap_or(""))
+        );
+    }
+    s.push_str("</table>\n");
+
+    s.push_str("<h2>Failures</h2><div id=\"failures\">\n");
+    if r.failures.is_empty() {
+        s.push_str("<p>None.</p>");
+    }
+    for f in &r.failures {
+        let what = if f.phase == drctl_core::Phase::Rollback {
+            "rollback of "
+        } else {
+            ""
+        };
+        let exit = f.exit.map(|e| format!(", exit {e}")).unwrap_or_default();
+        let _ = write!(
+            s,
+            "<h3>{what}<code>{}</code> on <code>{}</code>{}</h3>",
+            escape(&f.step),
+            escape(&f.host),
+            escape(&exit)
+        );
+        if let Some(e) = &f.error {
+            let _ = write!(s, "<p>{}</p>", escape(e));
+        }
+        if !f.stderr_tail.trim().is_empty() {
+            let _ = write!(s, "<pre>{}</pre>", escape(f.stderr_tail.trim_end()));
+        }
+    }
+    s.push_str("</div>\n");
+
+    s.push_str("<h2>Rollback</h2>");
+    match &r.rollback_reason {
+        None => s.push_str("<p>No rollback was started.</p>"),
+        Some(reason) => {
+            let _ = write!(s, "<p>Started because: {}</p>", escape(reason));
+        }
+    }
+
+    s.push_str("<h2>Approvals</h2><div id=\"approvals\">");
+    if r.approvals.is_empty() {
+        s.push_str("<p>No gate was passed.</p>");
+    } else {
+        s.push_str("<table><tr><th>Gate</th><th>Approved by</th><th>At</th><th>Message</th></tr>");
+        for a in &r.approvals {
+            let _ = write!(
+                s,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&a.step),
+                escape(&a.approved_by),
+                escape(&a.at),
+                escape(a.message.as_deref().unwrap_or(""))
+            );
+        }
+        s.push_str("</table>");
+    }
+    s.push_str("</div>\n<h2>Left for a human</h2><ul id=\"left-for-human\">");
+    if r.left_for_human.is_empty() {
+        s.push_str("<li>Nothing: every step that ran is accounted for.</li>");
+    }
+    for l in &r.left_for_human {
+        let _ = write!(s, "<li class=\"bad\">{}</li>", escape(l));
+    }
+    s.push_str("</ul>\n</body></html>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<script>a&b</script>\"'"),
+            "&lt;script&gt;a&amp;b&lt;/script&gt;&quot;&#39;"
+        );
+    }
+}
