@@ -10,6 +10,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the
+    /// local state directory). Runs, locks and the audit chain then live in the cluster.
+    #[arg(long, global = true, env = "DRCTL_STATE", value_name = "URL")]
+    pub state: Option<String>,
+    /// Lease of a run's lock on etcd, in seconds: a controller that stops renewing it
+    /// loses the run this long after.
+    #[arg(long, global = true, env = "DRCTL_LEASE_TTL", value_name = "SECONDS",
+          default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub lease_ttl: u64,
 }
 
 #[derive(Debug, Subcommand)]

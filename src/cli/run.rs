@@ -29,7 +29,7 @@ fn session(e: &ExecArgs, rerun: &[String], skip: &[String]) -> Result<Session, F
     let approver =
         super::prompt::approver(e, &operator.user, console.clone(), options.cancel.clone());
     Ok(Session::new(
-        context::store(e.state_dir.clone()),
+        context::store(e.state_dir.clone())?,
         Arc::new(RealConnector),
         operator,
     )

@@ -193,7 +193,7 @@ impl Session {
             .audit(self.store.audit())
             .operator(self.operator.clone())
             .build();
-        let outcome = runtime()?.block_on(runner.run(Start::New));
+        let outcome = fenced(runtime()?.block_on(runner.run(Start::New)), &*lock, &run_id);
         drop(lock);
         Ok(Finished {
             run_id,
@@ -316,6 +316,7 @@ impl Session {
                 rt.block_on(runner.rollback_requested(reason))
             }
         };
+        let outcome = fenced(outcome, &*lock, &run_id);
         drop(lock);
         Ok(Finished {
             run_id,
@@ -346,6 +347,27 @@ impl Session {
             Some((o, _)) => Some((id, o.to_string())),
             None => Some((id, "crashed or killed (no end recorded)".into())),
         }
+    }
+}
+
+/// A run stopped because its journal refused an append after the lock was lost (shared
+/// state: the lease expired, another controller took over) ends fenced, not journal-failed.
+fn fenced(
+    outcome: crate::RunOutcome,
+    lock: &dyn drctl_core::store::RunLock,
+    run_id: &str,
+) -> crate::RunOutcome {
+    match lock.lost() {
+        Some(why) if outcome.outcome == drctl_core::Outcome::JournalFailed => {
+            crate::RunOutcome::new(
+                drctl_core::Outcome::Fenced,
+                format!(
+                    "fenced: another controller owns run {run_id} (this controller's lock at epoch {} is gone: {why}); nothing more was sent",
+                    lock.epoch()
+                ),
+            )
+        }
+        _ => outcome,
     }
 }
 
