@@ -107,12 +107,28 @@ fn runbook(dir: &Path, name: &str, first_sleep: &str) -> PathBuf {
     std::fs::write(
         &p,
         format!(
-            "drctl: 1\nkind: failover\nname: {name}\ndescription: etcd test\nseverity: P2\nsteps:\n  - id: one\n    on: local\n    run: sleep {first_sleep}; echo one >> {e}\n    idempotent: true\n  - id: two\n    on: local\n    run: echo two >> {e}\n    idempotent: true\n",
+            "drctl: 1\nkind: failover\nname: {name}\ndescription: etcd test\nseverity: P2\nsteps:\n  - id: one\n    on: local\n    run: echo $DRCTL_RUN_ID $DRCTL_STEP_ID $DRCTL_EPOCH >> {e}.env; sleep {first_sleep}; echo one >> {e}\n    idempotent: true\n  - id: two\n    on: local\n    run: echo two >> {e}\n    idempotent: true\n",
             e = effects.display()
         ),
     )
     .unwrap();
     p
+}
+
+/// `(run id, step id, epoch)` of every command of step `one`, from its `DRCTL_*` env.
+fn fence_env(dir: &Path) -> Vec<(String, String, u64)> {
+    std::fs::read_to_string(dir.join("effects.env"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            (
+                w[0].to_string(),
+                w[1].to_string(),
+                w[2].parse().unwrap_or_else(|e| panic!("{l:?}: {e}")),
+            )
+        })
+        .collect()
 }
 
 fn effects(dir: &Path, word: &str) -> usize {
@@ -223,6 +239,10 @@ fn a_controller_frozen_past_its_lease_is_fenced_and_sends_nothing_more() {
     );
     // A's in-flight `one` finished on the host; A never sent `two`: only B's.
     assert_eq!(effects(td.path(), "two"), 1, "{}", out(&a));
+    // Both controllers' commands carried their epoch; the later holder's is higher.
+    let env = fence_env(td.path());
+    assert_eq!(env.len(), 2, "{env:?}");
+    assert!(env[0].0 != env[1].0 && env[0].2 < env[1].2, "{env:?}");
     let o = drctl(&c, td.path())
         .args(["audit", "verify"])
         .output()

@@ -44,6 +44,8 @@ pub struct HostJob {
     pub pool: Arc<Pool>,
     pub engine: Arc<Engine>,
     pub cancel: Arc<AtomicBool>,
+    /// The run lock's fencing epoch (`DRCTL_EPOCH`).
+    pub epoch: u64,
 }
 
 impl HostJob {
@@ -299,13 +301,21 @@ impl HostJob {
             })
             .collect();
         env.extend(cmd.env.iter().cloned());
-        let spec = CommandSpec {
+        let mut spec = CommandSpec {
             command: cmd.text.clone(),
             env,
             timeout,
         };
         // As run: the exports of its values, then the command (masked where shown).
         let as_run = spec.script();
+        // Fencing reaches the hosts: a script can reject a command from a stale controller.
+        // (Not part of `as_run`: the same on every run, noise in journals and the audit.)
+        spec.env
+            .push(("DRCTL_RUN_ID".into(), self.plan.run_id.clone()));
+        spec.env
+            .push(("DRCTL_STEP_ID".into(), self.ps().step.id.value.clone()));
+        spec.env
+            .push(("DRCTL_EPOCH".into(), self.epoch.to_string()));
         match self.pool.with(&self.host, |c| c.exec(&spec)) {
             Ok(o) => {
                 let why = match expect {

@@ -31,6 +31,9 @@ pub struct ExecOptions {
     pub skip: BTreeSet<String>,
     /// Set by the first Ctrl-C: start nothing new.
     pub cancel: Arc<AtomicBool>,
+    /// The fencing epoch of the run's lock (set by the session): every command gets it as
+    /// `DRCTL_EPOCH`.
+    pub epoch: u64,
 }
 
 impl Default for ExecOptions {
@@ -40,6 +43,7 @@ impl Default for ExecOptions {
             rerun: BTreeSet::new(),
             skip: BTreeSet::new(),
             cancel: Arc::default(),
+            epoch: 0,
         }
     }
 }

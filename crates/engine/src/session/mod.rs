@@ -186,8 +186,12 @@ impl Session {
             .create_run(header, text)
             .map_err(SessionError::from_state)?;
         let mode = plan.mode;
+        let options = ExecOptions {
+            epoch: lock.epoch(),
+            ..self.options.clone()
+        };
         let runner = Runner::builder(Arc::new(plan), self.connector.clone(), journal)
-            .options(self.options.clone())
+            .options(options)
             .sinks(self.sinks.clone())
             .approver(self.approver.clone())
             .audit(self.store.audit())
@@ -299,7 +303,10 @@ impl Session {
         let mode = r.plan.mode;
         let runner = Runner::builder(Arc::new(r.plan), self.connector.clone(), journal)
             .checkpoint(Checkpoint::from_journal(&r.loaded))
-            .options(self.options.clone())
+            .options(ExecOptions {
+                epoch: lock.epoch(),
+                ..self.options.clone()
+            })
             .sinks(self.sinks.clone())
             .approver(self.approver.clone())
             .audit(self.store.audit())
