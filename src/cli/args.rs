@@ -193,6 +193,10 @@ pub struct ResumeArgs {
     /// Go on although the runbook changed since the run started (the changes are shown).
     #[arg(long)]
     pub allow_changed: bool,
+    /// Shared state: if another controller holds the run's lock, wait for its lease to
+    /// expire (at most --lease-ttl + 2 s), then take the run over with a new epoch.
+    #[arg(long)]
+    pub takeover: bool,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,11 @@ pub fn set_state(url: Option<String>, lease_ttl: u64) {
     let _ = STATE.set((url.filter(|u| !u.is_empty()), lease_ttl));
 }
 
+/// `--lease-ttl`, in seconds.
+pub fn lease_ttl() -> u64 {
+    STATE.get().map_or(10, |s| s.1)
+}
+
 /// The run state: the etcd cluster `--state etcd://…` names, else the local state
 /// directory named by `--state-dir`, `DRCTL_STATE_DIR` or the default.
 pub fn store(state_dir: Option<PathBuf>) -> Result<Arc<dyn RunStore>, Failure> {
