@@ -249,3 +249,85 @@ fn a_controller_frozen_past_its_lease_is_fenced_and_sends_nothing_more() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
+
+#[test]
+fn resume_takeover_waits_out_a_frozen_holders_lease_and_finishes_its_run() {
+    let Some(c) = Cluster::start() else { return };
+    let td = tempfile::tempdir().unwrap();
+    let rb = runbook(td.path(), "etcd-takeover", "2");
+    let a = drctl(&c, td.path())
+        .args(["run", "--yes", "--lease-ttl", "3"])
+        .arg(&rb)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for A's run to be journaled in etcd, then freeze A inside step `one`.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let id = loop {
+        let o = drctl(&c, td.path())
+            .args(["runs", "--format", "json"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        if let Some(i) = text.find("etcd-takeover-") {
+            let id: String = text[i..]
+                .chars()
+                .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+                .collect();
+            break id;
+        }
+        assert!(Instant::now() < deadline, "A's run never appeared: {text}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: signalling our own child by its pid.
+    assert_eq!(unsafe { libc::kill(a.id() as i32, libc::SIGSTOP) }, 0);
+    let t0 = Instant::now();
+    let b = drctl(&c, td.path())
+        .args([
+            "resume",
+            "--takeover",
+            "--rerun",
+            "one",
+            "--yes",
+            "--lease-ttl",
+            "3",
+        ])
+        .arg(&id)
+        .output()
+        .unwrap();
+    assert_eq!(b.status.code(), Some(0), "B {}", out(&b));
+    assert!(
+        t0.elapsed() < Duration::from_secs(8),
+        "bounded by the lease"
+    );
+    assert_eq!(unsafe { libc::kill(a.id() as i32, libc::SIGCONT) }, 0);
+    let a = a.wait_with_output().unwrap();
+    assert_eq!(a.status.code(), Some(6), "A {}", out(&a));
+    // `two` ran once, by B; `one` ran twice only because B asked for --rerun one.
+    assert_eq!(
+        (effects(td.path(), "one"), effects(td.path(), "two")),
+        (2, 1)
+    );
+    let env = fence_env(td.path());
+    assert!(
+        env.len() == 2 && env[0].0 == env[1].0 && env[0].2 < env[1].2,
+        "{env:?}"
+    );
+    let o = drctl(&c, td.path())
+        .args(["status"])
+        .arg(&id)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("succeeded"),
+        "{}",
+        out(&o)
+    );
+    let o = drctl(&c, td.path())
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}
