@@ -140,12 +140,20 @@ _drctl() {
 
     case "${cmd}" in
         drctl)
-            opts="-h -V --help --version validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help"
+            opts="-h -V --state --lease-ttl --help --version validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -154,12 +162,20 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__audit)
-            opts="-h -V --help --version verify help"
+            opts="-h -V --state --lease-ttl --help --version verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -210,7 +226,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__audit__subcmd__verify)
-            opts="-h -V --state-dir --help --version"
+            opts="-h -V --state-dir --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,6 +239,14 @@ _drctl() {
                     fi
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -231,12 +255,20 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__completions)
-            opts="-h -V --help --version bash elvish fish powershell zsh"
+            opts="-h -V --state --lease-ttl --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -245,7 +277,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__cutover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +364,14 @@ _drctl() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
                     fi
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -342,7 +382,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__drill)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,6 +469,14 @@ _drctl() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
                     fi
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -439,7 +487,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__failover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -526,6 +574,14 @@ _drctl() {
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
                     fi
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -802,7 +858,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__migrate)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -891,6 +947,14 @@ _drctl() {
                     fi
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -899,7 +963,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__plan)
-            opts="-i -e -h -V --inventory --var --limit --drill --format --help --version"
+            opts="-i -e -h -V --inventory --var --limit --drill --format --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -951,6 +1015,14 @@ _drctl() {
                     COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -959,7 +1031,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__report)
-            opts="-o -h -V --format --output --state-dir --help --version"
+            opts="-o -h -V --format --output --state-dir --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,6 +1078,14 @@ _drctl() {
                     fi
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1014,7 +1094,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__restore)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1103,6 +1183,14 @@ _drctl() {
                     fi
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1111,7 +1199,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__resume)
-            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --help --version"
+            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1201,6 +1289,14 @@ _drctl() {
                     return 0
                     ;;
                 --skip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1212,7 +1308,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__rollback)
-            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --help --version"
+            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1305,6 +1401,14 @@ _drctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1313,7 +1417,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__run)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1402,6 +1506,14 @@ _drctl() {
                     fi
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1410,7 +1522,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__runs)
-            opts="-h -V --state-dir --format --help --version"
+            opts="-h -V --state-dir --format --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1425,6 +1537,14 @@ _drctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1435,12 +1555,20 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__schema)
-            opts="-h -V --help --version"
+            opts="-h -V --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1449,7 +1577,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__status)
-            opts="-h -V --state-dir --format --help --version"
+            opts="-h -V --state-dir --format --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1466,6 +1594,14 @@ _drctl() {
                     COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1474,7 +1610,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__validate)
-            opts="-i -e -h -V --inventory --var --strict --format --help --version"
+            opts="-i -e -h -V --inventory --var --strict --format --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1520,6 +1656,14 @@ _drctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_drctl_global_optspecs
-    string join \n h/help V/version
+    string join \n state= lease-ttl= h/help V/version
 end
 
 function __fish_drctl_needs_command
@@ -24,6 +24,8 @@ function __fish_drctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c drctl -n "__fish_drctl_needs_command" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_needs_command" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_needs_command" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_needs_command" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
@@ -48,6 +50,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand validate" -s e -l var -d 'Ex
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -l format -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -l strict -d 'Fail on warnings too'
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -s V -l version -d 'Print version'
@@ -57,6 +61,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand plan" -l limit -d 'Only thes
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l format -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l drill -d 'Resolve as `drctl drill` would'
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s V -l version -d 'Print version'
@@ -71,6 +77,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand run" -l approve -d 'Pass thi
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -90,6 +98,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand failover" -l approve -d 'Pas
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -109,6 +119,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l approve -d 'Pass
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -128,6 +140,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand restore" -l approve -d 'Pass
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -147,6 +161,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l approve -d 'Pass
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -166,6 +182,8 @@ complete -c drctl -n "__fish_drctl_using_subcommand drill" -l approve -d 'Pass t
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -186,12 +204,15 @@ complete -c drctl -n "__fish_drctl_using_subcommand resume" -s i -l inventory -d
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l rerun -d 'Re-run this step where it was left in flight (STEP@HOST: on that host only)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l skip -d 'Treat this in-flight step as done (STEP@HOST: on that host only)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l cross-point-of-no-return -d '`drctl rollback`: also undo a step marked `point_of_no_return` and every step before it (without it, the rollback stops at that step)'
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l takeover -d 'Shared state: if another controller holds the run\'s lock, wait for its lease to expire (at most --lease-ttl + 2 s), then take the run over with a new epoch'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
@@ -206,24 +227,31 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s i -l inventory 
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s e -l var -d 'Extra variable NAME=VALUE (default: the run\'s own)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l rerun -d 'Re-run this step where it was left in flight (STEP@HOST: on that host only)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l skip -d 'Treat this in-flight step as done (STEP@HOST: on that host only)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s q -l quiet -d 'Only the final line and errors'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l allow-changed -d 'Go on although the runbook changed since the run started (the changes are shown)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l cross-point-of-no-return -d '`drctl rollback`: also undo a step marked `point_of_no_return` and every step before it (without it, the rollback stops at that step)'
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l takeover -d 'Shared state: if another controller holds the run\'s lock, wait for its lease to expire (at most --lease-ttl + 2 s), then take the run over with a new epoch'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l format -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
+complete -c drctl -n "__fish_drctl_using_subcommand status" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand status" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand status" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -l format -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l format -r -f -a "md\t'Markdown after-action report'
@@ -233,19 +261,29 @@ prom\t'Prometheus text format (node_exporter textfile collector)'
 html\t'One self-contained HTML page: summary, RTO, phases, SVG timeline, failures'"
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s o -l output -d 'Write to this file (atomically) instead of standard output' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l state-dir -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand report" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand report" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check the hash chain; names the first line altered, removed or reordered'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l state-dir -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the hash chain; names the first line altered, removed or reordered'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c drctl -n "__fish_drctl_using_subcommand schema" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand schema" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand completions" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand completions" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'

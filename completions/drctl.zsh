@@ -15,6 +15,8 @@ _drctl() {
 
     local context curcontext="$curcontext" state line
     _arguments "${_arguments_options[@]}" : \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -37,6 +39,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--strict[Fail on warnings too]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -55,6 +59,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--drill[Resolve as \`drctl drill\` would]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -78,6 +84,8 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -108,6 +116,8 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -138,6 +148,8 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -168,6 +180,8 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -198,6 +212,8 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -228,6 +244,8 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -259,6 +277,8 @@ short\:"One line per problem (\`validate\` only)"))' \
 '*--var=[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
 '*--rerun=[Re-run this step where it was left in flight (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
 '*--skip=[Treat this in-flight step as done (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -267,6 +287,7 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--quiet[Only the final line and errors]' \
 '--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
 '--cross-point-of-no-return[\`drctl rollback\`\: also undo a step marked \`point_of_no_return\` and every step before it (without it, the rollback stops at that step)]' \
+'--takeover[Shared state\: if another controller holds the run'\''s lock, wait for its lease to expire (at most --lease-ttl + 2 s), then take the run over with a new epoch]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -290,6 +311,8 @@ short\:"One line per problem (\`validate\` only)"))' \
 '*--var=[Extra variable NAME=VALUE (default\: the run'\''s own)]:NAME=VALUE:_default' \
 '*--rerun=[Re-run this step where it was left in flight (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
 '*--skip=[Treat this in-flight step as done (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -298,6 +321,7 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--quiet[Only the final line and errors]' \
 '--allow-changed[Go on although the runbook changed since the run started (the changes are shown)]' \
 '--cross-point-of-no-return[\`drctl rollback\`\: also undo a step marked \`point_of_no_return\` and every step before it (without it, the rollback stops at that step)]' \
+'--takeover[Shared state\: if another controller holds the run'\''s lock, wait for its lease to expire (at most --lease-ttl + 2 s), then take the run over with a new epoch]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -311,6 +335,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -324,6 +350,8 @@ _arguments "${_arguments_options[@]}" : \
 '--format=[]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -340,6 +368,8 @@ html\:"One self-contained HTML page\: summary, RTO, phases, SVG timeline, failur
 '-o+[Write to this file (atomically) instead of standard output]:OUTPUT:_files' \
 '--output=[Write to this file (atomically) instead of standard output]:OUTPUT:_files' \
 '--state-dir=[]:STATE_DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -349,6 +379,8 @@ html\:"One self-contained HTML page\: summary, RTO, phases, SVG timeline, failur
 ;;
 (audit)
 _arguments "${_arguments_options[@]}" : \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -366,6 +398,8 @@ _arguments "${_arguments_options[@]}" : \
             (verify)
 _arguments "${_arguments_options[@]}" : \
 '--state-dir=[]:STATE_DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -402,6 +436,8 @@ esac
 ;;
 (schema)
 _arguments "${_arguments_options[@]}" : \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -410,6 +446,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (completions)
 _arguments "${_arguments_options[@]}" : \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \

@@ -10,6 +10,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the
+    /// local state directory). Runs, locks and the audit chain then live in the cluster.
+    #[arg(long, global = true, env = "DRCTL_STATE", value_name = "URL")]
+    pub state: Option<String>,
+    /// Lease of a run's lock on etcd, in seconds: a controller that stops renewing it
+    /// loses the run this long after.
+    #[arg(long, global = true, env = "DRCTL_LEASE_TTL", value_name = "SECONDS",
+          default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub lease_ttl: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +201,10 @@ pub struct ResumeArgs {
     /// before it (without it, the rollback stops at that step).
     #[arg(long)]
     pub cross_point_of_no_return: bool,
+    /// Shared state: if another controller holds the run's lock, wait for its lease to
+    /// expire (at most --lease-ttl + 2 s), then take the run over with a new epoch.
+    #[arg(long)]
+    pub takeover: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use drctl_core::store::RunStore;
 use drctl_engine::Operator;
 use drctl_engine::session::{LoadedPlan, SessionError, Target, load_plan, parse_vars};
 use drctl_model::diagnostic::Diagnostic;
@@ -14,9 +15,38 @@ use drctl_state_fs::StateDir;
 use super::args::{ExecArgs, TargetArgs};
 use crate::error::Failure;
 
-/// The local state directory named by `--state-dir`, `DRCTL_STATE_DIR` or the default.
-pub fn store(state_dir: Option<PathBuf>) -> Arc<StateDir> {
-    Arc::new(StateDir::resolve(state_dir))
+/// `--state` (or `DRCTL_STATE`) and `--lease-ttl`, set once by `dispatch`.
+static STATE: std::sync::OnceLock<(Option<String>, u64)> = std::sync::OnceLock::new();
+
+pub fn set_state(url: Option<String>, lease_ttl: u64) {
+    let _ = STATE.set((url.filter(|u| !u.is_empty()), lease_ttl));
+}
+
+/// `--lease-ttl`, in seconds.
+pub fn lease_ttl() -> u64 {
+    STATE.get().map_or(10, |s| s.1)
+}
+
+/// The run state: the etcd cluster `--state etcd://…` names, else the local state
+/// directory named by `--state-dir`, `DRCTL_STATE_DIR` or the default.
+pub fn store(state_dir: Option<PathBuf>) -> Result<Arc<dyn RunStore>, Failure> {
+    let (url, ttl) = STATE.get().cloned().unwrap_or((None, 10));
+    match url {
+        Some(url) if url.starts_with("etcd://") => {
+            if state_dir.is_some() {
+                return Err(Failure::usage(
+                    "--state etcd://… and --state-dir are exclusive: the run state lives in one place",
+                ));
+            }
+            let s = drctl_state_etcd::EtcdStore::connect(&url, ttl)
+                .map_err(|e| Failure::usage(format!("--state: {e}")))?;
+            Ok(Arc::new(s))
+        }
+        Some(other) => Err(Failure::usage(format!(
+            "--state `{other}`: expected etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (a local directory is --state-dir)"
+        ))),
+        None => Ok(Arc::new(StateDir::resolve(state_dir))),
+    }
 }
 
 /// Who runs drctl, from where.

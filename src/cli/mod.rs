@@ -16,7 +16,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use drctl_core::store::{AuditVerdict, RunStore};
+use drctl_core::store::AuditVerdict;
 use drctl_engine::session::ResumeKind;
 
 use crate::error::{Exit, exit_for};
@@ -47,6 +47,7 @@ pub fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
+    context::set_state(cli.state.clone(), cli.lease_ttl);
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match cli.command {
         Command::Validate(a) => validate::run(a, color),
@@ -65,18 +66,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Audit {
             action: args::AuditAction::Verify { state_dir },
         } => {
-            let store = context::store(state_dir);
-            let path = store.audit();
+            let store = context::store(state_dir)?;
+            let path = store.audit_location();
             match store
                 .verify_audit()
                 .map_err(|e| crate::error::Failure::usage(e.to_string()))?
             {
                 AuditVerdict::Intact { entries } => {
-                    println!("{}: intact, {entries} entries", path.display());
+                    println!("{path}: intact, {entries} entries");
                     Ok(Exit::Success)
                 }
                 AuditVerdict::Broken { line, reason } => {
-                    println!("{}:{line}: BROKEN: {reason}", path.display());
+                    println!("{path}:{line}: BROKEN: {reason}");
                     Ok(Exit::FailedRolledBack)
                 }
             }

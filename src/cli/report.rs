@@ -32,7 +32,7 @@ pub fn prepare_dir(dir: &Path) -> Result<(), Failure> {
 }
 
 pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
-    let store = super::context::store(a.state_dir);
+    let store = super::context::store(a.state_dir)?;
     let id = match a.run_id {
         Some(id) => id,
         None => super::status::latest_run(&*store).ok_or_else(|| Failure::usage("no runs yet"))?,
@@ -59,7 +59,10 @@ pub fn run(a: ReportArgs) -> anyhow::Result<Exit> {
 /// Nothing here can change the run's exit code.
 pub fn after_run(e: &ExecArgs, run_id: &str, show: bool) {
     let dir = e.report_dir.as_deref();
-    let store = super::context::store(e.state_dir.clone());
+    let store = match super::context::store(e.state_dir.clone()) {
+        Ok(s) => s,
+        Err(e) => return eprintln!("warning: no report: {e}"),
+    };
     let r = match build(&*store, run_id) {
         Ok(r) => r,
         Err(e) => return eprintln!("warning: no report: {e}"),

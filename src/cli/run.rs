@@ -50,7 +50,7 @@ fn session(
     let approver =
         super::prompt::approver(e, &operator.user, console.clone(), options.cancel.clone());
     Ok(Session::new(
-        context::store(e.state_dir.clone()),
+        context::store(e.state_dir.clone())?,
         Arc::new(RealConnector),
         operator,
     )
@@ -262,15 +262,35 @@ pub fn resume(a: ResumeArgs, kind: ResumeKind) -> anyhow::Result<Exit> {
         vars: drctl_engine::session::parse_vars(&a.vars).map_err(failure)?,
         allow_changed: a.allow_changed,
     };
-    let r = s.prepare_resume(&req).map_err(failure)?;
-    context::print_diagnostics(&r.warnings);
-    for n in &r.notes {
-        eprintln!("{n}");
-    }
     if let Some(dir) = &a.exec.report_dir {
         super::report::prepare_dir(dir)?;
     }
-    let f = s.resume(r).map_err(failure)?;
+    // --takeover: while a holder's lock lives, wait (bounded by the lease TTL) for its
+    // lease to expire, then take the lock with a new epoch and continue from the journal.
+    let deadline =
+        std::time::Instant::now() + std::time::Duration::from_secs(context::lease_ttl() + 2);
+    let mut said = false;
+    let f = loop {
+        let r = s.prepare_resume(&req).map_err(failure)?;
+        if !said {
+            context::print_diagnostics(&r.warnings);
+            for n in &r.notes {
+                eprintln!("{n}");
+            }
+        }
+        match s.resume(r) {
+            Err(drctl_engine::session::SessionError::Locked(m))
+                if a.takeover && std::time::Instant::now() < deadline =>
+            {
+                if !said {
+                    eprintln!("takeover: {m}; waiting for its lease to expire");
+                    said = true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            other => break other.map_err(failure)?,
+        }
+    };
     let exit = f.outcome.exit();
     let show = f.mode == RunMode::Drill && (!a.exec.quiet || exit != Exit::Success);
     super::report::after_run(&a.exec, &f.run_id, show);

@@ -55,7 +55,7 @@ pub fn latest_run(store: &dyn RunStore) -> Option<String> {
 }
 
 pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
-    let store = super::context::store(a.state_dir);
+    let store = super::context::store(a.state_dir)?;
     let mut rows = Vec::new();
     for id in store
         .list_runs()
@@ -110,7 +110,7 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
 }
 
 pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
-    let store = super::context::store(a.state_dir);
+    let store = super::context::store(a.state_dir)?;
     let id = match a.run_id {
         Some(id) => id,
         None => latest_run(&*store).ok_or_else(|| Failure::usage("no runs yet"))?,

@@ -33,9 +33,12 @@ fn sha_of(cmd: &str) -> String {
 }
 
 /// Run drctl to the end and return (exit code, stderr, peak RSS in KiB) of that process.
+/// The peak is the process's own `VmHWM` (its address space's high-water mark, which
+/// starts afresh at exec), read while it runs: the `ru_maxrss` a parent gets from wait4
+/// would also count the test process's own size at the fork.
 fn run_measured(lab: &Lab, args: &[&str]) -> (Option<i32>, String, i64) {
     let err_path = lab.path().join("drctl-stderr");
-    let child = Command::new(env!("CARGO_BIN_EXE_drctl"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drctl"))
         .env("DRCTL_STATE_DIR", lab.path().join("state"))
         .env("NO_COLOR", "1")
         .env_remove("SSH_AUTH_SOCK")
@@ -45,18 +48,26 @@ fn run_measured(lab: &Lab, args: &[&str]) -> (Option<i32>, String, i64) {
         .stderr(std::fs::File::create(&err_path).unwrap())
         .spawn()
         .unwrap();
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is a valid out-parameter; wait4 fills it for this child only.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as i32;
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-    assert_eq!(r, pid);
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    std::mem::forget(child);
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut hwm_kib = 0i64;
+    let code = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+        {
+            hwm_kib = hwm_kib.max(kib);
+        }
+        if let Some(st) = child.try_wait().unwrap() {
+            break st.code();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     (
         code,
         std::fs::read_to_string(&err_path).unwrap_or_default(),
-        ru.ru_maxrss,
+        hwm_kib,
     )
 }
 

@@ -24,6 +24,7 @@ mod ssh_crash;
 mod ssh_drill;
 mod ssh_resume;
 mod ssh_run;
+mod state_etcd;
 mod state_local;
 mod transfers;
 mod transport_trust;

@@ -15,6 +15,9 @@ pub enum Exit {
     Refused = 4,
     /// Stopped with a step in flight; `drctl resume` decides.
     InFlight = 5,
+    /// Fenced: this controller lost the run's lock (its lease expired, another controller
+    /// took the run over) and sent nothing more.
+    Fenced = 6,
     /// Interrupted (Ctrl-C); state saved, resumable.
     Interrupted = 130,
 }

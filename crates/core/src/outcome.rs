@@ -40,6 +40,9 @@ pub enum Outcome {
     Interrupted,
     /// The journal could not be written: the run stopped.
     JournalFailed,
+    /// The controller lost the run's lock (shared state): another controller owns the run;
+    /// this one stopped and sent nothing more.
+    Fenced,
     /// A drill step failed (before its cleanup): never journaled as a run's end.
     Failed,
     /// Drill: every step passed, the environment was restored, every objective met.
@@ -71,6 +74,7 @@ impl Outcome {
             Self::Refused => Exit::Refused,
             Self::InFlight | Self::WaitingApproval => Exit::InFlight,
             Self::Interrupted => Exit::Interrupted,
+            Self::Fenced => Exit::Fenced,
         }
     }
 
@@ -118,6 +122,7 @@ impl Outcome {
             Self::WaitingApproval => "waiting-approval",
             Self::Interrupted => "interrupted",
             Self::JournalFailed => "journal-failed",
+            Self::Fenced => "fenced",
             Self::Failed => "failed",
             Self::DrillPassed => "drill-passed",
             Self::DrillFailed => "drill-failed",

@@ -40,6 +40,13 @@ pub enum StateError {
     /// belongs, a folder another user can write, not a regular file.
     #[error("{0}")]
     Unsafe(String),
+    /// This controller lost its lock (its lease expired, another controller took the run
+    /// over): it must send no further command.
+    #[error("fenced: another controller owns run {run_id}{detail}")]
+    Fenced { run_id: String, detail: String },
+    /// A remote store (etcd) could not be reached or refused the request.
+    #[error("{location}: {msg}")]
+    Remote { location: String, msg: String },
 }
 
 /// Held for the life of a run; dropping it releases the lock.
@@ -48,6 +55,11 @@ pub trait RunLock: Send + Sync {
     fn took_over(&self) -> Option<&str>;
     /// Fencing epoch: a number that only grows from one holder to the next.
     fn epoch(&self) -> u64;
+    /// Set once the lock is known to be lost (lease expired, taken over): what happened.
+    /// A local lock is never lost while its holder lives.
+    fn lost(&self) -> Option<String> {
+        None
+    }
 }
 
 /// One run's journal, open for appending. Every append is durable when it returns.
@@ -106,6 +118,10 @@ pub trait RunStore: Send + Sync {
     fn verify_audit(&self) -> Result<AuditVerdict, StateError>;
     /// Where the store is, for messages.
     fn location(&self) -> String;
+    /// Where the audit chain is, for `audit verify`'s messages (`FILE:LINE` names a line).
+    fn audit_location(&self) -> String {
+        self.location()
+    }
 }
 
 /// One audited action: who did what, where, with which result.

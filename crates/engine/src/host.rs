@@ -62,6 +62,8 @@ pub struct HostJob {
     pub pool: Arc<Pool>,
     pub engine: Arc<Engine>,
     pub cancel: Arc<AtomicBool>,
+    /// The run lock's fencing epoch (`DRCTL_EPOCH`).
+    pub epoch: u64,
 }
 
 impl HostJob {
@@ -114,8 +116,10 @@ impl HostJob {
             return Err("no check".into());
         };
         let cmd = self.render_command(&check.run.value)?;
-        let mut env: Vec<(String, String)> = Vec::new();
-        env.extend(cmd.env.iter().cloned());
+        let mut env: Vec<(String, String)> = cmd.env.clone();
+        env.push(("DRCTL_RUN_ID".into(), self.plan.run_id.clone()));
+        env.push(("DRCTL_STEP_ID".into(), ps.step.id.value.clone()));
+        env.push(("DRCTL_EPOCH".into(), self.epoch.to_string()));
         let spec = CommandSpec {
             command: cmd.text.clone(),
             env,
@@ -408,13 +412,21 @@ impl HostJob {
             })
             .collect();
         env.extend(cmd.env.iter().cloned());
-        let spec = CommandSpec {
+        let mut spec = CommandSpec {
             command: cmd.text.clone(),
             env,
             timeout,
         };
         // As run: the exports of its values, then the command (masked where shown).
         let as_run = spec.script();
+        // Fencing reaches the hosts: a script can reject a command from a stale controller.
+        // (Not part of `as_run`: the same on every run, noise in journals and the audit.)
+        spec.env
+            .push(("DRCTL_RUN_ID".into(), self.plan.run_id.clone()));
+        spec.env
+            .push(("DRCTL_STEP_ID".into(), self.ps().step.id.value.clone()));
+        spec.env
+            .push(("DRCTL_EPOCH".into(), self.epoch.to_string()));
         match self.pool.with(&self.host, |c| c.exec(&spec)) {
             Ok(o) => {
                 let mut why = match expect {

@@ -33,6 +33,9 @@ pub struct ExecOptions {
     pub cancel: Arc<AtomicBool>,
     /// Whether a rollback may undo a point of no return and the steps before it.
     pub no_return: NoReturn,
+    /// The fencing epoch of the run's lock (set by the session): every command gets it as
+    /// `DRCTL_EPOCH`.
+    pub epoch: u64,
 }
 
 /// What a rollback does at a step marked `point_of_no_return` that succeeded.
@@ -53,6 +56,7 @@ impl Default for ExecOptions {
             skip: BTreeSet::new(),
             cancel: Arc::default(),
             no_return: NoReturn::Stop,
+            epoch: 0,
         }
     }
 }

@@ -280,6 +280,10 @@ impl RunStore for StateDir {
     fn location(&self) -> String {
         self.root.display().to_string()
     }
+
+    fn audit_location(&self) -> String {
+        self.audit().display().to_string()
+    }
 }
 
 impl StateDir {

@@ -97,6 +97,7 @@ impl Runner {
             pool: self.pool.clone(),
             engine: self.engine.clone(),
             cancel: self.opts.cancel.clone(),
+            epoch: self.opts.epoch,
         };
         if phase == Phase::Forward {
             match job.when() {

@@ -125,6 +125,7 @@ impl Runner {
                 pool: self.pool.clone(),
                 engine: self.engine.clone(),
                 cancel: self.opts.cancel.clone(),
+                epoch: self.opts.epoch,
             };
             let present = tokio::task::spawn_blocking(move || job.probe())
                 .await

@@ -56,6 +56,7 @@ impl SessionError {
     pub fn exit(&self) -> Exit {
         match self {
             Self::Locked(_) | Self::Unresolved { .. } => Exit::Refused,
+            Self::State(StateError::Fenced { .. }) => Exit::Fenced,
             _ => Exit::Usage,
         }
     }

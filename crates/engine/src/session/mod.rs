@@ -186,8 +186,8 @@ impl Session {
             .create_run(header, text)
             .map_err(SessionError::from_state)?;
         let mode = plan.mode;
-        let runner = self.runner(plan, journal, Checkpoint::default());
-        let outcome = runtime()?.block_on(runner.run(Start::New));
+        let runner = self.runner(plan, journal, Checkpoint::default(), lock.epoch());
+        let outcome = fenced(runtime()?.block_on(runner.run(Start::New)), &*lock, &run_id);
         drop(lock);
         Ok(Finished {
             run_id,
@@ -292,7 +292,7 @@ impl Session {
             .map_err(SessionError::from_state)?;
         let mode = r.plan.mode;
         let cp = Checkpoint::from_journal(&r.loaded);
-        let runner = self.runner(r.plan, journal, cp);
+        let runner = self.runner(r.plan, journal, cp, lock.epoch());
         let rt = runtime()?;
         let outcome = match r.kind {
             ResumeKind::Continue => rt.block_on(runner.run(Start::Resumed)),
@@ -304,6 +304,7 @@ impl Session {
                 rt.block_on(runner.rollback_requested(reason))
             }
         };
+        let outcome = fenced(outcome, &*lock, &run_id);
         drop(lock);
         Ok(Finished {
             run_id,
@@ -320,10 +321,14 @@ impl Session {
         plan: Plan,
         journal: Arc<dyn drctl_core::store::RunLog>,
         cp: Checkpoint,
+        epoch: u64,
     ) -> Arc<Runner> {
         Runner::builder(Arc::new(plan), self.connector.clone(), journal)
             .checkpoint(cp)
-            .options(self.options.clone())
+            .options(ExecOptions {
+                epoch,
+                ..self.options.clone()
+            })
             .sinks(self.sinks.clone())
             .approver(self.approver.clone())
             .audit(self.store.audit())
@@ -351,6 +356,27 @@ impl Session {
             Some((o, _)) => Some((id, o.to_string())),
             None => Some((id, "crashed or killed (no end recorded)".into())),
         }
+    }
+}
+
+/// A run stopped because its journal refused an append after the lock was lost (shared
+/// state: the lease expired, another controller took over) ends fenced, not journal-failed.
+fn fenced(
+    outcome: crate::RunOutcome,
+    lock: &dyn drctl_core::store::RunLock,
+    run_id: &str,
+) -> crate::RunOutcome {
+    match lock.lost() {
+        Some(why) if outcome.outcome == drctl_core::Outcome::JournalFailed => {
+            crate::RunOutcome::new(
+                drctl_core::Outcome::Fenced,
+                format!(
+                    "fenced: another controller owns run {run_id} (this controller's lock at epoch {} is gone: {why}); nothing more was sent",
+                    lock.epoch()
+                ),
+            )
+        }
+        _ => outcome,
     }
 }
 
