@@ -7,6 +7,7 @@ mod lab;
 mod pg;
 
 mod audit;
+mod docs;
 mod journal_damage;
 mod link_failover;
 mod pg_backup_restore;
