@@ -33,7 +33,7 @@ fn yaml_blocks(md: &str) -> Vec<String> {
 }
 
 /// Every ```yaml block starting with `drctl:` is a runbook; every other one an inventory.
-/// Each runbook validates strictly, alone and against each inventory.
+/// Each runbook validates strictly, alone and against each inventory, then runs.
 #[test]
 fn format_page_examples_validate() {
     let blocks = yaml_blocks(&read("docs/runbook-format.md"));
@@ -62,6 +62,11 @@ fn format_page_examples_validate() {
                 .run()
                 .status(0);
         }
+        // And it runs as written on the controller (every example step is `on: local`).
+        sb.drctl()
+            .args(["run", "{runbook}", "--yes", "--no-progress"])
+            .run()
+            .status(0);
     }
 }
 
