@@ -34,6 +34,9 @@ _drctl() {
             drctl,help)
                 cmd="drctl__subcmd__help"
                 ;;
+            drctl,man)
+                cmd="drctl__subcmd__man"
+                ;;
             drctl,migrate)
                 cmd="drctl__subcmd__migrate"
                 ;;
@@ -97,6 +100,9 @@ _drctl() {
             drctl__subcmd__help,help)
                 cmd="drctl__subcmd__help__subcmd__help"
                 ;;
+            drctl__subcmd__help,man)
+                cmd="drctl__subcmd__help__subcmd__man"
+                ;;
             drctl__subcmd__help,migrate)
                 cmd="drctl__subcmd__help__subcmd__migrate"
                 ;;
@@ -140,7 +146,7 @@ _drctl() {
 
     case "${cmd}" in
         drctl)
-            opts="-h -V --state --lease-ttl --help --version validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help"
+            opts="-h -V --state --lease-ttl --help --version validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,7 +598,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help)
-            opts="validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions help"
+            opts="validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -690,6 +696,20 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -850,6 +870,28 @@ _drctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__man)
+            opts="-h -V --state --lease-ttl --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -455,6 +455,17 @@ _arguments "${_arguments_options[@]}" : \
 ':shell:(bash elvish fish powershell zsh)' \
 && ret=0
 ;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':dir:_files -/' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_drctl__subcmd__help_commands" \
@@ -547,6 +558,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -579,6 +594,7 @@ _drctl_commands() {
 'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
+'man:Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'drctl commands' commands "$@"
@@ -653,6 +669,7 @@ _drctl__subcmd__help_commands() {
 'audit:The tamper-evident audit journal' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
+'man:Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'drctl help commands' commands "$@"
@@ -693,6 +710,11 @@ _drctl__subcmd__help__subcmd__failover_commands() {
 _drctl__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__man_commands] )) ||
+_drctl__subcmd__help__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help man commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__help__subcmd__migrate_commands] )) ||
 _drctl__subcmd__help__subcmd__migrate_commands() {
@@ -748,6 +770,11 @@ _drctl__subcmd__help__subcmd__status_commands() {
 _drctl__subcmd__help__subcmd__validate_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help validate commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__man_commands] )) ||
+_drctl__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl man commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__migrate_commands] )) ||
 _drctl__subcmd__migrate_commands() {

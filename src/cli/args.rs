@@ -61,6 +61,12 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR.
+    #[command(hide = true)]
+    Man {
+        #[arg(value_hint = clap::ValueHint::DirPath)]
+        dir: PathBuf,
+    },
 }
 
 /// Output format of reports and listings.

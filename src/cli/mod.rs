@@ -4,6 +4,7 @@
 mod args;
 pub mod completions;
 mod context;
+pub mod man;
 mod plan;
 mod prompt;
 mod report;
@@ -90,5 +91,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Completions { shell } => completions::run(shell),
+        Command::Man { dir } => man::run(&dir),
     }
 }

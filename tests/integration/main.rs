@@ -10,6 +10,7 @@ mod pg;
 mod audit;
 mod bounded_output;
 mod dead_hosts;
+mod docs;
 mod html_report;
 mod journal_damage;
 mod language;

@@ -9,5 +9,6 @@ pub mod diagnostic;
 pub mod plan;
 pub mod runbook;
 pub mod schema;
+pub mod schema_docs;
 pub mod template;
 pub mod validate;

@@ -118,5 +118,6 @@ pub fn runbook_schema() -> Value {
     root["$id"] = json!("https://drctl.dev/schema/runbook-v1.json");
     root["title"] = json!("drctl runbook (format v1)");
     root["required"] = json!(["drctl", "kind", "name", "steps"]);
+    crate::schema_docs::describe(&mut root);
     root
 }

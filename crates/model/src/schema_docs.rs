@@ -1,0 +1,346 @@
+//! Descriptions of every field of `drctl schema`, so editors show them. Keyed by the
+//! field's name and the name of the object it sits in (`""` = any object that has no
+//! entry of its own); added to the built schema in one pass by [`describe`].
+
+use serde_json::Value;
+
+/// (context, field, description). The context is the key the enclosing object sits
+/// under (`steps` for a step, `expect`/`until` for a check, `vars` for a variable).
+pub const FIELD_DOCS: &[(&str, &str, &str)] = &[
+    // Top level.
+    ("", "drctl", "Format version; only 1 is read."),
+    (
+        "",
+        "kind",
+        "What the runbook does: failover, migration, restore or cutover. `drctl failover` and the other kind commands refuse another kind.",
+    ),
+    (
+        "",
+        "name",
+        "Runbook name ([a-z0-9-]+): names the run, its lock and its report files.",
+    ),
+    (
+        "",
+        "description",
+        "Free text shown in the plan and the reports.",
+    ),
+    ("", "severity", "Urgency tier P0..P3, shown in the reports."),
+    (
+        "",
+        "objectives",
+        "What the run is judged against: `rto` and `rpo`.",
+    ),
+    (
+        "",
+        "inventory",
+        "Inventory file, relative to this runbook; `--inventory` overrides it.",
+    ),
+    (
+        "",
+        "vars",
+        "Named values for templates: a plain value, or {value|env, default, secret}.",
+    ),
+    (
+        "",
+        "defaults",
+        "Settings every step inherits unless it sets its own.",
+    ),
+    (
+        "",
+        "steps",
+        "The steps, run in order; each has an `id` and one action (run, upload, download, approve).",
+    ),
+    // objectives:
+    (
+        "objectives",
+        "rto",
+        "Recovery time objective: from the run's start to the end of the last forward command. A drill over it fails.",
+    ),
+    (
+        "objectives",
+        "rpo",
+        "Recovery point objective; informational unless a step measures it.",
+    ),
+    (
+        "objectives",
+        "phases",
+        "Objective per `phase:` label: PHASE: DURATION, judged in drills and reports.",
+    ),
+    // A step.
+    (
+        "steps",
+        "id",
+        "Unique step id ([a-z0-9-]+); the checkpoint key used by resume, --approve, --rerun and --skip.",
+    ),
+    ("steps", "name", "Title shown instead of the id."),
+    ("steps", "phase", "Free label; reports time each phase."),
+    (
+        "steps",
+        "on",
+        "Host or group name, or a list of them; `local` is the controller.",
+    ),
+    (
+        "steps",
+        "run",
+        "Shell command (a template; values travel as environment variables, never pasted into the text).",
+    ),
+    (
+        "steps",
+        "upload",
+        "Copy a file from the controller to each host: {src, dest, mode}.",
+    ),
+    (
+        "steps",
+        "download",
+        "Copy a file from each host to the controller: {src, dest, mode}; several hosts need {{ host.name }} in dest.",
+    ),
+    (
+        "steps",
+        "approve",
+        "Approval gate: the message is shown and the run waits for a human (--yes or --approve STEP pass it).",
+    ),
+    (
+        "steps",
+        "expect",
+        "Success criteria of the command; default: exit 0.",
+    ),
+    (
+        "steps",
+        "until",
+        "Poll the command until it matches, every `interval`, within `timeout`.",
+    ),
+    (
+        "steps",
+        "capture",
+        "Store the command's trimmed stdout under this name for later templates (per host).",
+    ),
+    (
+        "steps",
+        "rollback",
+        "Command that undoes the step, run newest first on the hosts where the step succeeded.",
+    ),
+    (
+        "steps",
+        "when",
+        "Condition evaluated per host (`mode == \"drill\"`); the step is skipped where false.",
+    ),
+    (
+        "steps",
+        "drill",
+        "Under `drctl drill`: `run`, `skip`, or a replacement command.",
+    ),
+    ("steps", "env", "Environment variables of the command."),
+    (
+        "steps",
+        "check",
+        "Command (with optional expect) telling whether the step's effect is in place; settles an in-flight step on resume.",
+    ),
+    (
+        "steps",
+        "point_of_no_return",
+        "Once this step succeeded, rollback never crosses it.",
+    ),
+    (
+        "steps",
+        "needs",
+        "Step ids this step waits for; steps whose needs are met run concurrently.",
+    ),
+    (
+        "steps",
+        "include",
+        "File holding a list of steps, relative to the including file.",
+    ),
+    (
+        "steps",
+        "loop",
+        "Run the step once per item of this list ({{ item }}).",
+    ),
+    (
+        "steps",
+        "loop_var",
+        "Name of the loop variable instead of `item`.",
+    ),
+    // Settings (defaults: and steps).
+    (
+        "",
+        "timeout",
+        "Per command (default 10m); on an `until` step the whole polling window.",
+    ),
+    (
+        "",
+        "on_failure",
+        "After a failure: rollback (default; undo completed steps newest first), abort, or continue.",
+    ),
+    ("", "retries", "Extra attempts after the first (default 0)."),
+    ("", "retry_delay", "Pause between attempts (default 1s)."),
+    ("", "interval", "Pause between `until` polls (default 1s)."),
+    (
+        "",
+        "idempotent",
+        "Safe to re-run: a step left in flight by a crash is re-run on resume without asking (default false).",
+    ),
+    (
+        "",
+        "serial",
+        "Rolling: at most this many hosts (a count or \"N%\") at once; no further host starts after a failure.",
+    ),
+    (
+        "",
+        "attempt_timeout",
+        "Timeout of one `until` attempt, within the whole `timeout`.",
+    ),
+    (
+        "",
+        "max_interval",
+        "Upper bound of a growing `until` interval (backoff).",
+    ),
+    // expect: / until: / check:
+    ("", "exit", "Accepted exit code or list of codes."),
+    (
+        "",
+        "stdout",
+        "Trimmed stdout must equal this (compared literally).",
+    ),
+    (
+        "",
+        "contains",
+        "Stdout must contain this (compared literally).",
+    ),
+    ("", "regex", "Stdout must match this regular expression."),
+    // upload: / download:
+    (
+        "",
+        "src",
+        "Source path (upload: on the controller; download: on the host).",
+    ),
+    (
+        "",
+        "dest",
+        "Destination path (upload: on the host; download: on the controller).",
+    ),
+    (
+        "",
+        "mode",
+        "Octal permission bits of the written file, e.g. \"0640\".",
+    ),
+    // A variable.
+    ("vars", "value", "The value."),
+    (
+        "vars",
+        "env",
+        "Read from this environment variable of the controller at run time.",
+    ),
+    (
+        "vars",
+        "default",
+        "Value when the environment variable is unset.",
+    ),
+    (
+        "vars",
+        "secret",
+        "Masked in the plan, logs, journal, audit chain and reports.",
+    ),
+];
+
+/// The description of `field` inside an object under `context`.
+pub fn lookup(context: &str, field: &str) -> Option<&'static str> {
+    let find = |c: &str| {
+        FIELD_DOCS
+            .iter()
+            .find(|(tc, tf, _)| *tc == c && *tf == field)
+            .map(|(_, _, d)| *d)
+    };
+    find(context).or_else(|| find(""))
+}
+
+/// Give every property of `schema` that has none a description from [`FIELD_DOCS`].
+pub fn describe(schema: &mut Value) {
+    walk(schema, "");
+}
+
+fn walk(v: &mut Value, context: &str) {
+    let Some(o) = v.as_object_mut() else {
+        if let Some(a) = v.as_array_mut() {
+            for x in a {
+                walk(x, context);
+            }
+        }
+        return;
+    };
+    if let Some(Value::Object(props)) = o.get_mut("properties") {
+        for (k, child) in props.iter_mut() {
+            if let Some(c) = child.as_object_mut()
+                && !c.contains_key("description")
+                && let Some(d) = lookup(context, k)
+            {
+                c.insert("description".into(), Value::from(d));
+            }
+            walk(child, k);
+        }
+    }
+    for k in ["items", "anyOf", "oneOf", "additionalProperties"] {
+        if let Some(x) = o.get_mut(k) {
+            walk(x, context);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn missing(v: &Value, path: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::Object(props)) = o.get("properties") {
+                    for (k, c) in props {
+                        if c.get("description").and_then(Value::as_str).is_none() {
+                            out.push(format!("{path}.{k}"));
+                        }
+                        missing(c, &format!("{path}.{k}"), out);
+                    }
+                }
+                for (k, c) in o {
+                    if k != "properties" {
+                        missing(c, path, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|c| missing(c, path, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_schema_property_has_a_description() {
+        let mut out = Vec::new();
+        missing(&crate::schema::runbook_schema(), "", &mut out);
+        assert!(out.is_empty(), "no description: {out:?}");
+    }
+
+    #[test]
+    fn context_entries_win_over_general_ones() {
+        assert_eq!(
+            lookup("vars", "env"),
+            Some("Read from this environment variable of the controller at run time.")
+        );
+        assert_eq!(
+            lookup("steps", "env"),
+            Some("Environment variables of the command.")
+        );
+        assert!(lookup("objectives", "phases").is_some());
+        for name in [
+            "check",
+            "point_of_no_return",
+            "needs",
+            "include",
+            "loop",
+            "loop_var",
+        ] {
+            assert!(lookup("steps", name).is_some(), "{name}");
+        }
+        for name in ["attempt_timeout", "max_interval"] {
+            assert!(lookup("defaults", name).is_some(), "{name}");
+        }
+    }
+}
