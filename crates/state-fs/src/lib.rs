@@ -335,6 +335,7 @@ mod tests {
                 .into_encoded_bytes(),
         )
         .unwrap();
+        // SAFETY: `fifo` is a valid NUL-terminated path that outlives the call.
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
         let e = lock::acquire(&st, "rb", "run-a").unwrap_err();
         assert!(e.to_string().contains("not a regular file"), "{e}");
