@@ -237,6 +237,17 @@ fn a_controller_frozen_past_its_lease_is_fenced_and_sends_nothing_more() {
         "{}",
         out(&a)
     );
+    // Its final line says what the process exits with.
+    let last = String::from_utf8_lossy(&a.stderr)
+        .lines()
+        .rev()
+        .find(|l| l.contains("(exit "))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last.contains("fenced") && last.contains("(exit 6)"),
+        "{last}"
+    );
     // A's in-flight `one` finished on the host; A never sent `two`: only B's.
     assert_eq!(effects(td.path(), "two"), 1, "{}", out(&a));
     // Both controllers' commands carried their epoch; the later holder's is higher.

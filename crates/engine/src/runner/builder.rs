@@ -76,6 +76,7 @@ impl RunnerBuilder {
             started: Instant::now(),
             journal_error: Mutex::new(None),
             finished: Default::default(),
+            fenced: Default::default(),
         })
     }
 }

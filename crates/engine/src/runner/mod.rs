@@ -61,6 +61,8 @@ pub struct Runner {
     started: Instant,
     /// The first journal append that failed: once set, nothing more is started.
     journal_error: Mutex<Option<String>>,
+    /// The store refused an append because another controller owns the run now.
+    fenced: std::sync::atomic::AtomicBool,
     /// The run's end was journaled and announced.
     finished: std::sync::atomic::AtomicBool,
 }
@@ -526,6 +528,13 @@ impl Runner {
 
     /// The journal could not be written: stop, saying so everywhere that still listens.
     fn journal_failed(&self, e: impl std::fmt::Display) -> RunOutcome {
+        // Fenced: another controller took the run over; this one sends nothing more.
+        if self.fenced.load(Ordering::SeqCst) {
+            return self.finish(RunOutcome::new(
+                Outcome::Fenced,
+                format!("{e}; this controller sends nothing more"),
+            ));
+        }
         self.finish(RunOutcome::new(
             Outcome::JournalFailed,
             format!("cannot write the journal, stopping: {e}"),

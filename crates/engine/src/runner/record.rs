@@ -16,6 +16,9 @@ impl Runner {
     /// to the live checkpoint, and audit what it says.
     pub fn record(&self, r: Record) -> Result<(), StateError> {
         if let Err(e) = self.journal.append(&r) {
+            if matches!(e, StateError::Fenced { .. }) {
+                self.fenced.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
             let mut first = self.journal_error.lock().expect("journal error");
             if first.is_none() {
                 *first = Some(e.to_string());
