@@ -7,6 +7,48 @@ use serde_json::Value;
 /// (context, field, description). The context is the key the enclosing object sits
 /// under (`steps` for a step, `expect`/`until` for a check, `vars` for a variable).
 pub const FIELD_DOCS: &[(&str, &str, &str)] = &[
+    // `notify:` receivers.
+    (
+        "",
+        "notify",
+        "Webhook receivers of the run's events: a list of {url, format, events, every, headers}.",
+    ),
+    (
+        "notify",
+        "url",
+        "Where to POST: an http:// or https:// URL (certificates verified).",
+    ),
+    (
+        "notify",
+        "format",
+        "`json` (drctl's versioned payload) or `slack` ({\"text\": ...}).",
+    ),
+    (
+        "notify",
+        "events",
+        "Which events to send: start, gate, step-failed, rollback, finish, status (default: all).",
+    ),
+    (
+        "notify",
+        "every",
+        "How often a `status` event is sent while the run lasts (default 15m).",
+    ),
+    (
+        "notify",
+        "headers",
+        "Extra request headers; values may use {{ var }}, secret vars included.",
+    ),
+    // `check: {run, expect}`.
+    (
+        "check",
+        "run",
+        "The command whose result says whether the step's effect is in place.",
+    ),
+    (
+        "check",
+        "expect",
+        "What the check's output must show for the effect to count as in place (default: exit 0).",
+    ),
     // Top level.
     ("", "drctl", "Format version; only 1 is read."),
     (
