@@ -237,24 +237,7 @@ fn a_crash_while_steps_ran_at_once_is_resumed_like_any_other() {
         phase: Phase::Forward,
     };
     log.append(&started("x", "a")).unwrap();
-    log.append(&Record::Finished {
-        t: t.clone(),
-        step: "x".into(),
-        host: "a".into(),
-        phase: Phase::Forward,
-        ok: true,
-        exit: Some(0),
-        attempts: 1,
-        duration_ms: 1,
-        digest: String::new(),
-        error: None,
-        stdout_tail: String::new(),
-        stderr_tail: String::new(),
-        captured: None,
-        command: None,
-        in_doubt: false,
-    })
-    .unwrap();
+    log.append(&finished_ok(&t, "x", "a")).unwrap();
     log.append(&Record::StepEnd {
         t: t.clone(),
         step: "x".into(),

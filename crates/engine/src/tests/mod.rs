@@ -180,24 +180,7 @@ fn crashed_in_s2(rb: &str) -> Arc<MemoryLog> {
             })
             .unwrap();
             if finish {
-                j.append(&Record::Finished {
-                    t,
-                    step: step.into(),
-                    host: h.into(),
-                    phase: Phase::Forward,
-                    ok: true,
-                    exit: Some(0),
-                    attempts: 1,
-                    duration_ms: 1,
-                    digest: String::new(),
-                    error: None,
-                    stdout_tail: String::new(),
-                    stderr_tail: String::new(),
-                    captured: None,
-                    command: None,
-                    in_doubt: false,
-                })
-                .unwrap();
+                j.append(&finished_ok(&t, step, h)).unwrap();
             }
         }
     }
@@ -211,6 +194,27 @@ fn crashed_in_s2(rb: &str) -> Arc<MemoryLog> {
     })
     .unwrap();
     j
+}
+
+/// A forward command that finished well, as the journal records it.
+fn finished_ok(t: &str, step: &str, host: &str) -> Record {
+    Record::Finished {
+        t: t.into(),
+        step: step.into(),
+        host: host.into(),
+        phase: Phase::Forward,
+        ok: true,
+        exit: Some(0),
+        attempts: 1,
+        duration_ms: 1,
+        digest: String::new(),
+        error: None,
+        stdout_tail: String::new(),
+        stderr_tail: String::new(),
+        captured: None,
+        command: None,
+        in_doubt: false,
+    }
 }
 
 mod language;
