@@ -11,6 +11,7 @@ mod audit;
 mod bounded_output;
 mod dead_hosts;
 mod docs;
+mod hosts_check;
 mod html_report;
 mod journal_damage;
 mod language;
