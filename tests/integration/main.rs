@@ -22,6 +22,7 @@ mod pg_cutover_drill;
 mod pg_failover;
 mod pg_hot_migration;
 mod schedule;
+mod ssh_ciphers;
 mod ssh_crash;
 mod ssh_drill;
 mod ssh_resume;
