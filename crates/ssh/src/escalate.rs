@@ -201,9 +201,7 @@ impl SshConnection {
 
     /// Kill a timed-out command's process group as the account it runs as.
     pub(super) fn kill_as_become(&mut self, pid: i32) -> bool {
-        let cmd = format!(
-            "kill -TERM -- -{pid} 2>/dev/null; (sleep 2; kill -KILL -- -{pid}) >/dev/null 2>&1 &"
-        );
+        let cmd = super::kill_script(pid);
         let started = Instant::now();
         let limit = Duration::from_secs(5);
         let deadline = started + limit;

@@ -29,6 +29,18 @@ use drctl_transport::{
 };
 use remote_shell::Frame;
 
+/// The become user's shell: bash when the host has it (dash turns job control, hence a
+/// process group per command, off without a terminal), else /bin/sh.
+const BECOME_SHELL: &str = "if command -v bash >/dev/null 2>&1; then exec bash --norc --noprofile -s; else exec /bin/sh -s; fi";
+
+/// Kill a process group, or (a shell without job control did not make one) the process
+/// and its children; TERM at once, KILL 2 s later.
+pub(crate) fn kill_script(pid: i32) -> String {
+    format!(
+        "kill -TERM -- -{pid} 2>/dev/null || {{ pkill -TERM -P {pid}; kill -TERM {pid}; }} 2>/dev/null; (sleep 2; kill -KILL -- -{pid} 2>/dev/null || {{ pkill -KILL -P {pid}; kill -KILL {pid}; }}) >/dev/null 2>&1 &"
+    )
+}
+
 /// Marks the first line of stderr, which carries the remote shell's pid (its process group).
 const PID_MARK: &str = "\u{1e}drctl-pid:";
 const EAGAIN: i32 = -37;
@@ -268,7 +280,7 @@ impl SshConnection {
         // Under `become` the target account's login shell may be nologin: /bin/sh.
         let (mut ch, _) = self.open_exec(
             "exec \"${SHELL:-/bin/sh}\" -s",
-            "exec /bin/sh -s",
+            BECOME_SHELL,
             deadline,
             started,
             limit,
@@ -437,10 +449,7 @@ impl SshConnection {
         if self.become_as.is_some() {
             return self.kill_as_become(pid);
         }
-        let cmd = format!(
-            "kill -TERM -- -{pid} 2>/dev/null; (sleep 2; kill -KILL -- -{pid}) >/dev/null 2>&1 &"
-        );
-        self.run(&cmd, Duration::from_secs(3)).is_ok()
+        self.run(&kill_script(pid), Duration::from_secs(3)).is_ok()
     }
 }
 

@@ -1,0 +1,424 @@
+//! Issue 13, point 3: `become` — commands, transfers and timeouts as another account
+//! through real sudo, on real sshd hosts logged into as unprivileged lab users:
+//! `drctl-op` (NOPASSWD sudo to root and to the service account `drctl-svc`) and
+//! `drctl-op2` (sudo with a password). The users and the sudoers rule are created here,
+//! idempotently and under a lock (tests of other worktrees may run at once).
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::builder::{Drctl, Outcome};
+use crate::lab::Lab;
+
+/// drctl-op2's sudo password (set with chpasswd by every run: always this value).
+const PASSWORD: &str = "Vq7-become-lab-pw-31415";
+const SUDOERS: &str = "/etc/sudoers.d/drctl-become-lab";
+
+fn sh(line: &str) -> String {
+    let out = Command::new("/bin/sh").arg("-c").arg(line).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{line}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn uid(user: &str) -> u32 {
+    sh(&format!("id -u {user}")).trim().parse().unwrap()
+}
+
+/// The lab users and their sudoers rule, created once per machine (under a lock).
+fn lab_users() {
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "the become tests create users: run them as root"
+    );
+    assert!(
+        Path::new("/usr/bin/sudo").exists(),
+        "sudo is not installed: scripts/test installs it"
+    );
+    let lock = fs::File::create("/run/lock/drctl-become-lab.lock").unwrap();
+    // SAFETY: flock on a descriptor we own; released when `lock` is dropped.
+    assert_eq!(
+        unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) },
+        0
+    );
+    for (user, args) in [
+        ("drctl-svc", "-r -M -s /usr/sbin/nologin"),
+        ("drctl-op", "-m -s /bin/sh"),
+        ("drctl-op2", "-m -s /bin/sh"),
+    ] {
+        sh(&format!("id -u {user} >/dev/null 2>&1 || useradd {args} {user}"));
+    }
+    // Key logins with `UsePAM no` need an unlocked password field.
+    sh("usermod -p '*' drctl-op");
+    sh(&format!("echo 'drctl-op2:{PASSWORD}' | chpasswd"));
+    let rule = "drctl-op ALL=(root,drctl-svc) NOPASSWD: ALL\ndrctl-op2 ALL=(root,drctl-svc) ALL\n";
+    if fs::read_to_string(SUDOERS).ok().as_deref() != Some(rule) {
+        let tmp = format!("{SUDOERS}.tmp-{}", std::process::id());
+        fs::write(&tmp, rule).unwrap();
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o440)).unwrap();
+        sh(&format!("visudo -c -q -f {tmp}"));
+        // sudo ignores names with a dot: the temporary file is never read as a rule.
+        fs::rename(&tmp, SUDOERS).unwrap();
+    }
+}
+
+/// A lab whose hosts the lab users can log into, with `out/` (anyone may write) and
+/// `rootonly/` (root's, 0700) beside it.
+struct BecomeLab {
+    lab: Lab,
+    out: PathBuf,
+    rootonly: PathBuf,
+}
+
+impl BecomeLab {
+    fn start(n: usize) -> Self {
+        lab_users();
+        let lab = Lab::start(n);
+        // sshd reads authorized_keys as the user logging in.
+        fs::set_permissions(lab.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(
+            lab.path().join("authorized_keys"),
+            fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let out = lab.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::set_permissions(&out, fs::Permissions::from_mode(0o1777)).unwrap();
+        let rootonly = lab.path().join("rootonly");
+        fs::create_dir(&rootonly).unwrap();
+        fs::set_permissions(&rootonly, fs::Permissions::from_mode(0o700)).unwrap();
+        BecomeLab { lab, out, rootonly }
+    }
+
+    /// An inventory: `defaults_extra` and per-host lines (`h1: "user: drctl-op, ..."`).
+    fn inventory(&self, defaults_extra: &str, hosts: &[(&str, &str)]) -> PathBuf {
+        let mut s = format!(
+            "defaults:\n  identity: {}\n  known_hosts: {}\n  connect_timeout: 3s\n{defaults_extra}hosts:\n",
+            self.lab.key.display(),
+            self.lab.known_hosts.display()
+        );
+        for (name, extra) in hosts {
+            let h = self.lab.host(name);
+            s.push_str(&format!(
+                "  {name}: {{ addr: {}, port: {}, {extra} }}\n",
+                h.addr, h.port
+            ));
+        }
+        let p = self.lab.path().join("become-inventory.yaml");
+        fs::write(&p, s).unwrap();
+        p
+    }
+
+    fn drctl(&self, inv: &Path, rb: &str) -> Drctl {
+        Drctl::new()
+            .dir(self.lab.path())
+            .inventory(inv)
+            .runbook("rb.yaml", rb)
+    }
+
+    fn read(&self, file: &str) -> String {
+        fs::read_to_string(self.out.join(file))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+}
+
+fn owner(p: &Path) -> u32 {
+    fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .uid()
+}
+
+#[test]
+fn commands_and_transfers_run_as_root_or_the_step_s_become_user() {
+    let bl = BecomeLab::start(2);
+    fs::write(bl.lab.path().join("payload.txt"), "payload\n").unwrap();
+    fs::write(bl.rootonly.join("secret.txt"), "root's file\n").unwrap();
+    fs::set_permissions(
+        bl.rootonly.join("secret.txt"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    // h1: the long-lived shell; h2: a channel per command.
+    let inv = bl.inventory(
+        "  user: drctl-op\n  become: true\n",
+        &[("h1", "exec_mode: shell"), ("h2", "exec_mode: channel")],
+    );
+    let (out, root) = (bl.out.display(), bl.rootonly.display());
+    let rb = format!(
+        r#"drctl: 1
+kind: failover
+name: become-lab
+steps:
+  - id: as-root
+    on: [h1, h2]
+    run: id -un > {out}/{{{{ host.name }}}}.root
+  - id: as-svc
+    on: [h1, h2]
+    become_user: drctl-svc
+    run: id -un > {out}/{{{{ host.name }}}}.svc; pwd > {out}/{{{{ host.name }}}}.svc-pwd
+  - id: as-login
+    on: [h1, h2]
+    become: false
+    run: id -un > {out}/{{{{ host.name }}}}.login
+  - id: root-again
+    on: [h1, h2]
+    run: id -un > {out}/{{{{ host.name }}}}.root2
+  - id: up-svc
+    on: [h1, h2]
+    become_user: drctl-svc
+    upload: {{ src: payload.txt, dest: "{out}/{{{{ host.name }}}}.up-svc" }}
+  - id: up-root
+    on: [h1, h2]
+    upload: {{ src: payload.txt, dest: "{root}/{{{{ host.name }}}}.up-root", mode: "0600" }}
+  - id: down-root
+    on: [h1, h2]
+    download: {{ src: "{root}/secret.txt", dest: "back-{{{{ host.name }}}}.txt" }}
+"#
+    );
+    bl.drctl(&inv, &rb)
+        .args(["failover", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .run()
+        .status(0);
+    for h in ["h1", "h2"] {
+        assert_eq!(bl.read(&format!("{h}.root")), "root", "{h}");
+        assert_eq!(bl.read(&format!("{h}.svc")), "drctl-svc", "{h}");
+        assert_eq!(bl.read(&format!("{h}.svc-pwd")), "/", "{h}: svc has no home");
+        assert_eq!(bl.read(&format!("{h}.login")), "drctl-op", "{h}");
+        assert_eq!(bl.read(&format!("{h}.root2")), "root", "{h}");
+        let up = bl.out.join(format!("{h}.up-svc"));
+        assert_eq!(owner(&up), uid("drctl-svc"), "{h}: uploaded as drctl-svc");
+        assert_eq!(fs::read_to_string(&up).unwrap(), "payload\n");
+        let up_root = bl.rootonly.join(format!("{h}.up-root"));
+        assert_eq!(owner(&up_root), 0, "{h}");
+        assert_eq!(
+            fs::metadata(&up_root).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            fs::read_to_string(bl.lab.path().join(format!("back-{h}.txt"))).unwrap(),
+            "root's file\n",
+            "{h}: downloaded from a folder only root can read"
+        );
+    }
+}
+
+/// Every file under `dir`, as text (lossy).
+fn all_text(dir: &Path, into: &mut String) {
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            all_text(&p, into);
+        } else if let Ok(b) = fs::read(&p) {
+            into.push_str(&String::from_utf8_lossy(&b));
+        }
+    }
+}
+
+#[test]
+fn a_sudo_password_works_and_appears_nowhere() {
+    let bl = BecomeLab::start(1);
+    let inv = bl.inventory(
+        "  user: drctl-op2\n  become: true\n  become_password: \"{{ op_pw }}\"\n",
+        &[("h1", "exec_mode: shell")],
+    );
+    let out = bl.out.display();
+    let rb = format!(
+        r#"drctl: 1
+kind: failover
+name: become-pw
+vars:
+  op_pw: {{ env: BECOME_LAB_PW, secret: true }}
+steps:
+  - id: as-root
+    on: h1
+    run: id -un > {out}/root; echo "as $(id -un)"
+  - id: slow-as-svc
+    on: h1
+    become_user: drctl-svc
+    run: id -un > {out}/svc; touch {out}/slow-started; sleep 3
+  - id: up
+    on: h1
+    upload: {{ src: rb.yaml, dest: "{out}/up" }}
+"#
+    );
+    let running = bl
+        .drctl(&inv, &rb)
+        .env("BECOME_LAB_PW", PASSWORD)
+        .args(["failover", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .spawn();
+    // While a become'd step runs: no process shows the password.
+    let until = Instant::now() + Duration::from_secs(30);
+    while !bl.out.join("slow-started").exists() {
+        assert!(Instant::now() < until, "the slow step never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ps = sh("ps -eo pid,user,args");
+    assert!(!ps.contains(PASSWORD), "the password is in ps:\n{ps}");
+    assert!(
+        ps.contains("sudo -S -p [drctl-become-password:"),
+        "sudo should be running with -S: {ps}"
+    );
+    let outcome: Outcome = running.wait();
+    outcome.status(0).output_lacks(PASSWORD);
+    assert_eq!(bl.read("root"), "root");
+    assert_eq!(bl.read("svc"), "drctl-svc");
+    assert_eq!(owner(&bl.out.join("up")), 0);
+    // Nor anything drctl keeps or reports.
+    let mut kept = String::new();
+    all_text(&bl.lab.path().join("state"), &mut kept);
+    assert!(kept.contains("as root"), "the state holds the step's output");
+    for format in ["md", "json", "html", "junit"] {
+        let r = outcome
+            .drctl()
+            .args(["report", "--format", format])
+            .run();
+        kept.push_str(r.stdout());
+        kept.push_str(r.stderr());
+    }
+    let audit = outcome.drctl().args(["audit", "verify"]).run();
+    kept.push_str(&audit.output());
+    assert!(!kept.contains(PASSWORD), "the password is kept or reported");
+}
+
+#[test]
+fn a_wrong_or_missing_password_fails_that_host_at_once() {
+    let bl = BecomeLab::start(3);
+    let inv = bl.inventory(
+        "  become: true\n",
+        &[
+            ("h1", "user: drctl-op"),
+            ("h2", "user: drctl-op2, become_password: \"{{ op_pw }}\""),
+            ("h3", "user: drctl-op2"),
+        ],
+    );
+    let out = bl.out.display();
+    let rb = format!(
+        r#"drctl: 1
+kind: failover
+name: become-wrong
+vars:
+  op_pw: {{ env: BECOME_LAB_PW, secret: true }}
+steps:
+  - id: stop
+    on: [h1, h2, h3]
+    on_failure: continue
+    run: id -un > {out}/{{{{ host.name }}}}
+"#
+    );
+    let t0 = Instant::now();
+    let o = bl
+        .drctl(&inv, &rb)
+        .env("BECOME_LAB_PW", "not-the-password")
+        .args(["failover", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .run();
+    let took = t0.elapsed();
+    o.status_not(0)
+        .output_has("wrong become_password")
+        .output_has("no `become_password`")
+        .output_lacks("not-the-password");
+    assert!(took < Duration::from_secs(15), "took {took:?}: a prompt hung");
+    assert_eq!(bl.read("h1"), "root", "the host without a problem ran");
+    assert_eq!(bl.read("h2"), "", "nothing ran on h2");
+    assert_eq!(bl.read("h3"), "", "nothing ran on h3");
+    // No sudo is left waiting for a password: the hosts' sshd have no sessions left.
+    for h in ["h2", "h3"] {
+        let sshd = bl.lab.host(h).child.as_ref().unwrap().id();
+        let until = Instant::now() + Duration::from_secs(5);
+        loop {
+            let left = Command::new("pgrep").arg("-P").arg(sshd.to_string()).output().unwrap();
+            if left.stdout.is_empty() {
+                break;
+            }
+            assert!(
+                Instant::now() < until,
+                "{h}: sessions left: {}",
+                sh(&format!("ps -o pid,user,args --ppid {sshd}; ps -eo pid,ppid,user,args | grep sudo"))
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[test]
+fn a_hung_become_command_is_killed_on_timeout() {
+    let bl = BecomeLab::start(2);
+    let inv = bl.inventory(
+        "  become: true\n",
+        &[
+            ("h1", "user: drctl-op"),
+            (
+                "h2",
+                "user: drctl-op2, exec_mode: channel, become_password: \"{{ op_pw }}\"",
+            ),
+        ],
+    );
+    let out = bl.out.display();
+    // Unique arguments, so the processes can be found on the host.
+    let tag = std::process::id() % 1000 + 7000;
+    let rb = format!(
+        r#"drctl: 1
+kind: failover
+name: become-hang
+vars:
+  op_pw: {{ env: BECOME_LAB_PW, secret: true }}
+steps:
+  - id: hang-root
+    on: [h1, h2]
+    on_failure: continue
+    timeout: 2s
+    run: id -un > {out}/{{{{ host.name }}}}.root; sleep {tag}1
+  - id: hang-svc
+    on: [h1, h2]
+    on_failure: continue
+    become_user: drctl-svc
+    timeout: 2s
+    run: id -un > {out}/{{{{ host.name }}}}.svc; sleep {tag}2
+  - id: hang-login
+    on: [h1, h2]
+    on_failure: continue
+    become: false
+    timeout: 2s
+    run: id -un > {out}/{{{{ host.name }}}}.login; sleep {tag}3
+"#
+    );
+    let t0 = Instant::now();
+    bl.drctl(&inv, &rb)
+        .env("BECOME_LAB_PW", PASSWORD)
+        .args(["failover", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .run()
+        .status_not(0)
+        .output_has("timed out");
+    assert!(t0.elapsed() < Duration::from_secs(30));
+    for (h, login) in [("h1", "drctl-op"), ("h2", "drctl-op2")] {
+        assert_eq!(bl.read(&format!("{h}.root")), "root", "{h}");
+        assert_eq!(bl.read(&format!("{h}.svc")), "drctl-svc", "{h}");
+        // The login shell is dash (`/bin/sh`): no job control, no process group.
+        assert_eq!(bl.read(&format!("{h}.login")), login, "{h}");
+    }
+    // TERM at once, KILL 2 s later: within a few seconds nothing of them is left.
+    let until = Instant::now() + Duration::from_secs(8);
+    loop {
+        let ps = sh("ps -eo user,args");
+        let left: Vec<&str> = ps
+            .lines()
+            .filter(|l| l.contains(&format!("sleep {tag}")))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "still running on the host: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
