@@ -422,3 +422,23 @@ steps:
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn validate_refuses_become_on_local_a_literal_password_and_a_non_secret_one() {
+    let inv = "defaults: { become: true }\nhosts:\n  db1: { addr: 192.0.2.1, become_password: \"{{ plain }}\" }\n  db2: { addr: 192.0.2.2, become_password: hunter2-literal }\n  db3: { addr: 192.0.2.3, become_method: su, become_password: \"{{ pw }}\" }\n";
+    let rb = "drctl: 1\nkind: failover\nname: v\nvars:\n  plain: x\n  pw: { env: PW, secret: true }\nsteps:\n  - id: here\n    on: local\n    become_user: postgres\n    run: pg_ctl promote\n  - id: there\n    on: [db1, db3]\n    run: systemctl stop postgresql\n    rollback: systemctl start postgresql\n";
+    let o = Drctl::new()
+        .file("inv.yaml", inv)
+        .runbook("rb.yaml", rb)
+        .args(["validate", "{runbook}", "-i", "{dir}/inv.yaml"])
+        .run();
+    o.status_not(0)
+        .output_has("become-on-local")
+        .output_has("rb.yaml:10:18")
+        .output_has("literal-secret")
+        .output_has("inv.yaml:3:")
+        .output_lacks("hunter2-literal")
+        .output_has("inv.yaml:3:45")
+        .output_has("`plain`, which is not `secret: true`")
+        .output_has("su-password");
+}

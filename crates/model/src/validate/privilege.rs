@@ -16,10 +16,19 @@ pub fn become_rules(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagnos
     let inv = inv.unwrap_or(&fallback);
     let inv_file = inv
         .file
-        .as_ref()
-        .map(|f| SourceFile::new(&f.path, ""))
+        .clone()
         .unwrap_or_else(|| SourceFile::new(&rb.file.path, ""));
+    // Where a template is written in the inventory (hosts keep no spans).
+    let at = |needle: &str| -> Span {
+        inv_file.text.find(needle).map_or(Span::default(), |i| {
+            let before = &inv_file.text[..i];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Span::new(line, col, needle.chars().count())
+        })
+    };
     let mut seen_hosts = BTreeSet::new();
+    let mut seen_vars = BTreeSet::new();
     for s in &rb.steps {
         let mut local_reported = false;
         for t in &s.on {
@@ -62,7 +71,7 @@ pub fn become_rules(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagnos
                     out.push(
                         Diagnostic::error(
                             &inv_file,
-                            Span::default(),
+                            at(pw),
                             "su-password",
                             format!("host `{name}`: `become_method: su` cannot take `become_password` (su reads passwords from a terminal only)"),
                         )
@@ -71,11 +80,11 @@ pub fn become_rules(rb: &Runbook, inv: Option<&Inventory>, out: &mut Vec<Diagnos
                 }
                 let var = password_var(pw).unwrap_or_default();
                 let declared = rb.vars.iter().find(|v| v.name.value == var);
-                if !declared.is_some_and(|v| v.secret) {
+                if !declared.is_some_and(|v| v.secret) && seen_vars.insert(var.to_string()) {
                     out.push(
                         Diagnostic::error(
                             &inv_file,
-                            Span::default(),
+                            at(pw),
                             "become-password-not-secret",
                             match declared {
                                 None => format!("host `{name}`: `become_password` names `{var}`, which the runbook does not declare"),
