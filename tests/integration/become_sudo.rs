@@ -18,7 +18,11 @@ const PASSWORD: &str = "Vq7-become-lab-pw-31415";
 const SUDOERS: &str = "/etc/sudoers.d/drctl-become-lab";
 
 fn sh(line: &str) -> String {
-    let out = Command::new("/bin/sh").arg("-c").arg(line).output().unwrap();
+    let out = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(line)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{line}: {}",
@@ -53,7 +57,9 @@ fn lab_users() {
         ("drctl-op", "-m -s /bin/sh"),
         ("drctl-op2", "-m -s /bin/sh"),
     ] {
-        sh(&format!("id -u {user} >/dev/null 2>&1 || useradd {args} {user}"));
+        sh(&format!(
+            "id -u {user} >/dev/null 2>&1 || useradd {args} {user}"
+        ));
     }
     // Key logins with `UsePAM no` need an unlocked password field.
     sh("usermod -p '*' drctl-op");
@@ -185,13 +191,23 @@ steps:
 "#
     );
     bl.drctl(&inv, &rb)
-        .args(["failover", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .args([
+            "failover",
+            "{runbook}",
+            "-i",
+            "{inventory}",
+            "--no-progress",
+        ])
         .run()
         .status(0);
     for h in ["h1", "h2"] {
         assert_eq!(bl.read(&format!("{h}.root")), "root", "{h}");
         assert_eq!(bl.read(&format!("{h}.svc")), "drctl-svc", "{h}");
-        assert_eq!(bl.read(&format!("{h}.svc-pwd")), "/", "{h}: svc has no home");
+        assert_eq!(
+            bl.read(&format!("{h}.svc-pwd")),
+            "/",
+            "{h}: svc has no home"
+        );
         assert_eq!(bl.read(&format!("{h}.login")), "drctl-op", "{h}");
         assert_eq!(bl.read(&format!("{h}.root2")), "root", "{h}");
         let up = bl.out.join(format!("{h}.up-svc"));
@@ -253,7 +269,13 @@ steps:
     let running = bl
         .drctl(&inv, &rb)
         .env("BECOME_LAB_PW", PASSWORD)
-        .args(["failover", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .args([
+            "failover",
+            "{runbook}",
+            "-i",
+            "{inventory}",
+            "--no-progress",
+        ])
         .spawn();
     // While a become'd step runs: no process shows the password.
     let until = Instant::now() + Duration::from_secs(30);
@@ -275,12 +297,12 @@ steps:
     // Nor anything drctl keeps or reports.
     let mut kept = String::new();
     all_text(&bl.lab.path().join("state"), &mut kept);
-    assert!(kept.contains("as root"), "the state holds the step's output");
+    assert!(
+        kept.contains("as root"),
+        "the state holds the step's output"
+    );
     for format in ["md", "json", "html", "junit"] {
-        let r = outcome
-            .drctl()
-            .args(["report", "--format", format])
-            .run();
+        let r = outcome.drctl().args(["report", "--format", format]).run();
         kept.push_str(r.stdout());
         kept.push_str(r.stderr());
     }
@@ -318,14 +340,23 @@ steps:
     let o = bl
         .drctl(&inv, &rb)
         .env("BECOME_LAB_PW", "not-the-password")
-        .args(["failover", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .args([
+            "failover",
+            "{runbook}",
+            "-i",
+            "{inventory}",
+            "--no-progress",
+        ])
         .run();
     let took = t0.elapsed();
     o.status_not(0)
         .output_has("wrong become_password")
         .output_has("no `become_password`")
         .output_lacks("not-the-password");
-    assert!(took < Duration::from_secs(15), "took {took:?}: a prompt hung");
+    assert!(
+        took < Duration::from_secs(15),
+        "took {took:?}: a prompt hung"
+    );
     assert_eq!(bl.read("h1"), "root", "the host without a problem ran");
     assert_eq!(bl.read("h2"), "", "nothing ran on h2");
     assert_eq!(bl.read("h3"), "", "nothing ran on h3");
@@ -334,14 +365,20 @@ steps:
         let sshd = bl.lab.host(h).child.as_ref().unwrap().id();
         let until = Instant::now() + Duration::from_secs(5);
         loop {
-            let left = Command::new("pgrep").arg("-P").arg(sshd.to_string()).output().unwrap();
+            let left = Command::new("pgrep")
+                .arg("-P")
+                .arg(sshd.to_string())
+                .output()
+                .unwrap();
             if left.stdout.is_empty() {
                 break;
             }
             assert!(
                 Instant::now() < until,
                 "{h}: sessions left: {}",
-                sh(&format!("ps -o pid,user,args --ppid {sshd}; ps -eo pid,ppid,user,args | grep sudo"))
+                sh(&format!(
+                    "ps -o pid,user,args --ppid {sshd}; ps -eo pid,ppid,user,args | grep sudo"
+                ))
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -393,7 +430,13 @@ steps:
     let t0 = Instant::now();
     bl.drctl(&inv, &rb)
         .env("BECOME_LAB_PW", PASSWORD)
-        .args(["failover", "{runbook}", "-i", "{inventory}", "--no-progress"])
+        .args([
+            "failover",
+            "{runbook}",
+            "-i",
+            "{inventory}",
+            "--no-progress",
+        ])
         .run()
         .status_not(0)
         .output_has("timed out");

@@ -94,9 +94,7 @@ impl Auth {
             self.prompts = prompts;
             return match (prompts, self.has_password) {
                 (1, true) => AuthStep::SendPassword,
-                (_, true) => {
-                    AuthStep::Failed("wrong become_password (sudo asked again)".into())
-                }
+                (_, true) => AuthStep::Failed("wrong become_password (sudo asked again)".into()),
                 (_, false) => AuthStep::Failed(
                     "sudo asks for a password and the inventory gives no `become_password`".into(),
                 ),
@@ -237,11 +235,19 @@ mod tests {
     fn the_password_is_never_on_the_command_line() {
         let c = command(&b(BecomeMethod::Sudo, Some("hunter2")), "t0k", "echo 'x'");
         assert!(!c.contains("hunter2"), "{c}");
-        assert!(c.starts_with("exec sudo -S -p '[drctl-become-password:t0k]' -u 'svc user' -- /bin/sh -c '"), "{c}");
+        assert!(
+            c.starts_with(
+                "exec sudo -S -p '[drctl-become-password:t0k]' -u 'svc user' -- /bin/sh -c '"
+            ),
+            "{c}"
+        );
         let n = command(&b(BecomeMethod::Sudo, None), "t0k", "true");
         assert!(n.starts_with("exec sudo -n -u"), "{n}");
         let s = command(&b(BecomeMethod::Su, None), "t0k", "true");
-        assert!(s.starts_with("exec su -s /bin/sh -c '") && s.ends_with(" 'svc user'"), "{s}");
+        assert!(
+            s.starts_with("exec su -s /bin/sh -c '") && s.ends_with(" 'svc user'"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -268,19 +274,29 @@ mod tests {
         assert_eq!(a.push(b"[drctl-become-pass"), AuthStep::Pending);
         assert_eq!(a.push(b"word:t]"), AuthStep::SendPassword);
         assert_eq!(a.push(b"\n"), AuthStep::Pending);
-        assert!(matches!(a.push(b"Sorry, try again.\n"), AuthStep::Failed(m) if m.contains("wrong")));
+        assert!(
+            matches!(a.push(b"Sorry, try again.\n"), AuthStep::Failed(m) if m.contains("wrong"))
+        );
         let mut a = Auth::new("t", true);
         a.push(b"[drctl-become-password:t]");
-        assert!(matches!(a.push(b"[drctl-become-password:t]"), AuthStep::Failed(_)));
+        assert!(matches!(
+            a.push(b"[drctl-become-password:t]"),
+            AuthStep::Failed(_)
+        ));
     }
 
     #[test]
     fn the_marker_splits_sudo_from_the_command() {
         let mut a = Auth::new("t", false);
         assert_eq!(a.push(b"\x1edrctl-become-ok:"), AuthStep::Pending);
-        assert_eq!(a.push(b"t\nfirst words"), AuthStep::Ready(b"first words".to_vec()));
+        assert_eq!(
+            a.push(b"t\nfirst words"),
+            AuthStep::Ready(b"first words".to_vec())
+        );
         let mut a = Auth::new("t", false);
-        assert!(matches!(a.push(b"[drctl-become-password:t]"), AuthStep::Failed(m) if m.contains("no `become_password`")));
+        assert!(
+            matches!(a.push(b"[drctl-become-password:t]"), AuthStep::Failed(m) if m.contains("no `become_password`"))
+        );
         let mut a = Auth::new("t", false);
         a.push(b"sudo: a password is required\n");
         assert!(a.ended().contains("no `become_password`"));

@@ -556,7 +556,9 @@ impl Connection for SshConnection {
             return Err(self.lost("the host closed the connection before the command was sent"));
         }
         let res = match (self.mode, &self.become_as) {
-            (ExecMode::Shell, _) => self.run_in_shell(&spec.script(), spec.timeout, ShellReuse::Keep),
+            (ExecMode::Shell, _) => {
+                self.run_in_shell(&spec.script(), spec.timeout, ShellReuse::Keep)
+            }
             (ExecMode::Channel, Some(_)) => {
                 self.run_in_shell(&spec.script(), spec.timeout, ShellReuse::Once)
             }

@@ -15,9 +15,7 @@ pub fn password_var(template: &str) -> Option<&str> {
         .strip_suffix("}}")?
         .trim();
     let ok = !inner.is_empty()
-        && inner
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !inner.starts_with(|c: char| c.is_ascii_digit());
     ok.then_some(inner)
 }
@@ -71,7 +69,6 @@ pub fn apply(r: &mut Reader, f: &Fields<'_>, path: &str, b: &mut BecomeConfig) {
         }
     }
 }
-
 
 /// What a step runs as on a host (`None`: the login user). A step's `become:` and
 /// `become_user:` override the host's; a step's `become_user:` alone implies `become: true`.
