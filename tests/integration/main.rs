@@ -8,6 +8,7 @@ mod lab;
 mod pg;
 
 mod audit;
+mod become_lab;
 mod become_sudo;
 mod bounded_output;
 mod dead_hosts;

@@ -17,6 +17,22 @@ use super::SshConnection;
 /// How long sudo may take to answer (its own delay after a wrong password is ~2 s).
 const AUTH_LIMIT: Duration = Duration::from_secs(15);
 
+/// The become user's shell: bash when the host has it (dash turns job control, hence a
+/// process group per command, off without a terminal), else /bin/sh.
+pub(crate) const BECOME_SHELL: &str = "if command -v bash >/dev/null 2>&1; then exec bash --norc --noprofile -s; else exec /bin/sh -s; fi";
+
+/// Kill a process group, or (a shell without job control did not make one) the process
+/// and its children; TERM at once, KILL 2 s later.
+pub(crate) fn kill_script(pid: i32) -> String {
+    format!(
+        "kill -TERM -- -{pid} 2>/dev/null || {{ pkill -TERM -P {pid}; kill -TERM {pid}; }} 2>/dev/null; (sleep 2; kill -KILL -- -{pid} 2>/dev/null || {{ pkill -KILL -P {pid}; kill -KILL {pid}; }}) >/dev/null 2>&1 &"
+    )
+}
+
+fn become_key(b: &Become) -> String {
+    format!("{}:{}", b.method.as_str(), b.user)
+}
+
 fn ok_mark(token: &str) -> String {
     format!("\u{1e}drctl-become-ok:{token}\n")
 }
@@ -197,9 +213,26 @@ impl SshConnection {
         }
     }
 
+    /// The shell commands go to now: the login user's, or the become user's.
+    pub(super) fn take_shell(&mut self) -> Option<ssh2::Channel> {
+        match &self.become_as {
+            None => self.shell.take(),
+            Some(b) => self.become_shells.remove(&become_key(b)),
+        }
+    }
+
+    pub(super) fn put_shell(&mut self, ch: ssh2::Channel) {
+        match &self.become_as {
+            None => self.shell = Some(ch),
+            Some(b) => {
+                self.become_shells.insert(become_key(b), ch);
+            }
+        }
+    }
+
     /// Kill a timed-out command's process group as the account it runs as.
     pub(super) fn kill_as_become(&mut self, pid: i32) -> bool {
-        let cmd = super::kill_script(pid);
+        let cmd = kill_script(pid);
         let started = Instant::now();
         let limit = Duration::from_secs(5);
         let deadline = started + limit;

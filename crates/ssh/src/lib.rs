@@ -29,18 +29,6 @@ use drctl_transport::{
 };
 use remote_shell::Frame;
 
-/// The become user's shell: bash when the host has it (dash turns job control, hence a
-/// process group per command, off without a terminal), else /bin/sh.
-const BECOME_SHELL: &str = "if command -v bash >/dev/null 2>&1; then exec bash --norc --noprofile -s; else exec /bin/sh -s; fi";
-
-/// Kill a process group, or (a shell without job control did not make one) the process
-/// and its children; TERM at once, KILL 2 s later.
-pub(crate) fn kill_script(pid: i32) -> String {
-    format!(
-        "kill -TERM -- -{pid} 2>/dev/null || {{ pkill -TERM -P {pid}; kill -TERM {pid}; }} 2>/dev/null; (sleep 2; kill -KILL -- -{pid} 2>/dev/null || {{ pkill -KILL -P {pid}; kill -KILL {pid}; }}) >/dev/null 2>&1 &"
-    )
-}
-
 /// Marks the first line of stderr, which carries the remote shell's pid (its process group).
 const PID_MARK: &str = "\u{1e}drctl-pid:";
 const EAGAIN: i32 = -37;
@@ -280,7 +268,7 @@ impl SshConnection {
         // Under `become` the target account's login shell may be nologin: /bin/sh.
         let (mut ch, _) = self.open_exec(
             "exec \"${SHELL:-/bin/sh}\" -s",
-            BECOME_SHELL,
+            escalate::BECOME_SHELL,
             deadline,
             started,
             limit,
@@ -426,35 +414,15 @@ impl SshConnection {
         Ok((cap.output(exit), cap.pid))
     }
 
-    /// The shell commands go to now: the login user's, or the become user's.
-    fn take_shell(&mut self) -> Option<ssh2::Channel> {
-        match &self.become_as {
-            None => self.shell.take(),
-            Some(b) => self.become_shells.remove(&become_key(b)),
-        }
-    }
-
-    fn put_shell(&mut self, ch: ssh2::Channel) {
-        match &self.become_as {
-            None => self.shell = Some(ch),
-            Some(b) => {
-                self.become_shells.insert(become_key(b), ch);
-            }
-        }
-    }
-
     /// Kill the remote process group of a timed-out command, over a fresh channel (as
     /// the become user when the command ran as one: the login user may not signal it).
     fn kill_remote(&mut self, pid: i32) -> bool {
         if self.become_as.is_some() {
             return self.kill_as_become(pid);
         }
-        self.run(&kill_script(pid), Duration::from_secs(3)).is_ok()
+        self.run(&escalate::kill_script(pid), Duration::from_secs(3))
+            .is_ok()
     }
-}
-
-fn become_key(b: &Become) -> String {
-    format!("{}:{}", b.method.as_str(), b.user)
 }
 
 /// Read whatever a channel has on stdout and stderr without blocking, handing each piece
