@@ -58,6 +58,16 @@ pub fn command(b: &Become, token: &str, inner: &str) -> String {
     }
 }
 
+/// The line sent to sudo: the password and a newline. A password with a line break (or
+/// NUL) is refused: sudo would read only its first line, and the rest would reach the
+/// become'd shell as commands.
+pub fn password_line(pw: &str) -> Result<String, &'static str> {
+    if pw.contains(['\n', '\r', '\0']) {
+        return Err("become_password contains a line break or NUL: refusing to send it");
+    }
+    Ok(format!("{pw}\n"))
+}
+
 /// What to do after some of sudo's stderr arrived.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AuthStep {
@@ -203,7 +213,7 @@ impl SshConnection {
                 AuthStep::Pending => {}
                 AuthStep::SendPassword => {
                     let pw = b.password.as_ref().map(|p| p.expose()).unwrap_or_default();
-                    let line = format!("{pw}\n");
+                    let line = password_line(pw).map_err(|m| self.become_err(&b, m))?;
                     self.write_all(&mut ch, line.as_bytes(), deadline, started, limit)?;
                 }
                 AuthStep::Ready(rest) => return Ok((ch, rest)),
@@ -316,6 +326,14 @@ mod tests {
             a.push(b"[drctl-become-password:t]"),
             AuthStep::Failed(_)
         ));
+    }
+
+    #[test]
+    fn a_password_with_a_line_break_is_never_sent() {
+        assert_eq!(password_line("pw").unwrap(), "pw\n");
+        assert!(password_line("pw\nrm -rf /").is_err());
+        assert!(password_line("pw\r").is_err());
+        assert!(password_line("p\0w").is_err());
     }
 
     #[test]
