@@ -340,3 +340,18 @@ fn validate_refuses_become_on_local_a_literal_password_and_a_non_secret_one() {
         .output_has("`plain`, which is not `secret: true`")
         .output_has("su-password");
 }
+
+#[test]
+fn plan_shows_whom_each_step_runs_as() {
+    let inv = "defaults: { become: true }\nhosts:\n  db1: { addr: 192.0.2.1 }\n";
+    let rb = "drctl: 1\nkind: failover\nname: p\nsteps:\n  - id: stop\n    on: db1\n    run: systemctl stop postgresql\n    rollback: systemctl start postgresql\n  - id: promote\n    on: db1\n    become_user: postgres\n    run: pg_ctl promote\n  - id: who\n    on: db1\n    become: false\n    run: id -un\n";
+    Drctl::new()
+        .file("inv.yaml", inv)
+        .runbook("rb.yaml", rb)
+        .args(["plan", "{runbook}", "-i", "{dir}/inv.yaml"])
+        .run()
+        .status(0)
+        .stdout_has("db1 as root (sudo): systemctl stop postgresql")
+        .stdout_has("db1 as postgres (sudo): pg_ctl promote")
+        .stdout_has("db1: id -un");
+}
