@@ -12,7 +12,7 @@ use crate::builder::{Drctl, Outcome};
 
 #[test]
 fn commands_and_transfers_run_as_root_or_the_step_s_become_user() {
-    let bl = BecomeLab::start(2);
+    let bl = BecomeLab::start(3);
     fs::write(bl.lab.path().join("payload.txt"), "payload\n").unwrap();
     fs::write(bl.rootonly.join("secret.txt"), "root's file\n").unwrap();
     fs::set_permissions(
@@ -20,10 +20,14 @@ fn commands_and_transfers_run_as_root_or_the_step_s_become_user() {
         fs::Permissions::from_mode(0o600),
     )
     .unwrap();
-    // h1: the long-lived shell; h2: a channel per command.
+    // h1: the long-lived shell; h2: a channel per command; h3: su from a root login.
     let inv = bl.inventory(
         "  user: drctl-op\n  become: true\n",
-        &[("h1", "exec_mode: shell"), ("h2", "exec_mode: channel")],
+        &[
+            ("h1", "exec_mode: shell"),
+            ("h2", "exec_mode: channel"),
+            ("h3", "user: root, become_method: su"),
+        ],
     );
     let (out, root) = (bl.out.display(), bl.rootonly.display());
     let rb = format!(
@@ -32,28 +36,28 @@ kind: failover
 name: become-lab
 steps:
   - id: as-root
-    on: [h1, h2]
+    on: [h1, h2, h3]
     run: id -un > {out}/{{{{ host.name }}}}.root
   - id: as-svc
-    on: [h1, h2]
+    on: [h1, h2, h3]
     become_user: drctl-svc
     run: id -un > {out}/{{{{ host.name }}}}.svc; pwd > {out}/{{{{ host.name }}}}.svc-pwd
   - id: as-login
-    on: [h1, h2]
+    on: [h1, h2, h3]
     become: false
     run: id -un > {out}/{{{{ host.name }}}}.login
   - id: root-again
-    on: [h1, h2]
+    on: [h1, h2, h3]
     run: id -un > {out}/{{{{ host.name }}}}.root2
   - id: up-svc
-    on: [h1, h2]
+    on: [h1, h2, h3]
     become_user: drctl-svc
     upload: {{ src: payload.txt, dest: "{out}/{{{{ host.name }}}}.up-svc" }}
   - id: up-root
-    on: [h1, h2]
+    on: [h1, h2, h3]
     upload: {{ src: payload.txt, dest: "{root}/{{{{ host.name }}}}.up-root", mode: "0600" }}
   - id: down-root
-    on: [h1, h2]
+    on: [h1, h2, h3]
     download: {{ src: "{root}/secret.txt", dest: "back-{{{{ host.name }}}}.txt" }}
 "#
     );
@@ -67,7 +71,7 @@ steps:
         ])
         .run()
         .status(0);
-    for h in ["h1", "h2"] {
+    for (h, login) in [("h1", "drctl-op"), ("h2", "drctl-op"), ("h3", "root")] {
         assert_eq!(bl.read(&format!("{h}.root")), "root", "{h}");
         assert_eq!(bl.read(&format!("{h}.svc")), "drctl-svc", "{h}");
         assert_eq!(
@@ -75,7 +79,7 @@ steps:
             "/",
             "{h}: svc has no home"
         );
-        assert_eq!(bl.read(&format!("{h}.login")), "drctl-op", "{h}");
+        assert_eq!(bl.read(&format!("{h}.login")), login, "{h}");
         assert_eq!(bl.read(&format!("{h}.root2")), "root", "{h}");
         let up = bl.out.join(format!("{h}.up-svc"));
         assert_eq!(owner(&up), uid("drctl-svc"), "{h}: uploaded as drctl-svc");
@@ -242,7 +246,7 @@ steps:
 
 #[test]
 fn a_hung_become_command_is_killed_on_timeout() {
-    let bl = BecomeLab::start(2);
+    let bl = BecomeLab::start(3);
     let inv = bl.inventory(
         "  become: true\n",
         &[
@@ -251,6 +255,7 @@ fn a_hung_become_command_is_killed_on_timeout() {
                 "h2",
                 "user: drctl-op2, exec_mode: channel, become_password: \"{{ op_pw }}\"",
             ),
+            ("h3", "user: root, become_method: su"),
         ],
     );
     let out = bl.out.display();
@@ -264,18 +269,18 @@ vars:
   op_pw: {{ env: BECOME_LAB_PW, secret: true }}
 steps:
   - id: hang-root
-    on: [h1, h2]
+    on: [h1, h2, h3]
     on_failure: continue
     timeout: 2s
     run: id -un > {out}/{{{{ host.name }}}}.root; sleep {tag}1
   - id: hang-svc
-    on: [h1, h2]
+    on: [h1, h2, h3]
     on_failure: continue
     become_user: drctl-svc
     timeout: 2s
     run: id -un > {out}/{{{{ host.name }}}}.svc; sleep {tag}2
   - id: hang-login
-    on: [h1, h2]
+    on: [h1, h2, h3]
     on_failure: continue
     become: false
     timeout: 2s
@@ -296,7 +301,7 @@ steps:
         .status_not(0)
         .output_has("timed out");
     assert!(t0.elapsed() < Duration::from_secs(30));
-    for (h, login) in [("h1", "drctl-op"), ("h2", "drctl-op2")] {
+    for (h, login) in [("h1", "drctl-op"), ("h2", "drctl-op2"), ("h3", "root")] {
         assert_eq!(bl.read(&format!("{h}.root")), "root", "{h}");
         assert_eq!(bl.read(&format!("{h}.svc")), "drctl-svc", "{h}");
         // The login shell is dash (`/bin/sh`): no job control, no process group.
