@@ -4,6 +4,7 @@
 //! fork instead of a new SSH channel, session process and login shell. Everything runs
 //! non-blocking against a deadline, so a hung host never stalls drctl; on a timeout the
 //! command's remote process group is killed over a second channel and the shell replaced.
+//! `become` (sudo/su) gets a shell of its own per account, see `escalate`.
 
 // Transport errors carry the partial output; returned once per command, never in a hot loop.
 #![allow(clippy::result_large_err)]
@@ -265,7 +266,8 @@ impl SshConnection {
         started: Instant,
         limit: Duration,
     ) -> Result<Option<ssh2::Channel>, TransportError> {
-        // Under `become` the target account's login shell may be nologin: /bin/sh.
+        // Under `become`, sudo starts bash or /bin/sh (the account's own shell may be
+        // nologin), see `escalate`.
         let (mut ch, _) = self.open_exec(
             "exec \"${SHELL:-/bin/sh}\" -s",
             escalate::BECOME_SHELL,
