@@ -208,6 +208,7 @@ steps:
         ])
         .run();
     let took = t0.elapsed();
+    eprintln!("wrong and missing become_password: the run ended after {took:?}");
     o.status_not(0)
         .output_has("wrong become_password")
         .output_has("no `become_password`")
