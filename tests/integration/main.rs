@@ -8,6 +8,8 @@ mod lab;
 mod pg;
 
 mod audit;
+mod become_lab;
+mod become_sudo;
 mod bounded_output;
 mod dead_hosts;
 mod docs;

@@ -1,5 +1,6 @@
 //! Runbooks and inventories: reading files, the spanned YAML tree, and the typed model.
 
+pub mod become_keys;
 pub mod duration;
 pub mod inventory;
 pub mod model;
