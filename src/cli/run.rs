@@ -44,6 +44,7 @@ fn session(
         rerun: rerun.iter().cloned().collect(),
         skip: skip.iter().cloned().collect(),
         no_return,
+        gate_wait: e.gate_wait,
         ..ExecOptions::default()
     };
     super::signals::install(options.cancel.clone(), console.clone());

@@ -4,6 +4,7 @@
 mod builder;
 mod fanout;
 mod gates;
+mod wait;
 mod record;
 mod rollback;
 mod verdict;
@@ -58,6 +59,8 @@ pub struct Runner {
     journal: Arc<dyn RunLog>,
     checkpoint: Mutex<Checkpoint>,
     audit: Option<Arc<dyn AuditLog>>,
+    /// Where answers from other terminals are read (`drctl approve`, `drctl decline`).
+    answers: Option<Arc<dyn drctl_core::store::RunStore>>,
     started: Instant,
     /// The first journal append that failed: once set, nothing more is started.
     journal_error: Mutex<Option<String>>,
