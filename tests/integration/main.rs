@@ -31,3 +31,4 @@ mod transfers;
 mod transport_trust;
 mod trust;
 mod validate;
+mod war_room;

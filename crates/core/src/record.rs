@@ -134,6 +134,14 @@ pub enum Record {
         #[serde(default = "Phase::forward")]
         phase: Phase,
     },
+    /// A `notify:` message could not be delivered (receiver down, refused, gave up after
+    /// its retries). Never a secret: the url is masked, the error is the client's.
+    NotifyFailed {
+        t: String,
+        url: String,
+        event: String,
+        error: String,
+    },
     RunEnd {
         t: String,
         outcome: Outcome,

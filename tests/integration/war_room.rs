@@ -1,0 +1,206 @@
+//! The war room (issue 15): a run waiting at a gate with `--gate-wait` and no terminal is
+//! approved or declined by a second `drctl` process from another "terminal" (same state),
+//! four-eyes gates count distinct persons, an expired wait stops with exit 5 like today.
+//! Real sshd hosts; effects checked in the hosts' files, the journal, the audit chain and
+//! the reports. The operator identity is the one drctl takes everywhere: `USER` (else
+//! `LOGNAME`), and `SUDO_USER` for the person behind sudo.
+
+use std::time::{Duration, Instant};
+
+use crate::builder::{Drctl, Running, Sandbox};
+
+fn runbook(approvers: u32) -> String {
+    let gate = if approvers > 1 {
+        format!("approve: {{message: 'Promote h1?', approvers: {approvers}}}")
+    } else {
+        "approve: Promote h1?".to_string()
+    };
+    format!(
+        r#"drctl: 1
+kind: failover
+name: warroom
+steps:
+  - id: fence
+    on: h1
+    run: echo fenced >> "$HOST_DIR/log"
+    rollback: echo unfenced >> "$HOST_DIR/log"
+  - id: go
+    {gate}
+  - id: promote
+    on: h1
+    run: echo promoted >> "$HOST_DIR/log"
+"#
+    )
+}
+
+/// The run, started in the background with no terminal, waiting at gate `go`.
+fn waiting(approvers: u32, wait: &str) -> (Running, String) {
+    let run = Drctl::new()
+        .hosts(1)
+        .runbook("rb.yaml", &runbook(approvers))
+        .args(["failover", "{runbook}", "-i", "{inventory}", "--gate-wait", wait])
+        .args(["--report-dir", "{dir}/reports"])
+        .env("USER", "operator")
+        .spawn();
+    let sb = run.sandbox().clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ids = sb.run_ids();
+        if ids.len() == 1 && sb.journal().contains("\"gate_wait\"") {
+            return (run, ids[0].clone());
+        }
+        assert!(Instant::now() < deadline, "the run never waited at its gate");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `drctl approve|decline RUN go` as `user` (SUDO_USER: `sudo`), from another process.
+fn answer(sb: &Sandbox, verb: &str, run_id: &str, user: &str, sudo: &str) -> Drctl {
+    sb.drctl()
+        .args([verb, run_id, "go"])
+        .env("USER", user)
+        .env("LOGNAME", user)
+        .env("SUDO_USER", sudo)
+}
+
+#[test]
+fn a_gate_approved_from_another_terminal_lets_the_run_go_on() {
+    let (run, id) = waiting(1, "30s");
+    let sb = run.sandbox().clone();
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced"], "promoted before approval");
+    let t0 = Instant::now();
+    answer(&sb, "approve", &id, "lead", "")
+        .args(["--reason", "replica caught up"])
+        .run()
+        .status(0)
+        .stdout_has("the run goes on");
+    let out = run.wait();
+    out.status(0);
+    assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "promoted"]);
+    let journal = sb.journal();
+    assert!(journal.contains("\"ev\":\"answer\""), "{journal}");
+    assert!(journal.contains("\"user\":\"lead\""), "{journal}");
+    assert!(journal.contains("replica caught up"), "{journal}");
+    assert!(
+        journal.contains("\"approved_by\":\"lead on "),
+        "Gate record names the approver: {journal}"
+    );
+    // The audit chain says who approved, and still verifies.
+    let audit = std::fs::read_to_string(sb.state().join("audit.jsonl")).unwrap();
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("\"gate-approve\"") && l.contains("\"who\":\"lead on ")),
+        "{audit}"
+    );
+    sb.drctl()
+        .args(["audit", "verify"])
+        .run()
+        .status(0)
+        .stdout_has("intact");
+    // The reports name the approver, where from and why.
+    let md = std::fs::read_to_string(sb.path("reports/drctl-warroom.md")).unwrap();
+    assert!(md.contains("`drctl approve` of `go` by lead"), "{md}");
+    assert!(md.contains("replica caught up"), "{md}");
+    let json = std::fs::read_to_string(sb.path("reports/drctl-warroom.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["answers"][0]["user"], "lead");
+    assert_eq!(v["answers"][0]["verdict"], "approve");
+    let html = std::fs::read_to_string(sb.path("reports/drctl-warroom.html")).unwrap();
+    assert!(html.contains("id=\"answers\"") && html.contains("replica caught up"));
+    // The gate is past: approving it again is refused.
+    answer(&sb, "approve", &id, "lead", "")
+        .run()
+        .status(4)
+        .stderr_has("not waiting at gate `go`");
+}
+
+#[test]
+fn a_gate_declined_from_another_terminal_rolls_the_run_back() {
+    let (run, id) = waiting(1, "30s");
+    let sb = run.sandbox().clone();
+    answer(&sb, "decline", &id, "lead", "")
+        .run()
+        .status(2)
+        .stderr_has("--reason");
+    answer(&sb, "decline", &id, "lead", "")
+        .args(["--reason", "replica lag 40s"])
+        .run()
+        .status(0)
+        .stdout_has("declined gate `go`");
+    let out = run.wait();
+    out.status(1).stderr_has("declined by lead on");
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "unfenced"]);
+    let journal = sb.journal();
+    assert!(journal.contains("\"verdict\":\"decline\""), "{journal}");
+    assert!(journal.contains("replica lag 40s"), "{journal}");
+    let md = std::fs::read_to_string(sb.path("reports/drctl-warroom.md")).unwrap();
+    assert!(md.contains("`drctl decline` of `go` by lead"), "{md}");
+    sb.drctl().args(["audit", "verify"]).run().status(0);
+}
+
+#[test]
+fn four_eyes_needs_two_distinct_persons() {
+    let (run, id) = waiting(2, "30s");
+    let sb = run.sandbox().clone();
+    answer(&sb, "approve", &id, "alice", "")
+        .run()
+        .status(0)
+        .stdout_has("1 of 2 distinct approvers");
+    // The same person again, plainly or through sudo, does not count.
+    answer(&sb, "approve", &id, "alice", "")
+        .run()
+        .status(4)
+        .stderr_has("the same person twice counts once");
+    answer(&sb, "approve", &id, "root", "alice")
+        .run()
+        .status(4)
+        .stderr_has("alice already approved");
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced"], "one person passed a four-eyes gate");
+    answer(&sb, "approve", &id, "root", "bob")
+        .run()
+        .status(0)
+        .stdout_has("the run goes on");
+    run.wait().status(0);
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "promoted"]);
+    let journal = sb.journal();
+    assert!(journal.contains("\"sudo_user\":\"bob\""), "{journal}");
+    assert!(journal.contains("\"approvers\":2"), "{journal}");
+}
+
+#[test]
+fn an_expired_gate_wait_stops_with_exit_5_and_resumes() {
+    let (run, id) = waiting(1, "1s");
+    let sb = run.sandbox().clone();
+    let out = run.wait();
+    out.status(5).stderr_has("no answer within --gate-wait 1s");
+    answer(&sb, "approve", &id, "lead", "")
+        .run()
+        .status(4)
+        .stderr_has("not running");
+    sb.drctl()
+        .args(["approve", "no-such-run", "go"])
+        .run()
+        .status(2);
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced"]);
+    sb.drctl()
+        .args(["resume", &id, "--approve", "go"])
+        .run()
+        .status(0);
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "promoted"]);
+}
+
+#[test]
+fn approving_a_gate_the_run_is_not_at_is_refused() {
+    let (run, id) = waiting(1, "30s");
+    let sb = run.sandbox().clone();
+    sb.drctl()
+        .args(["approve", &id, "promote"])
+        .run()
+        .status(4)
+        .stderr_has("has not reached that gate");
+    answer(&sb, "approve", &id, "lead", "").run().status(0);
+    run.wait().status(0);
+}
