@@ -33,6 +33,22 @@ steps:
     )
 }
 
+/// Wait (at most 20 s) until the state holds one run whose journal contains `what`.
+fn wait_journal(sb: &Sandbox, what: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ids = sb.run_ids();
+        if ids.len() == 1 {
+            let j = sb.state().join("runs").join(&ids[0]).join("journal.jsonl");
+            if std::fs::read_to_string(j).is_ok_and(|t| t.contains(what)) {
+                return ids[0].clone();
+            }
+        }
+        assert!(Instant::now() < deadline, "no journal with {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The run, started in the background with no terminal, waiting at gate `go`.
 fn waiting(approvers: u32, wait: &str) -> (Running, String) {
     let run = Drctl::new()
@@ -42,16 +58,8 @@ fn waiting(approvers: u32, wait: &str) -> (Running, String) {
         .args(["--report-dir", "{dir}/reports"])
         .env("USER", "operator")
         .spawn();
-    let sb = run.sandbox().clone();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let ids = sb.run_ids();
-        if ids.len() == 1 && sb.journal().contains("\"gate_wait\"") {
-            return (run, ids[0].clone());
-        }
-        assert!(Instant::now() < deadline, "the run never waited at its gate");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let id = wait_journal(run.sandbox(), "\"gate_wait\"");
+    (run, id)
 }
 
 /// `drctl approve|decline RUN go` as `user` (SUDO_USER: `sudo`), from another process.
@@ -203,4 +211,67 @@ fn approving_a_gate_the_run_is_not_at_is_refused() {
         .stderr_has("has not reached that gate");
     answer(&sb, "approve", &id, "lead", "").run().status(0);
     run.wait().status(0);
+}
+
+#[test]
+fn watch_follows_a_live_run_to_its_end_and_exits_with_its_code() {
+    let run = Drctl::new()
+        .hosts(1)
+        .runbook(
+            "rb.yaml",
+            r#"drctl: 1
+kind: failover
+name: watched
+objectives: { rto: 5m }
+steps:
+  - id: fence
+    on: h1
+    run: sleep 1.5; echo fenced >> "$HOST_DIR/log"
+    rollback: echo unfenced >> "$HOST_DIR/log"
+  - id: promote
+    on: h1
+    run: "echo 'pg_ctl: disk full on /data' >&2; exit 3"
+"#,
+        )
+        .args(["failover", "{runbook}", "-i", "{inventory}"])
+        .spawn();
+    let sb = run.sandbox().clone();
+    let id = wait_journal(&sb, "\"started\"");
+    // Started while the first step runs: it must follow the run, not just replay it.
+    let watch = sb.drctl().args(["watch", &id]).spawn();
+    let out = run.wait();
+    out.status(1);
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "unfenced"]);
+    let w = watch.wait();
+    w.status(1);
+    for want in [
+        &format!("watching run {id}"),
+        "step `fence` started on h1",
+        "/ RTO 5m00s]",
+        "step `promote` on h1: FAILED (exit 3",
+        "h1 stderr: pg_ctl: disk full on /data",
+        "ROLLBACK started",
+        "rollback of `fence` on h1: ok",
+        "run ended: rolled-back (exit 1)",
+    ] {
+        w.stdout_has(want);
+    }
+    // A run that already ended: its story and summary at once, with its exit code.
+    let again = sb.drctl().args(["watch"]).run();
+    again.status(1).stdout_has("run ended: rolled-back (exit 1)");
+}
+
+#[test]
+fn watch_shows_a_gate_waiting_for_approval() {
+    let (run, id) = waiting(1, "30s");
+    let sb = run.sandbox().clone();
+    let watch = sb.drctl().args(["watch", &id]).spawn();
+    std::thread::sleep(Duration::from_millis(800));
+    answer(&sb, "approve", &id, "lead", "").run().status(0);
+    run.wait().status(0);
+    let w = watch.wait();
+    w.status(0)
+        .stdout_has(&format!("WAITING at gate `go` (1 approver(s) needed, until "))
+        .stdout_has("gate `go`: approve by lead on ")
+        .stdout_has("run ended: succeeded (exit 0)");
 }
