@@ -32,3 +32,4 @@ mod transport_trust;
 mod trust;
 mod validate;
 mod war_room;
+mod war_room_notify;
