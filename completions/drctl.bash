@@ -16,6 +16,9 @@ _drctl() {
             ",$1")
                 cmd="drctl"
                 ;;
+            drctl,approve)
+                cmd="drctl__subcmd__approve"
+                ;;
             drctl,audit)
                 cmd="drctl__subcmd__audit"
                 ;;
@@ -24,6 +27,9 @@ _drctl() {
                 ;;
             drctl,cutover)
                 cmd="drctl__subcmd__cutover"
+                ;;
+            drctl,decline)
+                cmd="drctl__subcmd__decline"
                 ;;
             drctl,drill)
                 cmd="drctl__subcmd__drill"
@@ -70,6 +76,9 @@ _drctl() {
             drctl,validate)
                 cmd="drctl__subcmd__validate"
                 ;;
+            drctl,watch)
+                cmd="drctl__subcmd__watch"
+                ;;
             drctl__subcmd__audit,help)
                 cmd="drctl__subcmd__audit__subcmd__help"
                 ;;
@@ -82,6 +91,9 @@ _drctl() {
             drctl__subcmd__audit__subcmd__help,verify)
                 cmd="drctl__subcmd__audit__subcmd__help__subcmd__verify"
                 ;;
+            drctl__subcmd__help,approve)
+                cmd="drctl__subcmd__help__subcmd__approve"
+                ;;
             drctl__subcmd__help,audit)
                 cmd="drctl__subcmd__help__subcmd__audit"
                 ;;
@@ -90,6 +102,9 @@ _drctl() {
                 ;;
             drctl__subcmd__help,cutover)
                 cmd="drctl__subcmd__help__subcmd__cutover"
+                ;;
+            drctl__subcmd__help,decline)
+                cmd="drctl__subcmd__help__subcmd__decline"
                 ;;
             drctl__subcmd__help,drill)
                 cmd="drctl__subcmd__help__subcmd__drill"
@@ -136,6 +151,9 @@ _drctl() {
             drctl__subcmd__help,validate)
                 cmd="drctl__subcmd__help__subcmd__validate"
                 ;;
+            drctl__subcmd__help,watch)
+                cmd="drctl__subcmd__help__subcmd__watch"
+                ;;
             drctl__subcmd__help__subcmd__audit,verify)
                 cmd="drctl__subcmd__help__subcmd__audit__subcmd__verify"
                 ;;
@@ -146,12 +164,45 @@ _drctl() {
 
     case "${cmd}" in
         drctl)
-            opts="-h -V --state --lease-ttl --help --version validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
+            opts="-h -V --state --lease-ttl --help --version validate plan run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__approve)
+            opts="-h -V --reason --state-dir --state --lease-ttl --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -283,7 +334,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__cutover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +391,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -387,8 +442,41 @@ _drctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        drctl__subcmd__decline)
+            opts="-h -V --reason --state-dir --state --lease-ttl --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         drctl__subcmd__drill)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +533,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -493,7 +585,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__failover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,6 +645,10 @@ _drctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gate-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -598,8 +694,22 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help)
-            opts="validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
+            opts="validate plan run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__help__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -654,6 +764,20 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help__subcmd__cutover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__help__subcmd__decline)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -877,6 +1001,20 @@ _drctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        drctl__subcmd__help__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         drctl__subcmd__man)
             opts="-h -V --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -900,7 +1038,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__migrate)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -957,6 +1095,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1136,7 +1278,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__restore)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1196,6 +1338,10 @@ _drctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gate-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1241,7 +1387,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__resume)
-            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
+            opts="-v -q -i -e -h -V --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1256,6 +1402,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1350,7 +1500,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__rollback)
-            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
+            opts="-v -q -i -e -h -V --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1365,6 +1515,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1459,7 +1613,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__run)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1516,6 +1670,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1698,6 +1856,39 @@ _drctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__watch)
+            opts="-h -V --state-dir --no-progress --interval --state --lease-ttl --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --state)
