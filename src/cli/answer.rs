@@ -88,7 +88,10 @@ fn refused(run: &str, step: &str, why: impl std::fmt::Display) -> Failure {
 
 pub fn run(a: AnswerArgs, verdict: Verdict) -> anyhow::Result<Exit> {
     if verdict == Verdict::Decline && a.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(Failure::usage("drctl decline needs --reason TEXT: say why (it is journaled, audited and reported)").into());
+        return Err(Failure::usage(
+            "drctl decline needs --reason TEXT: say why (it is journaled, audited and reported)",
+        )
+        .into());
     }
     let store = context::store(a.state_dir.clone())?;
     let loaded = store.load_run(&a.run_id).map_err(|e| match e {
@@ -122,7 +125,9 @@ pub fn run(a: AnswerArgs, verdict: Verdict) -> anyhow::Result<Exit> {
         }
     }
     let me = identity();
-    let posted = store.answers(&a.run_id).map_err(|e| Failure::usage(e.to_string()))?;
+    let posted = store
+        .answers(&a.run_id)
+        .map_err(|e| Failure::usage(e.to_string()))?;
     if verdict == Verdict::Approve
         && let Some(prev) = posted.iter().find(|p| {
             p.wait == since

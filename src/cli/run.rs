@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use drctl_core::Phase;
-use drctl_core::record::Record;
 use drctl_core::events::{Event, EventSink, Sinks};
+use drctl_core::record::Record;
 use drctl_core::{Exit, RunMode};
 use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, Unresolved, new_run_id};
 use drctl_engine::{ExecOptions, NoReturn};

@@ -84,7 +84,11 @@ fn line(l: &Loaded, r: &Record) -> Option<String> {
             h.started_at
         ),
         Record::Started {
-            t, step, host, phase, ..
+            t,
+            step,
+            host,
+            phase,
+            ..
         } => format!("{} {} `{step}` started on {host}", clock(l, t), what(phase)),
         Record::Finished {
             t,
@@ -154,7 +158,10 @@ fn line(l: &Loaded, r: &Record) -> Option<String> {
             step,
             approved_by,
             ..
-        } => format!("{} gate `{step}` passed: approved by {approved_by}", clock(l, t)),
+        } => format!(
+            "{} gate `{step}` passed: approved by {approved_by}",
+            clock(l, t)
+        ),
         Record::StepEnd {
             t,
             step,
@@ -185,14 +192,20 @@ fn line(l: &Loaded, r: &Record) -> Option<String> {
             ..
         } => format!("{} `{step}` on {host}: {decision}", clock(l, t)),
         Record::NotifyFailed { t, url, event, .. } => {
-            format!("{} warning: `{event}` notification to {url} not delivered", clock(l, t))
+            format!(
+                "{} warning: `{event}` notification to {url} not delivered",
+                clock(l, t)
+            )
         }
         Record::RunEnd {
             t,
             outcome,
             exit,
             message,
-        } => format!("{} run ended: {outcome} (exit {exit}): {message}", clock(l, t)),
+        } => format!(
+            "{} run ended: {outcome} (exit {exit}): {message}",
+            clock(l, t)
+        ),
     };
     Some(s)
 }
@@ -214,17 +227,28 @@ fn screen(l: &Loaded, r: &RunReport) -> String {
         .find(|st| st.hosts.iter().chain(&st.rollback).any(|h| h.ok.is_none()))
         .or_else(|| r.steps.iter().rev().find(|st| st.state != "pending"));
     if let Some(st) = current {
-        let phase = if l.records.iter().any(|x| matches!(x, Record::RollbackBegin { .. })) {
+        let phase = if l
+            .records
+            .iter()
+            .any(|x| matches!(x, Record::RollbackBegin { .. }))
+        {
             "rollback".to_string()
         } else {
             st.phase.clone().unwrap_or_else(|| "-".into())
         };
-        let _ = writeln!(s, "phase: {phase}   step: `{}` {} ({})", st.id, st.title, st.state);
+        let _ = writeln!(
+            s,
+            "phase: {phase}   step: `{}` {} ({})",
+            st.id, st.title, st.state
+        );
         for h in st.hosts.iter().chain(&st.rollback) {
             let state = match h.ok {
                 None => "running".to_string(),
                 Some(true) => "ok".into(),
-                Some(false) => format!("FAILED (exit {})", h.exit.map_or("-".into(), |e| e.to_string())),
+                Some(false) => format!(
+                    "FAILED (exit {})",
+                    h.exit.map_or("-".into(), |e| e.to_string())
+                ),
             };
             let _ = writeln!(s, "  {:<16} {state}", h.host);
         }

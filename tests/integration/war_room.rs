@@ -54,7 +54,14 @@ fn waiting(approvers: u32, wait: &str) -> (Running, String) {
     let run = Drctl::new()
         .hosts(1)
         .runbook("rb.yaml", &runbook(approvers))
-        .args(["failover", "{runbook}", "-i", "{inventory}", "--gate-wait", wait])
+        .args([
+            "failover",
+            "{runbook}",
+            "-i",
+            "{inventory}",
+            "--gate-wait",
+            wait,
+        ])
         .args(["--report-dir", "{dir}/reports"])
         .env("USER", "operator")
         .spawn();
@@ -75,7 +82,11 @@ fn answer(sb: &Sandbox, verb: &str, run_id: &str, user: &str, sudo: &str) -> Drc
 fn a_gate_approved_from_another_terminal_lets_the_run_go_on() {
     let (run, id) = waiting(1, "30s");
     let sb = run.sandbox().clone();
-    assert_eq!(sb.lab().lines("h1", "log"), ["fenced"], "promoted before approval");
+    assert_eq!(
+        sb.lab().lines("h1", "log"),
+        ["fenced"],
+        "promoted before approval"
+    );
     let t0 = Instant::now();
     answer(&sb, "approve", &id, "lead", "")
         .args(["--reason", "replica caught up"])
@@ -166,7 +177,11 @@ fn four_eyes_needs_two_distinct_persons() {
         .status(4)
         .stderr_has("alice already approved");
     std::thread::sleep(Duration::from_millis(600));
-    assert_eq!(sb.lab().lines("h1", "log"), ["fenced"], "one person passed a four-eyes gate");
+    assert_eq!(
+        sb.lab().lines("h1", "log"),
+        ["fenced"],
+        "one person passed a four-eyes gate"
+    );
     answer(&sb, "approve", &id, "root", "bob")
         .run()
         .status(0)
@@ -258,7 +273,9 @@ steps:
     }
     // A run that already ended: its story and summary at once, with its exit code.
     let again = sb.drctl().args(["watch"]).run();
-    again.status(1).stdout_has("run ended: rolled-back (exit 1)");
+    again
+        .status(1)
+        .stdout_has("run ended: rolled-back (exit 1)");
 }
 
 #[test]
@@ -271,7 +288,7 @@ fn watch_shows_a_gate_waiting_for_approval() {
     run.wait().status(0);
     let w = watch.wait();
     w.status(0)
-        .stdout_has(&format!("WAITING at gate `go` (1 approver(s) needed, until "))
+        .stdout_has("WAITING at gate `go` (1 approver(s) needed, until ")
         .stdout_has("gate `go`: approve by lead on ")
         .stdout_has("run ended: succeeded (exit 0)");
 }

@@ -61,7 +61,10 @@ fn inventory_notify_reaches_a_real_receiver_on_run_resume_and_rollback() {
     let id = out.run_id();
     let got = events(&rx);
     for e in ["start", "gate", "finish"] {
-        assert!(got.iter().any(|(ev, r)| ev == e && r == &id), "{e}: {got:?}");
+        assert!(
+            got.iter().any(|(ev, r)| ev == e && r == &id),
+            "{e}: {got:?}"
+        );
     }
     let sb = out.sandbox().clone();
     sb.drctl()
@@ -71,14 +74,23 @@ fn inventory_notify_reaches_a_real_receiver_on_run_resume_and_rollback() {
     assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "promoted"]);
     let got = events(&rx);
     for e in ["start", "finish"] {
-        assert!(got.iter().any(|(ev, r)| ev == e && r == &id), "resume {e}: {got:?}");
+        assert!(
+            got.iter().any(|(ev, r)| ev == e && r == &id),
+            "resume {e}: {got:?}"
+        );
     }
     sb.drctl().args(["rollback", &id]).run().status(0);
-    assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "promoted", "unfenced"]);
+    assert_eq!(
+        sb.lab().lines("h1", "log"),
+        ["fenced", "promoted", "unfenced"]
+    );
     let got = events(&rx);
     // A rollback run starts with its rollback.
     for e in ["rollback", "finish"] {
-        assert!(got.iter().any(|(ev, r)| ev == e && r == &id), "rollback {e}: {got:?}");
+        assert!(
+            got.iter().any(|(ev, r)| ev == e && r == &id),
+            "rollback {e}: {got:?}"
+        );
     }
 }
 
@@ -114,12 +126,16 @@ fn a_dead_receiver_costs_nothing_and_is_named_in_the_reports() {
     assert!(md.contains("## Notifications not delivered"), "{md}");
     assert!(md.contains(&format!("http://127.0.0.1:{port}/…")), "{md}");
     assert!(!md.contains("s3cr3t-token"), "{md}");
-    let v: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(sb.path("reports/drctl-nfy.json")).unwrap(),
-    )
-    .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sb.path("reports/drctl-nfy.json")).unwrap())
+            .unwrap();
     let failures = v["notify_failures"].as_array().unwrap();
-    assert!(failures.iter().any(|f| f.as_str().unwrap().contains("`finish`")), "{v}");
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("`finish`")),
+        "{v}"
+    );
     let html = std::fs::read_to_string(sb.path("reports/drctl-nfy.html")).unwrap();
     assert!(html.contains("id=\"notify-failures\""));
     assert!(sb.journal().contains("\"ev\":\"notify_failed\""));

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use drctl_core::events::{Event, EventSink};
 
 mod undelivered;
-pub use undelivered::{Undelivered, redact_url};
 use serde_json::{Value, json};
+pub use undelivered::{Undelivered, redact_url};
 
 /// Version of the JSON payload's shape.
 pub const PAYLOAD_VERSION: u32 = 1;
@@ -58,7 +58,6 @@ struct Job {
     event: String,
     body: String,
 }
-
 
 #[derive(Default)]
 struct Queue {

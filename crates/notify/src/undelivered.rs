@@ -34,4 +34,3 @@ mod tests {
         assert_eq!(redact_url("http://u:p@127.0.0.1:9"), "http://127.0.0.1:9");
     }
 }
-

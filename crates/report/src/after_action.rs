@@ -322,7 +322,12 @@ impl RunReport {
                     reason: reason.clone(),
                     counted: *counted,
                 }),
-                Record::NotifyFailed { t, url, event, error } => notify_failures.push(format!(
+                Record::NotifyFailed {
+                    t,
+                    url,
+                    event,
+                    error,
+                } => notify_failures.push(format!(
                     "{t}: the `{event}` notification to {url} was not delivered: {error}"
                 )),
                 _ => {}

@@ -312,8 +312,15 @@ pub fn markdown(r: &RunReport) -> String {
                 Some(su) => format!(" (sudo by {su})"),
                 None => String::new(),
             };
-            let why = a.reason.as_deref().map_or(String::new(), |r| format!(": {r}"));
-            let note = if a.counted { "" } else { " (not counted: same person twice)" };
+            let why = a
+                .reason
+                .as_deref()
+                .map_or(String::new(), |r| format!(": {r}"));
+            let note = if a.counted {
+                ""
+            } else {
+                " (not counted: same person twice)"
+            };
             let _ = writeln!(
                 s,
                 "- `drctl {}` of `{}` by {}{sudo} (uid {}) on {from} at {}{why}{note}",

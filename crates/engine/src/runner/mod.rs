@@ -4,10 +4,10 @@
 mod builder;
 mod fanout;
 mod gates;
-mod wait;
 mod record;
 mod rollback;
 mod verdict;
+mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;

@@ -136,7 +136,9 @@ impl Runner {
                         "one approval is enough".into()
                     };
                     let how_long = match until {
-                        Some(d) => format!("for {}", drctl_model::runbook::duration::format_duration(d)),
+                        Some(d) => {
+                            format!("for {}", drctl_model::runbook::duration::format_duration(d))
+                        }
                         None => "while the prompt is open".into(),
                     };
                     if !interactive {
@@ -228,7 +230,9 @@ impl Runner {
                         match self.opts.gate_wait {
                             Some(d) => w.deadline = Some(Instant::now() + d),
                             None => {
-                                return Err(self.unanswered(&id, message, &tally, needed, announced));
+                                return Err(
+                                    self.unanswered(&id, message, &tally, needed, announced)
+                                );
                             }
                         }
                     }
