@@ -1,5 +1,6 @@
 //! Build a [`Runbook`] from its YAML tree, reporting every problem found on the way.
 
+mod approve;
 mod include;
 pub(crate) mod notify;
 mod step;

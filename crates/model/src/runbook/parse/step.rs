@@ -210,7 +210,7 @@ pub(super) fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
             match *one {
                 "run" => r.string(an, &p("run")).map(Action::Run),
                 "approve" => {
-                    let (msg, n) = approve(r, an, &p("approve"))?;
+                    let (msg, n) = super::approve::approve(r, an, &p("approve"))?;
                     approvers = n;
                     Some(Action::Approve(msg))
                 }
@@ -418,31 +418,4 @@ pub(super) fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
         }
     }
     Some(step)
-}
-
-/// `approve: MESSAGE` or `approve: {message: MESSAGE, approvers: N}` (N distinct persons
-/// must approve, 1..=9).
-fn approve(
-    r: &mut Reader,
-    n: &Node,
-    path: &str,
-) -> Option<(Spanned<String>, Option<Spanned<u32>>)> {
-    if !matches!(n.kind, Kind::Map(_)) {
-        return r.string(n, path).map(|m| (m, None));
-    }
-    let f = r.map(n, path, &["message", "approvers"])?;
-    let Some(m) = f.get("message") else {
-        r.error(n, "missing-key", format!("`{path}` needs `message:`"))
-            .hint = Some("e.g. `approve: {message: \"Promote?\", approvers: 2}`".into());
-        return None;
-    };
-    let message = r.string(m, &format!("{path}.message"))?;
-    let approvers = match f.get("approvers") {
-        None => None,
-        Some(a) => {
-            let v = r.int(a, &format!("{path}.approvers"), 1, 9)?;
-            Some(Spanned::new(v as u32, a.span))
-        }
-    };
-    Some((message, approvers))
 }
