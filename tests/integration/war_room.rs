@@ -292,3 +292,29 @@ fn watch_shows_a_gate_waiting_for_approval() {
         .stdout_has("gate `go`: approve by lead on ")
         .stdout_has("run ended: succeeded (exit 0)");
 }
+
+#[test]
+fn with_a_terminal_prompt_open_an_answer_from_another_terminal_wins() {
+    // A real pseudo-terminal (util-linux `script`) whose input never ends: the prompt
+    // stays open until the gate is answered from elsewhere.
+    let run = Drctl::new()
+        .hosts(1)
+        .runbook("rb.yaml", &runbook(1))
+        .shell(
+            "mkfifo \"{dir}/tty-in\" && exec script -qfec \"drctl failover {runbook} -i {inventory} --no-progress\" /dev/null 0<>\"{dir}/tty-in\"",
+        )
+        .env("USER", "operator")
+        .spawn();
+    let sb = run.sandbox().clone();
+    let id = wait_journal(&sb, "\"gate_wait\"");
+    answer(&sb, "approve", &id, "lead", "")
+        .run()
+        .status(0)
+        .stdout_has("the run goes on");
+    let out = run.wait();
+    out.status(0)
+        .stdout_has("APPROVAL NEEDED [go]")
+        .stdout_has("(answered from another terminal)");
+    assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "promoted"]);
+    assert!(sb.journal().contains("\"approved_by\":\"lead on "));
+}

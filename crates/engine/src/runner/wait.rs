@@ -73,6 +73,12 @@ impl Runner {
         let message = self.gate_message(idx, msg);
         let withdrawn = Arc::new(AtomicBool::new(false));
         let withdraw = || withdrawn.store(true, Ordering::SeqCst);
+        let interactive = self.approver.interactive();
+        // With a prompt about to open, answers from other terminals are taken while it is.
+        let mut waiting: Option<Waiting> = match (interactive, &self.answers) {
+            (true, Some(_)) => Some(self.open_wait(&id, &message, needed, None)?),
+            _ => None,
+        };
         let me = self.clone();
         let (m, i, w) = (message.clone(), id.clone(), withdrawn.clone());
         let mut local = Some(tokio::task::spawn_blocking(move || {
@@ -83,9 +89,7 @@ impl Runner {
                 withdrawn: w,
             })
         }));
-        let interactive = self.approver.interactive();
         let mut tally = Tally::default();
-        let mut waiting: Option<Waiting> = None;
         let mut announced = false;
         let mut store_warned = false;
         loop {
@@ -108,59 +112,13 @@ impl Runner {
                 break;
             }
             let prompt_open = local.is_some();
-            if waiting.is_none() && self.answers.is_some() {
-                let until = match (prompt_open && interactive, self.opts.gate_wait) {
-                    (true, _) => Some(None),
-                    (false, Some(d)) if !prompt_open => Some(Some(d)),
-                    _ => None,
-                };
-                if let Some(until) = until {
-                    let since = t();
-                    let deadline = until.map(|d| Instant::now() + d);
-                    let until_t = until.map(|d| {
-                        jiff::Timestamp::now()
-                            .checked_add(jiff::SignedDuration::try_from(d).unwrap_or_default())
-                            .map(|x| x.to_string())
-                            .unwrap_or_default()
-                    });
-                    self.record(Record::GateWait {
-                        t: since.clone(),
-                        step: id.clone(),
-                        approvers: needed,
-                        until: until_t,
-                    })
-                    .map_err(|e| self.journal_failed(e))?;
-                    let who = if needed > 1 {
-                        format!("{needed} distinct persons must approve")
-                    } else {
-                        "one approval is enough".into()
-                    };
-                    let how_long = match until {
-                        Some(d) => {
-                            format!("for {}", drctl_model::runbook::duration::format_duration(d))
-                        }
-                        None => "while the prompt is open".into(),
-                    };
-                    if !interactive {
-                        self.sinks.event(&Event::Gate {
-                            id: id.clone(),
-                            message: message.clone(),
-                            approved_by: None,
-                        });
-                        announced = true;
-                    }
-                    self.sinks.event(&Event::Message {
-                        text: format!(
-                            "gate `{id}` waits {how_long} for `drctl approve {run} {id}` (or `drctl decline {run} {id} --reason TEXT`) from another terminal; {who}",
-                            run = self.plan.run_id
-                        ),
-                    });
-                    waiting = Some(Waiting {
-                        since,
-                        deadline,
-                        seen: BTreeSet::new(),
-                    });
-                }
+            if waiting.is_none()
+                && self.answers.is_some()
+                && !prompt_open
+                && let Some(d) = self.opts.gate_wait
+            {
+                waiting = Some(self.open_wait(&id, &message, needed, Some(d))?);
+                announced = true;
             }
             match &mut waiting {
                 Some(w) => {
@@ -265,6 +223,59 @@ impl Runner {
             approved_by: Some(by),
         });
         Ok(())
+    }
+
+    /// Journal that the gate waits for answers from other terminals (`until`: the
+    /// `--gate-wait` bound; none while a prompt is open) and say how to give them. Without a
+    /// prompt, the gate is announced (notifications) as it starts waiting.
+    fn open_wait(
+        &self,
+        id: &str,
+        message: &str,
+        needed: u32,
+        until: Option<Duration>,
+    ) -> Result<Waiting, RunOutcome> {
+        let since = t();
+        let until_t = until.map(|d| {
+            jiff::Timestamp::now()
+                .checked_add(jiff::SignedDuration::try_from(d).unwrap_or_default())
+                .map(|x| x.to_string())
+                .unwrap_or_default()
+        });
+        self.record(Record::GateWait {
+            t: since.clone(),
+            step: id.to_string(),
+            approvers: needed,
+            until: until_t,
+        })
+        .map_err(|e| self.journal_failed(e))?;
+        let who = if needed > 1 {
+            format!("{needed} distinct persons must approve")
+        } else {
+            "one approval is enough".into()
+        };
+        let how_long = match until {
+            Some(d) => format!("for {}", drctl_model::runbook::duration::format_duration(d)),
+            None => "while the prompt is open".into(),
+        };
+        if until.is_some() {
+            self.sinks.event(&Event::Gate {
+                id: id.to_string(),
+                message: message.to_string(),
+                approved_by: None,
+            });
+        }
+        self.sinks.event(&Event::Message {
+            text: format!(
+                "gate `{id}` waits {how_long} for `drctl approve {run} {id}` (or `drctl decline {run} {id} --reason TEXT`) from another terminal; {who}",
+                run = self.plan.run_id
+            ),
+        });
+        Ok(Waiting {
+            since,
+            deadline: until.map(|d| Instant::now() + d),
+            seen: BTreeSet::new(),
+        })
     }
 
     /// A declined gate fails as a step would (rollback per `on_failure`).
