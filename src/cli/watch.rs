@@ -220,13 +220,28 @@ fn screen(l: &Loaded, r: &RunReport) -> String {
         r.run_id, r.kind, r.name, r.mode, r.user, r.controller
     );
     let _ = writeln!(s, "{}", clock(l, &now));
-    let current = r
-        .steps
-        .iter()
-        .rev()
-        .find(|st| st.hosts.iter().chain(&st.rollback).any(|h| h.ok.is_none()))
-        .or_else(|| r.steps.iter().rev().find(|st| st.state != "pending"));
-    if let Some(st) = current {
+    // The current step: the one the latest record is about (a gate waiting counts).
+    let mut latest: Option<(&str, bool)> = None;
+    for rec in &l.records {
+        match rec {
+            Record::Started { step, .. } | Record::StepEnd { step, .. } => {
+                latest = Some((step, false))
+            }
+            Record::GateWait { step, .. } => latest = Some((step, true)),
+            Record::Gate { step, .. } | Record::Skipped { step, .. } => {
+                latest = Some((step, false))
+            }
+            _ => {}
+        }
+    }
+    let current = latest.and_then(|(id, waiting)| {
+        let base = id.split('[').next().unwrap_or(id);
+        r.steps
+            .iter()
+            .find(|st| st.id == id || st.id == base)
+            .map(|st| (st, waiting))
+    });
+    if let Some((st, waiting)) = current {
         let phase = if l
             .records
             .iter()
@@ -236,10 +251,15 @@ fn screen(l: &Loaded, r: &RunReport) -> String {
         } else {
             st.phase.clone().unwrap_or_else(|| "-".into())
         };
+        let state = if waiting && st.state != "approved" {
+            "waiting for approval"
+        } else {
+            st.state.as_str()
+        };
         let _ = writeln!(
             s,
-            "phase: {phase}   step: `{}` {} ({})",
-            st.id, st.title, st.state
+            "phase: {phase}   step: `{}` {} ({state})",
+            st.id, st.title
         );
         for h in st.hosts.iter().chain(&st.rollback) {
             let state = match h.ok {

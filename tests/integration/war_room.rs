@@ -318,3 +318,26 @@ fn with_a_terminal_prompt_open_an_answer_from_another_terminal_wins() {
     assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "promoted"]);
     assert!(sb.journal().contains("\"approved_by\":\"lead on "));
 }
+
+#[test]
+fn watch_on_a_terminal_draws_the_view() {
+    let (run, id) = waiting(1, "30s");
+    let sb = run.sandbox().clone();
+    let watch = sb
+        .drctl()
+        .shell(&format!(
+            "exec script -qfec \"drctl watch {id}\" /dev/null < /dev/null"
+        ))
+        .spawn();
+    std::thread::sleep(Duration::from_millis(800));
+    answer(&sb, "approve", &id, "lead", "").run().status(0);
+    run.wait().status(0);
+    let w = watch.wait();
+    w.status(0)
+        .stdout_has("\x1b[2J")
+        .stdout_has(&format!("drctl watch: {id} (failover `warroom`, run)"))
+        .stdout_has("phase: -   step: `go` go (waiting for approval)")
+        .stdout_has("WAITING at gate `go`")
+        .stdout_has("waiting for approval")
+        .stdout_has(": succeeded (exit 0)");
+}
