@@ -89,7 +89,7 @@ impl TerminalApprover {
 }
 
 impl Approver for TerminalApprover {
-    fn interactive(&self) -> bool {
+    fn interactive(&self, _step: &str) -> bool {
         true
     }
 

@@ -35,9 +35,9 @@ pub enum Answer {
 pub trait Approver: Send + Sync {
     fn ask(&self, gate: &Gate<'_>) -> Answer;
 
-    /// Whether a human may answer `ask` at a prompt (which then waits as long as it
-    /// takes); answers from other terminals are taken meanwhile.
-    fn interactive(&self) -> bool {
+    /// Whether a human may answer `ask` for gate `step` at a prompt (which then waits as
+    /// long as it takes); answers from other terminals are taken meanwhile.
+    fn interactive(&self, _step: &str) -> bool {
         false
     }
 }
@@ -75,8 +75,8 @@ impl Approver for PresetApprover {
         }
     }
 
-    fn interactive(&self) -> bool {
-        !self.yes && self.then.interactive()
+    fn interactive(&self, step: &str) -> bool {
+        !self.yes && !self.approve.contains(step) && self.then.interactive(step)
     }
 }
 

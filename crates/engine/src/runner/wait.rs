@@ -73,7 +73,7 @@ impl Runner {
         let message = self.gate_message(idx, msg);
         let withdrawn = Arc::new(AtomicBool::new(false));
         let withdraw = || withdrawn.store(true, Ordering::SeqCst);
-        let interactive = self.approver.interactive();
+        let interactive = self.approver.interactive(&id);
         // With a prompt about to open, answers from other terminals are taken while it is.
         let mut waiting: Option<Waiting> = match (interactive, &self.answers) {
             (true, Some(_)) => Some(self.open_wait(&id, &message, needed, None)?),
