@@ -1,6 +1,7 @@
 //! The command line (clap lives only here): arguments become checked configs that the
 //! engine takes; errors become exit codes.
 
+mod answer;
 mod args;
 pub mod completions;
 mod context;
@@ -13,6 +14,7 @@ mod run;
 mod signals;
 mod status;
 mod validate;
+mod watch;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -63,6 +65,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Drill(a) => run::drill(a),
         Command::Resume(a) => run::resume(a, ResumeKind::Continue),
         Command::Rollback(a) => run::resume(a, ResumeKind::Rollback),
+        Command::Approve(a) => answer::run(a, drctl_core::gate::Verdict::Approve),
+        Command::Decline(a) => answer::run(a, drctl_core::gate::Verdict::Decline),
+        Command::Watch(a) => watch::run(a),
         Command::Status(a) => status::status(a),
         Command::Runs(a) => status::runs(a),
         Command::Report(a) => report::run(a),

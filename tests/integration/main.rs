@@ -35,3 +35,6 @@ mod transfers;
 mod transport_trust;
 mod trust;
 mod validate;
+mod war_room;
+mod war_room_etcd;
+mod war_room_notify;

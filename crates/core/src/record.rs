@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::gate::{Identity, Verdict};
 use crate::outcome::{Decision, Outcome, Phase, RunMode};
 
 /// Journal format version this drctl writes and reads.
@@ -81,6 +82,29 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
+    /// The run waits at a gate for answers from other terminals (`drctl approve`,
+    /// `drctl decline`); `until` is when it stops waiting (none: as long as a terminal
+    /// prompt is open).
+    GateWait {
+        t: String,
+        step: String,
+        /// Distinct persons whose approval the gate needs.
+        approvers: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+    },
+    /// An answer given from another terminal, as the waiting run received it.
+    Answer {
+        /// When it was given.
+        t: String,
+        step: String,
+        verdict: Verdict,
+        by: Identity,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// False when it did not count: the same person had already approved this gate.
+        counted: bool,
+    },
     StepEnd {
         t: String,
         step: String,
@@ -109,6 +133,14 @@ pub enum Record {
         /// Forward step or its rollback (older journals: forward).
         #[serde(default = "Phase::forward")]
         phase: Phase,
+    },
+    /// A `notify:` message could not be delivered (receiver down, refused, gave up after
+    /// its retries). Never a secret: the url is masked, the error is the client's.
+    NotifyFailed {
+        t: String,
+        url: String,
+        event: String,
+        error: String,
     },
     RunEnd {
         t: String,

@@ -55,7 +55,13 @@ pub fn runbook_schema() -> Value {
     step_props.extend(obj(json!({
         "id": { "type": "string", "pattern": NAME },
         "name": { "type": "string" }, "phase": { "type": "string" },
-        "on": string_or_list, "run": { "type": "string" }, "approve": { "type": "string" },
+        "on": string_or_list, "run": { "type": "string" },
+        "approve": { "anyOf": [
+            { "type": "string" },
+            { "type": "object", "additionalProperties": false, "required": ["message"],
+              "properties": { "message": { "type": "string" },
+                              "approvers": { "type": "integer", "minimum": 1, "maximum": 9 } } }
+        ] },
         "upload": transfer, "download": transfer,
         "expect": check, "until": check,
         "capture": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },

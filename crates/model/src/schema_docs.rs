@@ -49,6 +49,17 @@ pub const FIELD_DOCS: &[(&str, &str, &str)] = &[
         "expect",
         "What the check's output must show for the effect to count as in place (default: exit 0).",
     ),
+    // `approve: {message, approvers}`.
+    (
+        "approve",
+        "message",
+        "The question shown at the gate (templates allowed, secrets masked).",
+    ),
+    (
+        "approve",
+        "approvers",
+        "How many distinct persons must approve (1..9, default 1); the same person twice counts once.",
+    ),
     // Top level.
     ("", "drctl", "Format version; only 1 is read."),
     (
@@ -139,7 +150,7 @@ pub const FIELD_DOCS: &[(&str, &str, &str)] = &[
     (
         "steps",
         "approve",
-        "Approval gate: the message is shown and the run waits for a human (--yes or --approve STEP pass it).",
+        "Approval gate: the message is shown and the run waits for a human (--yes or --approve STEP pass it; drctl approve from another terminal with --gate-wait). A string, or {message, approvers: N}: N distinct persons must approve (four-eyes).",
     ),
     (
         "steps",

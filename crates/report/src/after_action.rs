@@ -95,6 +95,25 @@ pub struct Approval {
     pub message: Option<String>,
 }
 
+/// An answer to a gate given from another terminal (`drctl approve`/`decline`).
+#[derive(Debug, Clone, Serialize)]
+pub struct GateAnswerReport {
+    pub step: String,
+    /// `approve` or `decline`.
+    pub verdict: String,
+    /// The person (the sudo user if any, else the user).
+    pub person: String,
+    pub user: String,
+    pub sudo_user: Option<String>,
+    pub uid: u32,
+    pub host: String,
+    pub tty: Option<String>,
+    pub at: String,
+    pub reason: Option<String>,
+    /// False: that person had already approved the gate (four-eyes counts persons).
+    pub counted: bool,
+}
+
 /// Everything an after-action report says about a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -122,6 +141,10 @@ pub struct RunReport {
     pub failures: Vec<FailureReport>,
     /// Gates passed, in order (who approved, when).
     pub approvals: Vec<Approval>,
+    /// Answers given from other terminals, in order.
+    pub answers: Vec<GateAnswerReport>,
+    /// Notifications that could not be delivered (`notify:`), one sentence each.
+    pub notify_failures: Vec<String>,
     /// Plain sentences: what a human must still check or do.
     pub left_for_human: Vec<String>,
 }
@@ -275,7 +298,40 @@ impl RunReport {
             });
         }
         let mut approvals = Vec::new();
+        let mut answers = Vec::new();
+        let mut notify_failures = Vec::new();
         for r in &l.records {
+            match r {
+                Record::Answer {
+                    t,
+                    step,
+                    verdict,
+                    by,
+                    reason,
+                    counted,
+                } => answers.push(GateAnswerReport {
+                    step: step.clone(),
+                    verdict: verdict.to_string(),
+                    person: by.person().to_string(),
+                    user: by.user.clone(),
+                    sudo_user: by.sudo_user.clone(),
+                    uid: by.uid,
+                    host: by.host.clone(),
+                    tty: by.tty.clone(),
+                    at: t.clone(),
+                    reason: reason.clone(),
+                    counted: *counted,
+                }),
+                Record::NotifyFailed {
+                    t,
+                    url,
+                    event,
+                    error,
+                } => notify_failures.push(format!(
+                    "{t}: the `{event}` notification to {url} was not delivered: {error}"
+                )),
+                _ => {}
+            }
             let find = |id: &str| step_ids.iter().position(|s| s == id);
             if let Record::Gate {
                 t,
@@ -410,6 +466,8 @@ impl RunReport {
             steps,
             failures,
             approvals,
+            answers,
+            notify_failures,
             left_for_human,
         }
     }

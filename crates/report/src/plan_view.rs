@@ -115,7 +115,13 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
             }
             let gate = match &s.step.action {
                 Action::Approve(m) => {
-                    Some(render_or_err(plan, &engine, m, Mode::Text, s, None, &caps))
+                    let text = render_or_err(plan, &engine, m, Mode::Text, s, None, &caps);
+                    Some(match &s.step.approvers {
+                        Some(n) if n.value > 1 => {
+                            format!("{text} ({} distinct approvers)", n.value)
+                        }
+                        _ => text,
+                    })
                 }
                 _ => None,
             };

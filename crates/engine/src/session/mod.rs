@@ -332,6 +332,7 @@ impl Session {
             .sinks(self.sinks.clone())
             .approver(self.approver.clone())
             .audit(self.store.audit())
+            .answers(self.store.clone())
             .operator(self.operator.clone())
             .build()
     }

@@ -47,6 +47,8 @@ pub struct Inventory {
     pub hosts: BTreeMap<String, Host>,
     /// Group name → member host names (nested groups already flattened).
     pub groups: BTreeMap<String, Vec<String>>,
+    /// `notify:` receivers of every run with this inventory (merged with the runbook's).
+    pub notify: Vec<crate::runbook::model::Notify>,
 }
 
 impl Default for Inventory {
@@ -57,6 +59,7 @@ impl Default for Inventory {
             file: None,
             hosts,
             groups: BTreeMap::new(),
+            notify: Vec::new(),
         }
     }
 }
@@ -131,7 +134,7 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
     let is_inventory = match &root.kind {
         Kind::Map(entries) => entries.iter().any(|(k, _)| {
             k.as_str()
-                .is_some_and(|k| ["defaults", "hosts", "groups"].contains(&k))
+                .is_some_and(|k| ["defaults", "hosts", "groups", "notify"].contains(&k))
         }),
         _ => false,
     };
@@ -139,9 +142,12 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
         return (inv, vec![not_an_inventory(file)]);
     }
     let mut r = Reader::new(file.clone());
-    let Some(f) = r.map(&root, "", &["defaults", "hosts", "groups"]) else {
+    let Some(f) = r.map(&root, "", &["defaults", "hosts", "groups", "notify"]) else {
         return (inv, r.diags);
     };
+    if let Some(n) = f.get("notify") {
+        inv.notify = crate::runbook::parse::notify::notify(&mut r, n);
+    }
     let base = file.dir().to_path_buf();
     let mut defaults = Host {
         name: String::new(),

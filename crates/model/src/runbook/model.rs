@@ -216,6 +216,8 @@ pub struct Step {
     pub env: Vec<(String, Spanned<String>)>,
     /// Once this step succeeded, rollback never crosses it.
     pub point_of_no_return: Option<Spanned<bool>>,
+    /// `approve: {message, approvers: N}`: the gate needs N distinct persons (four-eyes).
+    pub approvers: Option<Spanned<u32>>,
     /// A command that says whether the step's effect is in place (settles a step left in
     /// doubt on resume).
     pub check: Option<Probe>,

@@ -1,7 +1,8 @@
 //! Build a [`Runbook`] from its YAML tree, reporting every problem found on the way.
 
+mod approve;
 mod include;
-mod notify;
+pub(crate) mod notify;
 mod step;
 
 use include::{canonical, duplicate_ids_across_files, steps_of};
