@@ -1,7 +1,9 @@
 //! Runbooks and inventories: reading files, the spanned YAML tree, and the typed model.
 
+pub mod ansible;
 pub mod duration;
 pub mod inventory;
+pub mod inventory_vars;
 pub mod model;
 pub mod parse;
 pub mod reader;
