@@ -13,7 +13,7 @@ use crate::template::Engine;
 pub const HOST_FIELDS: &[&str] = &["name", "addr", "port", "user"];
 /// Run-wide names every template may use.
 pub const BUILTINS: &[&str] = &[
-    "name", "kind", "mode", "run_id", "severity", "step", "groups",
+    "name", "kind", "mode", "run_id", "severity", "step", "groups", "hosts",
 ];
 
 /// Filters offered in hints (the engine knows minijinja's built-ins too).
@@ -236,7 +236,20 @@ pub fn check(
                         )),
                         _ => None,
                     },
+                    "hosts" => super::inventory_names::hosts_problem(&var, inv),
                     t if BUILTINS.contains(&t) || known.contains(t) => None,
+                    t if f.host
+                        && super::inventory_names::inventory_var(inv, step_hosts(inv, step), t)
+                            .unwrap_or_else(|p| {
+                                out.push(
+                                    Diagnostic::error(&step.file, find_in(f.src, t), code, p.0)
+                                        .hint(p.1),
+                                );
+                                true
+                            }) =>
+                    {
+                        None
+                    }
                     t if step.looping.as_ref().is_some_and(|l| l.var.value == t) => None,
                     t => match captured_at.get(t) {
                         Some((at, _)) if *at < visible => {
