@@ -7,6 +7,7 @@ mod direct;
 mod lab;
 mod pg;
 
+mod ansible;
 mod audit;
 mod bounded_output;
 mod dead_hosts;

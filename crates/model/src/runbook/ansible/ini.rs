@@ -10,16 +10,27 @@ use crate::runbook::inventory_vars::scalar;
 use crate::runbook::source::{SourceFile, Span};
 
 /// Content that reads as an Ansible INI inventory: a `[section]` header or a host line with
-/// `ansible_*=`, and no line that only YAML would write (`key:` at the start of a line).
+/// `ansible_*=`, no line that only YAML would write (`key:` at the start of a line), and no
+/// `key = value` line outside `[group:vars]` (an INI file of another kind — credentials,
+/// say — is not taken for an inventory, so none of its lines is ever quoted).
 pub(crate) fn looks_like_ini(text: &str) -> bool {
     let mut header = false;
+    let mut in_vars = false;
     for l in text.lines().map(str::trim) {
         if l.is_empty() || l.starts_with('#') || l.starts_with(';') {
             continue;
         }
         if l.starts_with('[') && l.ends_with(']') && !l.contains(' ') {
             header = true;
-        } else if l.contains("ansible_") && l.contains('=') {
+            in_vars = l.ends_with(":vars]");
+            continue;
+        }
+        let first = l.split_whitespace().next().unwrap_or_default();
+        let second = l.split_whitespace().nth(1).unwrap_or_default();
+        if !in_vars && (first.contains('=') || second.starts_with('=')) {
+            return false;
+        }
+        if l.contains("ansible_") && l.contains('=') {
             header = true;
         } else if l.ends_with(':') || l.starts_with("- ") || l.contains(": ") && !l.contains('=') {
             return false;

@@ -120,11 +120,12 @@ fn bool_word(s: &str) -> Option<&'static str> {
     }
 }
 
-/// The ProxyJump value carried by `-o ProxyJump=X`, `-oProxyJump=X` or `-J X`.
-fn proxy_jump_of(args: &str) -> Result<Option<String>, String> {
+/// The options `ansible_ssh_common_args`/`ansible_ssh_extra_args` may carry (`-o K=V`,
+/// `-oK=V`, `-J HOST`), as drctl host keys: ProxyJump, UserKnownHostsFile, ConnectTimeout.
+fn ssh_args(args: &str) -> Result<Vec<(&'static str, String)>, String> {
     let words: Vec<&str> = args.split_whitespace().collect();
     let mut i = 0;
-    let mut jump = None;
+    let mut out = Vec::new();
     while i < words.len() {
         let w = words[i];
         let opt = if w == "-o" || w == "-J" {
@@ -142,17 +143,18 @@ fn proxy_jump_of(args: &str) -> Result<Option<String>, String> {
         } else {
             return Err(format!("`{w}`"));
         };
-        let (k, v) = opt
-            .split_once('=')
-            .or_else(|| opt.split_once(' '))
-            .ok_or_else(|| format!("`-o {opt}`"))?;
-        if !k.eq_ignore_ascii_case("ProxyJump") {
-            return Err(format!("`-o {k}`"));
-        }
-        jump = Some(v.trim_matches(|c| c == '"' || c == '\'').to_string());
+        let (k, v) = opt.split_once('=').ok_or_else(|| format!("`-o {opt}`"))?;
+        let v = v.trim_matches(|c| c == '"' || c == '\'').to_string();
+        let key = match k.to_ascii_lowercase().as_str() {
+            "proxyjump" => ("proxy_jump", v),
+            "userknownhostsfile" => ("known_hosts", v),
+            "connecttimeout" => ("connect_timeout", format!("{v}s")),
+            _ => return Err(format!("`-o {k}`")),
+        };
+        out.push(key);
         i += 1;
     }
-    Ok(jump)
+    Ok(out)
 }
 
 /// Translate one `ansible_*` variable to a drctl host key and value, or diagnose it.
@@ -162,11 +164,11 @@ fn translate(
     k: &Node,
     v: &Node,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(Node, Node)> {
+) -> Vec<(Node, Node)> {
     let name = k.as_str().unwrap_or_default();
     let text = v.as_str().unwrap_or_default().to_string();
     let err = |code, msg: String| Diagnostic::error(file, k.span, code, msg);
-    let (key, value) = match mapping(name) {
+    let pairs: Vec<(&'static str, String)> = match mapping(name) {
         None => {
             diags.push(
                 Diagnostic::warning(
@@ -177,7 +179,7 @@ fn translate(
                 )
                 .hint("drctl reads ansible_host, ansible_port, ansible_user, ansible_ssh_private_key_file, ansible_become*, ansible_ssh_common_args (-o ProxyJump), ansible_connection, ansible_timeout"),
             );
-            return None;
+            return Vec::new();
         }
         Some(Mapping::Unused) => {
             diags.push(Diagnostic::warning(
@@ -186,15 +188,15 @@ fn translate(
                 "ansible-unused",
                 format!("`{name}` has no meaning for drctl (it runs no Python on the hosts); it is not used"),
             ));
-            return None;
+            return Vec::new();
         }
         Some(Mapping::Refused(hint)) => {
             diags.push(err("ansible-unsupported", format!("`{name}` is not supported")).hint(hint));
-            return None;
+            return Vec::new();
         }
-        Some(Mapping::Key(key)) => (key, text),
+        Some(Mapping::Key(key)) => vec![(key, text)],
         Some(Mapping::Bool(key)) => match bool_word(&text) {
-            Some(b) => (key, b.to_string()),
+            Some(b) => vec![(key, b.to_string())],
             None => {
                 diags.push(
                     Diagnostic::error(
@@ -205,47 +207,52 @@ fn translate(
                     )
                     .hint("yes/no, true/false or 1/0"),
                 );
-                return None;
+                return Vec::new();
             }
         },
-        Some(Mapping::Seconds(key)) => (key, format!("{text}s")),
+        Some(Mapping::Seconds(key)) => vec![(key, format!("{text}s"))],
         Some(Mapping::Connection) => {
             match text.as_str() {
-                "ssh" | "smart" | "paramiko" | "paramiko_ssh" => ("transport", "ssh".to_string()),
-                "local" => ("transport", "local".to_string()),
+                "ssh" | "smart" | "paramiko" | "paramiko_ssh" => {
+                    vec![("transport", "ssh".to_string())]
+                }
+                "local" => vec![("transport", "local".to_string())],
                 other => {
                     diags.push(
                     Diagnostic::error(file, v.span, "ansible-unsupported", format!("`ansible_connection={other}` is not supported"))
                         .hint("drctl reaches hosts over SSH (`ssh`) or runs on the controller (`local`)"),
                 );
-                    return None;
+                    return Vec::new();
                 }
             }
         }
-        Some(Mapping::SshArgs) => match proxy_jump_of(&text) {
-            Ok(Some(j)) => ("proxy_jump", j),
-            Ok(None) => return None,
+        Some(Mapping::SshArgs) => match ssh_args(&text) {
+            Ok(pairs) => pairs,
             Err(what) => {
                 diags.push(
                     Diagnostic::error(file, v.span, "ansible-unsupported", format!("{what} in `{name}` is not supported"))
-                        .hint("only `-o ProxyJump=HOST` (or `-J HOST`) is read; put other options in ~/.ssh/config"),
+                        .hint("only `-o ProxyJump=HOST` (or `-J HOST`), `-o UserKnownHostsFile=PATH` and `-o ConnectTimeout=N` are read; put other options in ~/.ssh/config"),
                 );
-                return None;
+                return Vec::new();
             }
         },
     };
-    if !host_keys.contains(&key) {
-        diags.push(
-            err(
-                "ansible-unsupported",
-                format!("`{name}` (drctl `{key}`) is not supported by this drctl"),
-            )
-            .hint(format!("drctl host keys: {}", host_keys.join(", "))),
-        );
-        return None;
+    let mut out = Vec::new();
+    for (key, value) in pairs {
+        if !host_keys.contains(&key) {
+            diags.push(
+                err(
+                    "ansible-unsupported",
+                    format!("`{name}` (drctl `{key}`) is not supported by this drctl"),
+                )
+                .hint(format!("drctl host keys: {}", host_keys.join(", "))),
+            );
+            continue;
+        }
+        let plain = !matches!(&v.kind, Kind::Scalar { plain: false, .. }) || key == "port";
+        out.push((scalar(key, k.span, true), scalar(&value, v.span, plain)));
     }
-    let plain = !matches!(&v.kind, Kind::Scalar { plain: false, .. }) || key == "port";
-    Some((scalar(key, k.span, true), scalar(&value, v.span, plain)))
+    out
 }
 
 impl AnsibleInventory {
@@ -329,7 +336,7 @@ impl AnsibleInventory {
             let mut vars = Vec::new();
             for (k, v) in own {
                 if k.as_str().is_some_and(|n| n.starts_with("ansible_")) {
-                    if let Some(kv) = translate(file, host_keys, k, v, diags) {
+                    for kv in translate(file, host_keys, k, v, diags) {
                         set(kv);
                     }
                 } else {
