@@ -32,3 +32,4 @@ mod transfers;
 mod transport_trust;
 mod trust;
 mod validate;
+mod who;
