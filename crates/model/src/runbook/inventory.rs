@@ -280,10 +280,23 @@ fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory,
 
 /// The `vars:` of a host or group: a mapping of names to values.
 fn vars_of<'n>(r: &mut Reader, n: &'n Node, path: &str) -> Vec<(String, &'n Node)> {
-    match r.map(n, path, &[]) {
-        Some(f) => f.iter().map(|(k, _, v)| (k.to_string(), v)).collect(),
-        None => Vec::new(),
+    let Some(f) = r.map(n, path, &[]) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, kn, v) in f.iter() {
+        if crate::runbook::parse::RESERVED_VARS.contains(&k) {
+            r.error(
+                kn,
+                "reserved-var",
+                format!("`{k}` is a built-in template variable"),
+            )
+            .hint = Some("choose another name".into());
+        } else {
+            out.push((k.to_string(), v));
+        }
     }
+    out
 }
 
 fn flatten(

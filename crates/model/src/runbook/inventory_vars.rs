@@ -41,7 +41,7 @@ fn holds(
     seen.push(group.to_string());
     let found = raw.get(group).is_some_and(|ms| {
         ms.iter()
-            .any(|m| m == host || (raw.contains_key(m) && m != host && holds(raw, m, host, seen)))
+            .any(|m| m == host || (raw.contains_key(m) && holds(raw, m, host, seen)))
     });
     seen.pop();
     found

@@ -229,10 +229,7 @@ pub(crate) fn parse_ini(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> 
                 };
                 let key = line[..eq].trim();
                 let kcol = line[..line.find(key).unwrap_or(0)].chars().count() + 1;
-                let vt = match tokens(&line[eq + 1..]) {
-                    Ok(t) => t,
-                    Err(_) => Vec::new(),
-                };
+                let vt = tokens(&line[eq + 1..]).unwrap_or_default();
                 let off = line[..eq + 1].chars().count();
                 let (val, vcol, vlen, quoted) = match vt.as_slice() {
                     [] => (String::new(), off + 1, 1, false),
