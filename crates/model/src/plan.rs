@@ -115,23 +115,6 @@ const BUILTIN_NAMES: &[&str] = &[
     "name", "kind", "mode", "run_id", "severity", "step", "groups", "host", "hosts",
 ];
 
-/// `hosts.NAME.{name,addr,port,user,vars}` for every inventory host: another host's facts,
-/// usable in any command without capturing them.
-fn hosts_context(inv: &Inventory) -> Value {
-    let empty = BTreeMap::new();
-    Value::from_pairs(inv.hosts.iter().map(|(n, h)| {
-        let vars = inv.vars.get(n).unwrap_or(&empty);
-        let fields: BTreeMap<&str, Value> = BTreeMap::from([
-            ("name", Value::from(h.name.as_str())),
-            ("addr", Value::from(h.addr.as_str())),
-            ("port", Value::from(h.port)),
-            ("user", Value::from(h.user.as_str())),
-            ("vars", Value::from_pairs(vars.clone())),
-        ]);
-        (n.clone(), Value::from_pairs(fields))
-    }))
-}
-
 /// A loop's item: its name in templates and its value.
 type LoopItem = (String, Value);
 
@@ -235,7 +218,7 @@ pub fn resolve(
         );
         m.insert("groups".into(), Value::from_pairs(groups.clone()));
     }
-    let hosts_ctx = hosts_context(&inv);
+    let hosts_ctx = crate::runbook::inventory_vars::hosts_context(&inv);
     for m in [&mut ctx, &mut display] {
         m.insert("hosts".into(), hosts_ctx.clone());
     }

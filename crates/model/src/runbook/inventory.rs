@@ -191,7 +191,7 @@ fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory,
                 if let Some(vn) = fields.get("vars") {
                     host_vars.insert(
                         name.to_string(),
-                        vars_of(&mut r, vn, &format!("hosts.{name}.vars")),
+                        inventory_vars::vars_of(&mut r, vn, &format!("hosts.{name}.vars")),
                     );
                 }
                 apply_host_fields(&mut r, &fields, &format!("hosts.{name}"), &base, &mut host);
@@ -229,7 +229,7 @@ fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory,
                     if let Some(vn) = gm.get("vars") {
                         group_vars.insert(
                             name.to_string(),
-                            vars_of(&mut r, vn, &format!("{path}.vars")),
+                            inventory_vars::vars_of(&mut r, vn, &format!("{path}.vars")),
                         );
                     }
                     match gm.get("hosts") {
@@ -259,7 +259,7 @@ fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory,
         }
         for g in raw.keys() {
             let mut out = Vec::new();
-            flatten(&inv, &raw, g, &mut Vec::new(), &mut out, &mut r, file);
+            inventory_vars::flatten(&inv, &raw, g, &mut Vec::new(), &mut out, &mut r, file);
             inv.groups.insert(g.clone(), out);
         }
         let names: BTreeMap<String, Vec<String>> = raw
@@ -276,80 +276,6 @@ fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory,
     let all: Vec<String> = inv.hosts.keys().filter(|h| *h != LOCAL).cloned().collect();
     inv.groups.insert("all".into(), all);
     (inv, r.diags)
-}
-
-/// The `vars:` of a host or group: a mapping of names to values.
-fn vars_of<'n>(r: &mut Reader, n: &'n Node, path: &str) -> Vec<(String, &'n Node)> {
-    let Some(f) = r.map(n, path, &[]) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (k, kn, v) in f.iter() {
-        if crate::runbook::parse::RESERVED_VARS.contains(&k) {
-            r.error(
-                kn,
-                "reserved-var",
-                format!("`{k}` is a built-in template variable"),
-            )
-            .hint = Some("choose another name".into());
-        } else {
-            out.push((k.to_string(), v));
-        }
-    }
-    out
-}
-
-fn flatten(
-    inv: &Inventory,
-    raw: &BTreeMap<String, Vec<(String, Span)>>,
-    group: &str,
-    seen: &mut Vec<String>,
-    out: &mut Vec<String>,
-    r: &mut Reader,
-    file: &Arc<SourceFile>,
-) {
-    if seen.iter().any(|s| s == group) {
-        return;
-    }
-    seen.push(group.to_string());
-    for (m, span) in &raw[group] {
-        if inv.hosts.contains_key(m) {
-            if !out.contains(m) {
-                out.push(m.clone());
-            }
-        } else if raw.contains_key(m) {
-            if seen.iter().any(|s| s == m) {
-                if seen.len() == 1 || seen[0] == *group {
-                    r.diags.push(Diagnostic::error(
-                        file,
-                        *span,
-                        "group-cycle",
-                        format!("group `{group}` contains itself through `{m}`"),
-                    ));
-                }
-                continue;
-            }
-            flatten(inv, raw, m, seen, out, r, file);
-        } else if seen.len() == 1 {
-            let names: Vec<&str> = inv
-                .hosts
-                .keys()
-                .chain(raw.keys())
-                .map(String::as_str)
-                .collect();
-            let hint = did_you_mean(m, names).unwrap_or_else(|| "add it under `hosts:`".into());
-            r.diags.push(
-                Diagnostic::error(
-                    file,
-                    *span,
-                    "unknown-host",
-                    format!("group `{group}` names unknown host `{m}`"),
-                )
-                .hint(hint),
-            );
-        }
-    }
-    seen.pop();
 }
 
 fn apply_host_fields(

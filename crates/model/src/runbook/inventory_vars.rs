@@ -1,4 +1,5 @@
-//! Inventory variables: per-group and per-host `vars:` merged per host with Ansible's
+//! Inventory groups and variables: nested groups flattened, per-group and per-host `vars:`
+//! read and merged per host with Ansible's
 //! precedence (`all` < parent group < child group, groups of equal depth by name < the
 //! host's own), the group order that precedence needs, and small node constructors for the
 //! trees the Ansible readers build.
@@ -7,8 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::Value;
 
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::runbook::inventory::Inventory;
 use crate::runbook::parse::to_value;
-use crate::runbook::source::Span;
+use crate::runbook::reader::Reader;
+use crate::runbook::source::{SourceFile, Span};
 use crate::runbook::yaml::{Kind, Node};
 
 /// A node of a built tree.
@@ -103,6 +109,98 @@ pub(crate) fn merge(
         }
     }
     out
+}
+
+/// The `vars:` of a host or group: a mapping of names to values.
+pub(crate) fn vars_of<'n>(r: &mut Reader, n: &'n Node, path: &str) -> Vec<(String, &'n Node)> {
+    let Some(f) = r.map(n, path, &[]) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, kn, v) in f.iter() {
+        if crate::runbook::parse::RESERVED_VARS.contains(&k) {
+            r.error(
+                kn,
+                "reserved-var",
+                format!("`{k}` is a built-in template variable"),
+            )
+            .hint = Some("choose another name".into());
+        } else {
+            out.push((k.to_string(), v));
+        }
+    }
+    out
+}
+
+/// A group's members, nested groups flattened; unknown names and cycles are diagnosed.
+pub(crate) fn flatten(
+    inv: &Inventory,
+    raw: &BTreeMap<String, Vec<(String, Span)>>,
+    group: &str,
+    seen: &mut Vec<String>,
+    out: &mut Vec<String>,
+    r: &mut Reader,
+    file: &Arc<SourceFile>,
+) {
+    if seen.iter().any(|s| s == group) {
+        return;
+    }
+    seen.push(group.to_string());
+    for (m, span) in &raw[group] {
+        if inv.hosts.contains_key(m) {
+            if !out.contains(m) {
+                out.push(m.clone());
+            }
+        } else if raw.contains_key(m) {
+            if seen.iter().any(|s| s == m) {
+                if seen.len() == 1 || seen[0] == *group {
+                    r.diags.push(Diagnostic::error(
+                        file,
+                        *span,
+                        "group-cycle",
+                        format!("group `{group}` contains itself through `{m}`"),
+                    ));
+                }
+                continue;
+            }
+            flatten(inv, raw, m, seen, out, r, file);
+        } else if seen.len() == 1 {
+            let names: Vec<&str> = inv
+                .hosts
+                .keys()
+                .chain(raw.keys())
+                .map(String::as_str)
+                .collect();
+            let hint = did_you_mean(m, names).unwrap_or_else(|| "add it under `hosts:`".into());
+            r.diags.push(
+                Diagnostic::error(
+                    file,
+                    *span,
+                    "unknown-host",
+                    format!("group `{group}` names unknown host `{m}`"),
+                )
+                .hint(hint),
+            );
+        }
+    }
+    seen.pop();
+}
+
+/// `hosts.NAME.{name,addr,port,user,vars}` for every inventory host: another host's facts,
+/// usable in any command without capturing them.
+pub fn hosts_context(inv: &Inventory) -> Value {
+    let empty = BTreeMap::new();
+    Value::from_pairs(inv.hosts.iter().map(|(n, h)| {
+        let vars = inv.vars.get(n).unwrap_or(&empty);
+        let fields: BTreeMap<&str, Value> = BTreeMap::from([
+            ("name", Value::from(h.name.as_str())),
+            ("addr", Value::from(h.addr.as_str())),
+            ("port", Value::from(h.port)),
+            ("user", Value::from(h.user.as_str())),
+            ("vars", Value::from_pairs(vars.clone())),
+        ]);
+        (n.clone(), Value::from_pairs(fields))
+    }))
 }
 
 #[cfg(test)]

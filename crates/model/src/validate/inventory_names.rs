@@ -40,6 +40,28 @@ pub(crate) fn hosts_problem(var: &str, inv: Option<&Inventory>) -> Option<(Strin
     }
 }
 
+/// `name` is an inventory variable of some host of the step (checked by [`inventory_var`]).
+pub(crate) fn is_inventory_var(
+    inv: Option<&Inventory>,
+    hosts: Option<BTreeSet<String>>,
+    name: &str,
+) -> bool {
+    inventory_var(inv, hosts, name) != Ok(false)
+}
+
+/// The hosts a step runs on, by the inventory (`None`: no inventory to tell).
+pub(crate) fn step_hosts(
+    inv: Option<&Inventory>,
+    s: &crate::runbook::model::Step,
+) -> Option<BTreeSet<String>> {
+    let inv = inv?;
+    let mut hosts = BTreeSet::new();
+    for t in &s.on {
+        hosts.extend(inv.resolve(&t.value)?);
+    }
+    Some(hosts)
+}
+
 /// `name` as an inventory variable of the hosts a step runs on: `Ok(true)` when every one
 /// has it, `Ok(false)` when none does (or nothing tells), `Err` naming a host without it.
 pub(crate) fn inventory_var(
