@@ -33,57 +33,97 @@ pub(crate) fn scalar(value: &str, span: Span, plain: bool) -> Node {
     )
 }
 
-/// Whether `group` holds `host`, directly or through nested groups (`raw`: group → members,
-/// hosts or groups).
-fn holds(
-    raw: &BTreeMap<String, Vec<String>>,
-    group: &str,
-    host: &str,
-    seen: &mut Vec<String>,
-) -> bool {
-    if seen.iter().any(|s| s == group) {
-        return false;
+/// Groups in precedence order, each with every host it holds (nested groups flattened),
+/// computed once: `raw` is group → members, hosts or groups.
+pub(crate) struct GroupIndex {
+    /// (depth, name, hosts), sorted by depth then name; `all` is not in it.
+    order: Vec<(usize, String, BTreeSet<String>)>,
+}
+
+/// The hosts `group` holds, directly or through nested groups (each group visited once,
+/// so a cycle ends).
+fn hosts_of(raw: &BTreeMap<String, Vec<String>>, group: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut seen = BTreeSet::from([group]);
+    let mut todo = vec![group];
+    while let Some(g) = todo.pop() {
+        for m in raw.get(g).into_iter().flatten() {
+            if raw.contains_key(m) {
+                if seen.insert(m.as_str()) {
+                    todo.push(m.as_str());
+                }
+            } else {
+                out.insert(m.clone());
+            }
+        }
     }
-    seen.push(group.to_string());
-    let found = raw.get(group).is_some_and(|ms| {
-        ms.iter()
-            .any(|m| m == host || (raw.contains_key(m) && holds(raw, m, host, seen)))
-    });
-    seen.pop();
-    found
+    out
 }
 
 /// A group's depth: `all` is 0, a group no other group names is 1, a child is one deeper
 /// than its deepest parent.
-fn depth(raw: &BTreeMap<String, Vec<String>>, group: &str, seen: &mut BTreeSet<String>) -> usize {
+fn depth(
+    parents: &BTreeMap<&str, Vec<&str>>,
+    group: &str,
+    memo: &mut BTreeMap<String, usize>,
+    visiting: &mut BTreeSet<String>,
+) -> usize {
     if group == "all" {
         return 0;
     }
-    if !seen.insert(group.to_string()) {
+    if let Some(d) = memo.get(group) {
+        return *d;
+    }
+    if !visiting.insert(group.to_string()) {
         return 1;
     }
-    let d = raw
-        .iter()
-        .filter(|(p, ms)| *p != "all" && ms.iter().any(|m| m == group))
-        .map(|(p, _)| depth(raw, p, seen) + 1)
+    let d = parents
+        .get(group)
+        .into_iter()
+        .flatten()
+        .filter(|p| **p != "all")
+        .map(|p| depth(parents, p, memo, visiting) + 1)
         .max()
         .unwrap_or(1);
-    seen.remove(group);
+    visiting.remove(group);
+    memo.insert(group.to_string(), d);
     d
 }
 
-/// The groups whose variables apply to `host`, lowest precedence first: `all`, then every
-/// group holding it by depth, then by name.
-pub(crate) fn group_order(raw: &BTreeMap<String, Vec<String>>, host: &str) -> Vec<String> {
-    let mut gs: Vec<(usize, String)> = raw
-        .keys()
-        .filter(|g| *g != "all" && holds(raw, g, host, &mut Vec::new()))
-        .map(|g| (depth(raw, g, &mut BTreeSet::new()), g.clone()))
-        .collect();
-    gs.sort();
-    std::iter::once("all".to_string())
-        .chain(gs.into_iter().map(|(_, g)| g))
-        .collect()
+impl GroupIndex {
+    pub(crate) fn new(raw: &BTreeMap<String, Vec<String>>) -> Self {
+        let mut parents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (g, ms) in raw {
+            for m in ms.iter().filter(|m| raw.contains_key(*m)) {
+                parents.entry(m.as_str()).or_default().push(g.as_str());
+            }
+        }
+        let mut depth_memo = BTreeMap::new();
+        let mut order: Vec<(usize, String, BTreeSet<String>)> = raw
+            .keys()
+            .filter(|g| *g != "all")
+            .map(|g| {
+                let d = depth(&parents, g, &mut depth_memo, &mut BTreeSet::new());
+                let hs = hosts_of(raw, g);
+                (d, g.clone(), hs)
+            })
+            .collect();
+        order.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Self { order }
+    }
+
+    /// The groups whose variables apply to `host`, lowest precedence first: `all`, then
+    /// every group holding it by depth, then by name.
+    pub(crate) fn order(&self, host: &str) -> Vec<&str> {
+        std::iter::once("all")
+            .chain(
+                self.order
+                    .iter()
+                    .filter(|(_, _, hs)| hs.contains(host))
+                    .map(|(_, g, _)| g.as_str()),
+            )
+            .collect()
+    }
 }
 
 /// Variables of every host: group variables in precedence order, then the host's own.
@@ -94,10 +134,14 @@ pub(crate) fn merge(
     host_vars: &BTreeMap<String, Vec<(String, &Node)>>,
 ) -> BTreeMap<String, BTreeMap<String, Value>> {
     let mut out = BTreeMap::new();
+    if group_vars.is_empty() && host_vars.is_empty() {
+        return out;
+    }
+    let index = GroupIndex::new(raw);
     for h in hosts {
         let mut vars = BTreeMap::new();
-        for g in group_order(raw, h) {
-            for (k, v) in group_vars.get(&g).into_iter().flatten() {
+        for g in index.order(h) {
+            for (k, v) in group_vars.get(g).into_iter().flatten() {
                 vars.insert(k.clone(), to_value(v));
             }
         }
@@ -224,17 +268,18 @@ mod tests {
             ("site", &["east"]),
         ]);
         assert_eq!(
-            group_order(&r, "db2"),
+            GroupIndex::new(&r).order("db2"),
             ["all", "dbs", "site", "east", "standby"]
         );
-        assert_eq!(group_order(&r, "db1"), ["all", "dbs", "primary"]);
-        assert_eq!(group_order(&r, "db9"), ["all"]);
+        assert_eq!(GroupIndex::new(&r).order("db1"), ["all", "dbs", "primary"]);
+        assert_eq!(GroupIndex::new(&r).order("db9"), ["all"]);
     }
 
     #[test]
     fn a_cycle_does_not_loop() {
         let r = raw(&[("a", &["b", "h"]), ("b", &["a"])]);
-        let order = group_order(&r, "h");
-        assert!(order.contains(&"a".to_string()) && order.contains(&"b".to_string()));
+        let index = GroupIndex::new(&r);
+        let order = index.order("h");
+        assert!(order.contains(&"a") && order.contains(&"b"));
     }
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
-use crate::runbook::inventory_vars::{group_order, node, scalar};
+use crate::runbook::inventory_vars::{GroupIndex, node, scalar};
 use crate::runbook::source::{SourceFile, Span};
 use crate::runbook::yaml::{Kind, Node};
 
@@ -321,6 +321,10 @@ impl AnsibleInventory {
                 node(Kind::Map(fields), grp.span),
             ));
         }
+        let index = translated
+            .values()
+            .any(|c| !c.is_empty())
+            .then(|| GroupIndex::new(&raw));
         let mut host_entries = Vec::new();
         for (h, (span, own)) in &me.hosts {
             let mut fields: Vec<(Node, Node)> = Vec::new();
@@ -328,8 +332,8 @@ impl AnsibleInventory {
                 fields.retain(|(k, _)| k.as_str() != kv.0.as_str());
                 fields.push(kv);
             };
-            for g in group_order(&raw, h) {
-                for kv in translated.get(&g).into_iter().flatten() {
+            for g in index.as_ref().map(|i| i.order(h)).unwrap_or_default() {
+                for kv in translated.get(g).into_iter().flatten() {
                     set(kv.clone());
                 }
             }
