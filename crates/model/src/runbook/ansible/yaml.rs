@@ -11,12 +11,15 @@ use crate::runbook::yaml::{Kind, Node};
 const GROUP_KEYS: &[&str] = &["hosts", "children", "vars"];
 
 /// A YAML tree that is an Ansible inventory: a mapping without drctl's top-level keys whose
-/// values are all group bodies (mappings of `hosts`/`children`/`vars`, or empty).
+/// values are all group bodies (mappings of `hosts`/`children`/`vars`, or empty), with a
+/// group `all` or at least one group body that is not empty.
 pub(crate) fn looks_like_ansible_yaml(root: &Node) -> bool {
     let Kind::Map(items) = &root.kind else {
         return false;
     };
-    !items.is_empty()
+    items
+        .iter()
+        .any(|(k, v)| k.as_str() == Some("all") || matches!(v.kind, Kind::Map(_)))
         && items.iter().all(|(k, v)| {
             !k.as_str()
                 .is_some_and(|k| ["defaults", "hosts", "groups"].contains(&k))
