@@ -34,6 +34,9 @@ _drctl() {
             drctl,help)
                 cmd="drctl__subcmd__help"
                 ;;
+            drctl,hosts)
+                cmd="drctl__subcmd__hosts"
+                ;;
             drctl,man)
                 cmd="drctl__subcmd__man"
                 ;;
@@ -100,6 +103,9 @@ _drctl() {
             drctl__subcmd__help,help)
                 cmd="drctl__subcmd__help__subcmd__help"
                 ;;
+            drctl__subcmd__help,hosts)
+                cmd="drctl__subcmd__help__subcmd__hosts"
+                ;;
             drctl__subcmd__help,man)
                 cmd="drctl__subcmd__help__subcmd__man"
                 ;;
@@ -146,7 +152,7 @@ _drctl() {
 
     case "${cmd}" in
         drctl)
-            opts="-h -V --state --lease-ttl --help --version validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
+            opts="-h -V --state --lease-ttl --help --version validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,7 +604,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help)
-            opts="validate plan run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
+            opts="validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -696,6 +702,20 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__help__subcmd__hosts)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -870,6 +890,74 @@ _drctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__hosts)
+            opts="-i -e -h -V --inventory --var --limit --format --state --lease-ttl --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --inventory)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                -i)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

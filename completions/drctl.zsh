@@ -69,6 +69,25 @@ short\:"One line per problem (\`validate\` only)"))' \
 ':runbook -- The runbook file:_files' \
 && ret=0
 ;;
+(hosts)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
+'--format=[]:FORMAT:((text\:""
+json\:""
+short\:"One line per problem (\`validate\` only)"))' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':runbook -- The runbook file:_files' \
+&& ret=0
+;;
 (run)
 _arguments "${_arguments_options[@]}" : \
 '-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
@@ -486,6 +505,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(hosts)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (run)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -580,6 +603,7 @@ _drctl_commands() {
     local commands; commands=(
 'validate:Check runbooks (files or folders); every problem with file\:line\:col' \
 'plan:Show the resolved plan of a runbook without touching any host' \
+'hosts:Connect to every host a runbook would touch (bastions, host keys, authentication, become) and print a table; no step runs. Exit 4 on a host-key problem' \
 'run:Run a runbook of any kind' \
 'failover:Run a \`kind\: failover\` runbook (refuses any other kind)' \
 'migrate:Run a \`kind\: migration\` runbook (refuses any other kind)' \
@@ -655,6 +679,7 @@ _drctl__subcmd__help_commands() {
     local commands; commands=(
 'validate:Check runbooks (files or folders); every problem with file\:line\:col' \
 'plan:Show the resolved plan of a runbook without touching any host' \
+'hosts:Connect to every host a runbook would touch (bastions, host keys, authentication, become) and print a table; no step runs. Exit 4 on a host-key problem' \
 'run:Run a runbook of any kind' \
 'failover:Run a \`kind\: failover\` runbook (refuses any other kind)' \
 'migrate:Run a \`kind\: migration\` runbook (refuses any other kind)' \
@@ -710,6 +735,11 @@ _drctl__subcmd__help__subcmd__failover_commands() {
 _drctl__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__hosts_commands] )) ||
+_drctl__subcmd__help__subcmd__hosts_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help hosts commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__help__subcmd__man_commands] )) ||
 _drctl__subcmd__help__subcmd__man_commands() {
@@ -770,6 +800,11 @@ _drctl__subcmd__help__subcmd__status_commands() {
 _drctl__subcmd__help__subcmd__validate_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help validate commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__hosts_commands] )) ||
+_drctl__subcmd__hosts_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl hosts commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__man_commands] )) ||
 _drctl__subcmd__man_commands() {

@@ -27,6 +27,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the resolved plan of a runbook without touching any host.
     Plan(PlanArgs),
+    /// Connect to every host a runbook would touch (bastions, host keys, authentication,
+    /// become) and print a table; no step runs. Exit 4 on a host-key problem.
+    Hosts(HostsArgs),
     /// Run a runbook of any kind.
     Run(RunArgs),
     /// Run a `kind: failover` runbook (refuses any other kind).
@@ -121,6 +124,14 @@ pub struct PlanArgs {
     /// Resolve as `drctl drill` would.
     #[arg(long)]
     pub drill: bool,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct HostsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }

@@ -4,6 +4,7 @@
 mod args;
 pub mod completions;
 mod context;
+mod hosts;
 pub mod man;
 mod plan;
 mod prompt;
@@ -62,6 +63,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(a) => validate::run(a, color),
         Command::Plan(a) => plan::run(a),
+        Command::Hosts(a) => hosts::run(a),
         Command::Run(a) => run::run(a, None),
         Command::Failover(a) => run::run(a, Some("failover")),
         Command::Migrate(a) => run::run(a, Some("migration")),

@@ -11,6 +11,7 @@
 pub mod approval;
 pub mod host;
 pub mod pool;
+pub mod reach;
 pub mod runner;
 pub mod session;
 

@@ -63,6 +63,8 @@ pub fn runbook_schema() -> Value {
         "drill": { "type": "string", "description": "`run`, `skip`, or a replacement command" },
         "env": { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } },
         "point_of_no_return": { "type": "boolean" },
+        "become": { "type": "boolean" },
+        "become_user": { "type": "string" },
         "loop": { "anyOf": [{ "type": "string" }, { "type": "array", "items": { "type": ["string", "number"] } }] },
         "needs": string_or_list.clone(),
         "loop_var": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },

@@ -189,6 +189,16 @@ pub const FIELD_DOCS: &[(&str, &str, &str)] = &[
     ),
     (
         "steps",
+        "become",
+        "Run as another account (sudo/su, see the inventory's `become*` keys); overrides the inventory's `become`.",
+    ),
+    (
+        "steps",
+        "become_user",
+        "Account to run as (overrides the inventory's `become_user`); on its own it implies `become: true`.",
+    ),
+    (
+        "steps",
         "include",
         "File holding a list of steps, relative to the including file.",
     ),
@@ -378,6 +388,8 @@ mod tests {
             "include",
             "loop",
             "loop_var",
+            "become",
+            "become_user",
         ] {
             assert!(lookup("steps", name).is_some(), "{name}");
         }

@@ -51,6 +51,8 @@ pub struct Host {
     pub keepalive_count_max: u32,
     pub host_key_policy: HostKeyPolicy,
     pub exec_mode: ExecMode,
+    /// `become`, `become_user`, `become_method`, `become_password`.
+    pub privilege: crate::privilege::BecomeConfig,
 }
 
 impl Host {
@@ -69,6 +71,7 @@ impl Host {
             keepalive_count_max: 3,
             host_key_policy: HostKeyPolicy::Strict,
             exec_mode: ExecMode::Shell,
+            privilege: Default::default(),
         }
     }
 }

@@ -23,6 +23,10 @@ pub(crate) const HOST_KEYS: &[&str] = &[
     "keepalive_count_max",
     "host_key_checking",
     "exec_mode",
+    "become",
+    "become_user",
+    "become_method",
+    "become_password",
 ];
 
 pub use drctl_transport::{ExecMode, Host, HostKeyPolicy, LOCAL, TransportKind, current_user};
@@ -345,6 +349,7 @@ fn apply_host_fields(
             HostKeyPolicy::AcceptNew
         };
     }
+    crate::runbook::become_keys::apply(r, f, path, &mut h.privilege);
     if let Some(n) = f.get("exec_mode")
         && let Some(s) = r.choice(n, &p("exec_mode"), &["shell", "channel"])
     {

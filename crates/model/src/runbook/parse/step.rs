@@ -343,6 +343,12 @@ pub(super) fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
         when: f.get("when").and_then(|x| r.string(x, &p("when"))),
         drill,
         env,
+        become_switch: f
+            .get("become")
+            .and_then(|x| r.bool(x, &p("become")).map(|b| Spanned::new(b, x.span))),
+        become_user: f
+            .get("become_user")
+            .and_then(|x| r.string(x, &p("become_user"))),
         point_of_no_return: f.get("point_of_no_return").and_then(|x| {
             r.bool(x, &p("point_of_no_return"))
                 .map(|b| Spanned::new(b, x.span))
