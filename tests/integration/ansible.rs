@@ -207,3 +207,33 @@ fn a_limit_that_leaves_a_step_without_hosts_is_refused_naming_it() {
         .status(2)
         .stderr_has("step `fence`");
 }
+
+/// Issue 13 points 3 and 4 together: `ansible_become` and `ansible_become_user` from an
+/// Ansible INI inventory (on `[all:vars]` and on a host line) make commands run as root and
+/// as the service account on real sshd hosts, through real sudo.
+#[test]
+fn ansible_become_vars_run_commands_as_root_and_the_become_user() {
+    let bl = crate::become_lab::BecomeLab::start(2);
+    let (h1, h2) = (bl.lab.host("h1"), bl.lab.host("h2"));
+    let text = format!(
+        "[all:vars]\nansible_user=drctl-op\nansible_ssh_private_key_file={key}\nansible_ssh_common_args=-o UserKnownHostsFile={kh}\nansible_become=yes\n\n[db]\nh1 ansible_host={a1} ansible_port={p1}\nh2 ansible_host={a2} ansible_port={p2} ansible_become_user=drctl-svc\n",
+        key = bl.lab.key.display(),
+        kh = bl.lab.known_hosts.display(),
+        a1 = h1.addr,
+        p1 = h1.port,
+        a2 = h2.addr,
+        p2 = h2.port,
+    );
+    let inv = bl.lab.path().join("estate.ini");
+    std::fs::write(&inv, text).unwrap();
+    let rb = format!(
+        "drctl: 1\nkind: failover\nname: ansible-become\nsteps:\n  - id: who\n    on: db\n    run: id -un > {}/{{{{ host.name }}}}\n",
+        bl.out.display()
+    );
+    bl.drctl(&inv, &rb)
+        .args(["failover", "{runbook}", "-i", "{inventory}"])
+        .run()
+        .status(0);
+    assert_eq!(bl.read("h1"), "root");
+    assert_eq!(bl.read("h2"), "drctl-svc");
+}
