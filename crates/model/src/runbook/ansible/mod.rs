@@ -350,6 +350,8 @@ impl AnsibleInventory {
             }
             if !fields.iter().any(|(k, _)| k.as_str() == Some("addr")) {
                 // Ansible connects to the inventory name itself when no ansible_host is set.
+                // (With `ssh_config` support, a host declared by name alone resolves through
+                // ~/.ssh/config: then this fallback should go, leaving `addr` unset.)
                 fields.push((scalar("addr", *span, true), scalar(h, *span, false)));
             }
             if !vars.is_empty() {
