@@ -106,6 +106,14 @@ fn a_run_through_sudo_records_the_operator_behind_it_everywhere() {
             }
         }
     }
+    let status = sb
+        .drctl()
+        .program(Path::new("/usr/bin/sudo"))
+        .args(["-u", "nobody", "--preserve-env=DRCTL_STATE_DIR,NO_COLOR"])
+        .arg(bin())
+        .args(["status", &run])
+        .run();
+    status.status(0).stdout_has(&format!("by {by} at"));
 }
 
 #[test]
