@@ -20,7 +20,7 @@ ansible_ssh_common_args='-o UserKnownHostsFile={kh} -o ConnectTimeout=3'
 site=everywhere
 
 [primary]
-h1 ansible_host={a1} ansible_port={p1}
+h1 ansible_host={a1} ansible_port={p1} evil='$(touch "$HOST_DIR/pwned"); echo injected'
 
 [standby]
 h2 ansible_host={a2} ansible_port={p2}
@@ -66,6 +66,9 @@ steps:
   - id: peer
     on: standby
     run: echo "{{ hosts.h1.addr }}:{{ hosts.h1.port }} {{ hosts.h3.vars.role }}" > "$HOST_DIR/peer"
+  - id: quoted
+    on: primary
+    run: echo {{ evil }} > "$HOST_DIR/evil"
 "#;
 
 #[test]
@@ -100,6 +103,9 @@ fn an_ansible_ini_inventory_runs_a_runbook_with_host_and_group_vars() {
     let peer = format!("{}:{} special one\n", h1.addr, h1.port);
     assert_eq!(lab.read("h2", "peer"), peer, "hosts.h1 without a capture");
     assert_eq!(lab.read("h1", "peer"), "", "peer ran on standby only");
+    // An inventory value travels as an environment variable: never run as command text.
+    assert_eq!(lab.read("h1", "evil"), "$(touch \"$HOST_DIR/pwned\"); echo injected\n");
+    assert!(!lab.host("h1").dir.join("pwned").exists());
     // `-e` beats every inventory variable.
     let out = Drctl::new()
         .dir(lab.path())
