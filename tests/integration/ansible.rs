@@ -104,7 +104,10 @@ fn an_ansible_ini_inventory_runs_a_runbook_with_host_and_group_vars() {
     assert_eq!(lab.read("h2", "peer"), peer, "hosts.h1 without a capture");
     assert_eq!(lab.read("h1", "peer"), "", "peer ran on standby only");
     // An inventory value travels as an environment variable: never run as command text.
-    assert_eq!(lab.read("h1", "evil"), "$(touch \"$HOST_DIR/pwned\"); echo injected\n");
+    assert_eq!(
+        lab.read("h1", "evil"),
+        "$(touch \"$HOST_DIR/pwned\"); echo injected\n"
+    );
     assert!(!lab.host("h1").dir.join("pwned").exists());
     // `-e` beats every inventory variable.
     let out = Drctl::new()

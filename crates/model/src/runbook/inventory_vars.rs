@@ -162,7 +162,19 @@ pub(crate) fn vars_of<'n>(r: &mut Reader, n: &'n Node, path: &str) -> Vec<(Strin
     };
     let mut out = Vec::new();
     for (k, kn, v) in f.iter() {
-        if crate::runbook::parse::RESERVED_VARS.contains(&k) {
+        let ident_ok = k
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident_ok {
+            r.error(
+                kn,
+                "bad-var-name",
+                format!("variable name `{k}` cannot be used in templates"),
+            )
+            .hint = Some("use letters, digits and _ (e.g. `pg_port`)".into());
+        } else if crate::runbook::parse::RESERVED_VARS.contains(&k) {
             r.error(
                 kn,
                 "reserved-var",

@@ -234,3 +234,32 @@ fn drctl_inventory_takes_host_and_group_vars_and_has_all() {
         "{d:?}"
     );
 }
+
+#[test]
+fn inventory_variable_names_must_be_usable_and_not_built_in() {
+    let (_, d) = load("hosts", "[all:vars]\nname=x\n[db]\ndb1 hosts=y pg-port=1\n");
+    let e = errors(&d);
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("/inv/hosts:2:1 reserved-var")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("/inv/hosts:4:5 reserved-var")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("/inv/hosts:4:13 bad-var-name")),
+        "{e:?}"
+    );
+    let (_, d) = load(
+        "inv.yaml",
+        "hosts:\n  db1: { addr: x, vars: { hosts: 1 } }\n",
+    );
+    assert!(
+        errors(&d).iter().any(|m| m.contains(":2:27 reserved-var")),
+        "{d:?}"
+    );
+}
