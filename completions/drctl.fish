@@ -60,9 +60,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand validate" -l lease-ttl -d 'L
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -l strict -d 'Fail on warnings too'
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand plan" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand plan" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l format -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -71,9 +71,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand plan" -l lease-ttl -d 'Lease
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l drill -d 'Resolve as `drctl drill` would'
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l format -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -81,9 +81,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l state -d 'Shared r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand run" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -103,9 +103,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand run" -l dry-run -d 'Show the
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand failover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand failover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -125,9 +125,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand failover" -l dry-run -d 'Sho
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -147,9 +147,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l dry-run -d 'Show
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand restore" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand restore" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -169,9 +169,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand restore" -l dry-run -d 'Show
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -191,9 +191,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l dry-run -d 'Show
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand drill" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand drill" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"

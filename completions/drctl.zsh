@@ -51,11 +51,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (plan)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -71,11 +71,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (hosts)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -90,11 +90,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (run)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -123,11 +123,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (failover)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -156,11 +156,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (migrate)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -189,11 +189,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (restore)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -222,11 +222,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (cutover)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -255,11 +255,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (drill)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \

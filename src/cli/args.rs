@@ -111,13 +111,14 @@ pub struct TargetArgs {
     /// The runbook file.
     #[arg(value_hint = clap::ValueHint::FilePath)]
     pub runbook: PathBuf,
-    /// Inventory file (overrides the runbook's `inventory:`).
+    /// Inventory file, drctl's YAML or Ansible's INI or YAML (overrides the runbook's `inventory:`).
     #[arg(short, long, value_hint = clap::ValueHint::FilePath)]
     pub inventory: Option<PathBuf>,
     /// Extra variable NAME=VALUE (highest precedence).
     #[arg(short = 'e', long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
-    /// Only these hosts or groups (comma-separated); `local` steps always run.
+    /// Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`,
+    /// `&INTERSECTED`, separated by `,` or `:`; `local` steps always run.
     #[arg(long, value_delimiter = ',', value_name = "HOSTS")]
     pub limit: Option<Vec<String>>,
 }

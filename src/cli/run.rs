@@ -50,7 +50,7 @@ fn session(
     };
     super::signals::install(options.cancel.clone(), console.clone());
     let approver =
-        super::prompt::approver(e, &operator.user, console.clone(), options.cancel.clone());
+        super::prompt::approver(e, &operator.who(), console.clone(), options.cancel.clone());
     Ok(Session::new(
         context::store(e.state_dir.clone())?,
         Arc::new(RealConnector),

@@ -7,6 +7,7 @@ mod direct;
 mod lab;
 mod pg;
 
+mod ansible;
 mod audit;
 mod become_lab;
 mod become_sudo;
@@ -38,3 +39,4 @@ mod validate;
 mod war_room;
 mod war_room_etcd;
 mod war_room_notify;
+mod who;

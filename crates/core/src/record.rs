@@ -24,6 +24,12 @@ pub struct Header {
     pub severity: Option<String>,
     pub started_at: String,
     pub user: String,
+    /// The person behind sudo (`SUDO_USER`) when it differs from `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_user: Option<String>,
+    /// The drctl that started the run (`0.1.0 (commit abc123)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drctl_version: Option<String>,
     pub controller: String,
     pub pid: u32,
     pub inventory: Option<String>,
@@ -31,6 +37,14 @@ pub struct Header {
     pub vars: BTreeMap<String, String>,
     pub limit: Option<Vec<String>>,
     pub rto_ms: Option<u64>,
+}
+
+/// `root (sudo from alice)`, or the user alone: how reports and messages name who ran drctl.
+pub fn who(user: &str, sudo_user: Option<&str>) -> String {
+    match sudo_user {
+        Some(s) => format!("{user} (sudo from {s})"),
+        None => user.to_string(),
+    }
 }
 
 /// One journal record. `t` is RFC 3339 UTC.

@@ -136,6 +136,9 @@ pub struct AuditEntry {
     pub seq: u64,
     pub t: String,
     pub who: String,
+    /// The person behind sudo (`SUDO_USER`) when it differs from `who`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_user: Option<String>,
     pub controller: String,
     pub run_id: String,
     pub runbook: String,

@@ -87,6 +87,17 @@ impl ExecOptions {
 pub struct Operator {
     pub user: String,
     pub controller: String,
+    /// The person behind sudo (`SUDO_USER`) when it differs from `user`.
+    pub sudo_user: Option<String>,
+    /// `drctl --version` of the binary running (`0.1.0 (commit abc123)`).
+    pub drctl_version: Option<String>,
+}
+
+impl Operator {
+    /// `root (sudo from alice)`, or the user alone.
+    pub fn who(&self) -> String {
+        drctl_core::record::who(&self.user, self.sudo_user.as_deref())
+    }
 }
 
 /// How a run ended.

@@ -126,6 +126,10 @@ pub struct RunReport {
     pub severity: Option<String>,
     pub description: Option<String>,
     pub user: String,
+    /// The person behind sudo (`SUDO_USER`) when it differs from `user`.
+    pub sudo_user: Option<String>,
+    /// The drctl that ran it (`0.1.0 (commit abc123)`); absent in journals before 0.1.
+    pub drctl_version: Option<String>,
     pub controller: String,
     pub started_at: String,
     pub ended_at: Option<String>,
@@ -258,6 +262,16 @@ pub fn saved_runbook(text: Option<&str>, l: &Loaded) -> Option<Runbook> {
 }
 
 impl RunReport {
+    /// `root (sudo from alice)`, or the user alone.
+    pub fn run_by(&self) -> String {
+        drctl_core::record::who(&self.user, self.sudo_user.as_deref())
+    }
+
+    /// The drctl that ran it, or `unknown` for journals that did not record it.
+    pub fn drctl_version(&self) -> &str {
+        self.drctl_version.as_deref().unwrap_or("unknown")
+    }
+
     /// Build the report of the run whose journal is `l`, with the runbook copy saved at
     /// its start.
     pub fn build(saved: Option<&str>, l: &Loaded) -> RunReport {
@@ -448,6 +462,8 @@ impl RunReport {
             severity: h.severity.clone(),
             description: rb.as_ref().and_then(|r| r.description.clone()),
             user: h.user.clone(),
+            sudo_user: h.sudo_user.clone(),
+            drctl_version: h.drctl_version.clone(),
             controller: h.controller.clone(),
             started_at: h.started_at.clone(),
             ended_at: end.as_ref().map(|e| e.0.clone()),
@@ -689,6 +705,8 @@ mod tests {
             severity: None,
             started_at: at(0),
             user: "ops".into(),
+            sudo_user: Some("alice".into()),
+            drctl_version: Some("0.1.0 (commit abc)".into()),
             controller: "ctl".into(),
             pid: 1,
             inventory: None,

@@ -176,7 +176,8 @@ pub fn markdown(r: &RunReport) -> String {
         "| Runbook | `{}` (kind {}, severity {sev}) |",
         r.runbook, r.kind
     );
-    let _ = writeln!(s, "| Run by | {} on {} |", r.user, r.controller);
+    let _ = writeln!(s, "| Run by | {} on {} |", r.run_by(), r.controller);
+    let _ = writeln!(s, "| drctl | {} |", r.drctl_version());
     let _ = writeln!(s, "| Started | {} |", r.started_at);
     let ended = r
         .ended_at
@@ -386,6 +387,8 @@ pub fn junit(r: &RunReport) -> String {
         ("kind", &r.kind),
         ("severity", r.severity.as_deref().unwrap_or("")),
         ("user", &r.user),
+        ("sudo_user", r.sudo_user.as_deref().unwrap_or("")),
+        ("drctl_version", r.drctl_version()),
         ("controller", &r.controller),
         ("started_at", &r.started_at),
         ("outcome", &r.outcome),

@@ -227,7 +227,8 @@ pub fn html(r: &RunReport) -> String {
             "Runbook",
             format!("{} (kind {}, severity {sev})", r.runbook, r.kind),
         ),
-        ("Run by", format!("{} on {}", r.user, r.controller)),
+        ("Run by", format!("{} on {}", r.run_by(), r.controller)),
+        ("drctl", r.drctl_version().to_string()),
         ("Started", r.started_at.clone()),
         ("Ended", format!("{ended} (took {})", ms(r.duration_ms))),
         (

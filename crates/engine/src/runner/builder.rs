@@ -108,6 +108,8 @@ impl Runner {
             operator: Operator {
                 user: "unknown".into(),
                 controller: "unknown".into(),
+                sudo_user: None,
+                drctl_version: None,
             },
         }
     }

@@ -66,6 +66,7 @@ impl Runner {
         if let Some(a) = &self.audit {
             let e = Entry {
                 who: self.operator.user.clone(),
+                sudo_user: self.operator.sudo_user.clone(),
                 controller: self.operator.controller.clone(),
                 run_id: self.plan.run_id.clone(),
                 runbook: self.plan.runbook.name.clone(),

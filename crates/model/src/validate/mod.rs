@@ -1,6 +1,7 @@
 //! `drctl validate`: find runbooks, parse them with their inventories, apply every rule,
 //! and return all diagnostics of all files in one pass.
 
+pub mod inventory_names;
 pub mod privilege;
 pub mod rules;
 pub mod templates;

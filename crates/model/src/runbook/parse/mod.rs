@@ -316,5 +316,5 @@ fn vars(r: &mut Reader, n: &Node) -> Vec<VarDef> {
 
 /// Names the template context defines itself.
 pub const RESERVED_VARS: &[&str] = &[
-    "host", "groups", "name", "kind", "mode", "run_id", "step", "severity",
+    "host", "hosts", "groups", "name", "kind", "mode", "run_id", "step", "severity",
 ];
