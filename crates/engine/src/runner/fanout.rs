@@ -62,6 +62,7 @@ impl Runner {
             let failed = failed.clone();
             set.spawn(async move {
                 let name = host.name.clone();
+                me.preflight_done(&name).await;
                 let out = tokio::task::spawn_blocking(move || me.run_host(idx, host, phase))
                     .await
                     .unwrap_or_else(|e| HostOutcome {

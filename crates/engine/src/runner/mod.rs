@@ -68,6 +68,10 @@ pub struct Runner {
     fenced: std::sync::atomic::AtomicBool,
     /// The run's end was journaled and announced.
     finished: std::sync::atomic::AtomicBool,
+    /// Hosts whose preflight connect is under way: a step waits for it here, on the async
+    /// side, instead of holding a blocking thread on the host's slot (one thread per host
+    /// at a time, whatever the preflight's pace).
+    connecting: Mutex<std::collections::HashMap<String, tokio::sync::watch::Receiver<bool>>>,
 }
 
 /// How long the first step waits for the preflight's connects (see `preconnect`).
@@ -102,6 +106,20 @@ impl Runner {
         o
     }
 
+    /// Wait until the host's preflight connect (if any) has ended.
+    pub(crate) async fn preflight_done(&self, host: &str) {
+        let rx = self
+            .connecting
+            .lock()
+            .expect("connecting")
+            .get(host)
+            .cloned();
+        if let Some(mut rx) = rx {
+            // A sender gone without a word (a panicked connect) lets the step find out.
+            let _ = rx.wait_for(|done| *done).await;
+        }
+    }
+
     fn interrupted(&self) -> RunOutcome {
         self.finish(RunOutcome::new(
             Outcome::Interrupted,
@@ -129,11 +147,17 @@ impl Runner {
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let pending = hosts.len();
-        for (_, h) in hosts {
+        for (name, h) in hosts {
             let pool = self.pool.clone();
             let tx = tx.clone();
+            let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+            self.connecting
+                .lock()
+                .expect("connecting")
+                .insert(name, done_rx);
             tokio::task::spawn_blocking(move || {
                 let _ = tx.send(pool.connect(&h));
+                let _ = done_tx.send(true);
             });
         }
         drop(tx);
