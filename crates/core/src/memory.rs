@@ -159,6 +159,8 @@ impl RunStore for MemoryStore {
             header,
             records,
             torn_tail: false,
+            epochs: Vec::new(),
+            holders: Vec::new(),
         })
     }
 

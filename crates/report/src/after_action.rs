@@ -659,6 +659,8 @@ mod tests {
             header,
             records,
             torn_tail: false,
+            epochs: Vec::new(),
+            holders: Vec::new(),
         }
     }
 

@@ -1,0 +1,185 @@
+//! One run's journal in etcd: records under `runs/ID/records/SEQ`, each stamped with the
+//! fencing epoch it was written under. A batch of records (a wave of hosts) is one
+//! transaction, conditional on the journal's tail and on the lock still being held at
+//! this controller's epoch: group commit, and fencing where the write lands.
+
+use std::sync::{Arc, Mutex};
+
+use etcd_client::{Client, Compare, CompareOp, Txn, TxnOp, TxnOpResponse};
+
+use drctl_core::record::{Record, stamped_line};
+use drctl_core::store::{RunLog, StateError};
+
+use crate::lock::Held;
+use crate::wait_on;
+
+/// Records per transaction: etcd refuses more than 128 operations in one (its default
+/// `--max-txn-ops`); a bigger wave is written in several conditional transactions.
+pub const MAX_BATCH: usize = 100;
+
+/// One run's journal in etcd.
+pub(crate) struct EtcdLog {
+    pub(crate) handle: tokio::runtime::Handle,
+    pub(crate) client: Client,
+    pub(crate) url: String,
+    pub(crate) run_id: String,
+    /// `PREFIX/runs/ID/`
+    pub(crate) prefix: String,
+    pub(crate) held: Option<Arc<Held>>,
+    /// The journal's tail after this log's last successful append: next SEQ and the
+    /// revision that wrote it.
+    pub(crate) tail: Mutex<Option<(u64, i64)>>,
+}
+
+impl EtcdLog {
+    fn remote(&self, e: impl std::fmt::Display) -> StateError {
+        StateError::Remote {
+            location: self.url.clone(),
+            msg: e.to_string(),
+        }
+    }
+
+    fn fenced(&self) -> StateError {
+        let detail = match &self.held {
+            Some(h) => {
+                let why = h.lost.lock().expect("lost").clone();
+                let why = why.unwrap_or_else(|| "the lock was taken over".into());
+                *h.lost.lock().expect("lost") = Some(why.clone());
+                format!(
+                    " (this controller's lock at epoch {} is gone: {why})",
+                    h.epoch
+                )
+            }
+            None => String::new(),
+        };
+        StateError::Fenced {
+            run_id: self.run_id.clone(),
+            detail,
+        }
+    }
+
+    /// The journal's next SEQ and the mod revision of its `next` key (0, 0: empty).
+    fn read_tail(&self, next_key: &str) -> Result<(u64, i64), StateError> {
+        let mut c = self.client.clone();
+        let k = next_key.to_string();
+        let r = wait_on(&self.handle, async move { c.get(k, None).await })
+            .map_err(|e| self.remote(e))?;
+        Ok(match r.kvs().first() {
+            Some(kv) => (
+                std::str::from_utf8(kv.value())
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .unwrap_or(0),
+                kv.mod_revision(),
+            ),
+            None => (0, 0),
+        })
+    }
+
+    /// Append `records` after the header (`first`: the header itself, creating the run).
+    pub(crate) fn append_records(
+        &self,
+        records: &[Record],
+        create: Option<&str>,
+    ) -> Result<(), StateError> {
+        if let Some(h) = &self.held
+            && h.lost.lock().expect("lost").is_some()
+        {
+            return Err(self.fenced());
+        }
+        let next_key = format!("{}next", self.prefix);
+        // Optimistic: read the tail, then put the batch conditional on it (and on the lock).
+        for _ in 0..20 {
+            // The tail this controller wrote last (one round trip per batch), else read it.
+            let cached = self.tail.lock().expect("tail").take();
+            let (next, modrev) = match cached {
+                Some(t) => t,
+                None => self.read_tail(&next_key)?,
+            };
+            let mut when = vec![Compare::mod_revision(
+                next_key.clone(),
+                CompareOp::Equal,
+                modrev,
+            )];
+            if let Some(h) = &self.held {
+                when.push(Compare::create_revision(
+                    h.key.clone(),
+                    CompareOp::Equal,
+                    h.epoch,
+                ));
+            }
+            let mut ops = Vec::new();
+            let mut seq = next;
+            for rec in records {
+                let epoch = self.held.as_ref().map_or(0, |h| h.epoch as u64);
+                let line = stamped_line(rec, epoch).map_err(|e| self.remote(e))?;
+                let key = match rec {
+                    Record::Header(_) => format!("{}header", self.prefix),
+                    _ => {
+                        let k = format!("{}records/{seq:020}", self.prefix);
+                        seq += 1;
+                        k
+                    }
+                };
+                ops.push(TxnOp::put(key, line, None));
+            }
+            if let Some(text) = create {
+                ops.push(TxnOp::put(format!("{}runbook", self.prefix), text, None));
+            }
+            ops.push(TxnOp::put(next_key.clone(), seq.to_string(), None));
+            let mut or_else = Vec::new();
+            if let Some(h) = &self.held {
+                or_else.push(TxnOp::get(h.key.clone(), None));
+            }
+            let txn = Txn::new().when(when).and_then(ops).or_else(or_else);
+            let mut c = self.client.clone();
+            let r = wait_on(&self.handle, async move { c.txn(txn).await })
+                .map_err(|e| self.remote(e))?;
+            if r.succeeded() {
+                if let Some(rev) = r.header().map(|h| h.revision()) {
+                    *self.tail.lock().expect("tail") = Some((seq, rev));
+                }
+                return Ok(());
+            }
+            // Lost the lock, or raced on the tail (another writer of the same run: only
+            // possible without a lock).
+            if let Some(h) = &self.held {
+                let still = r.op_responses().into_iter().any(|op| match op {
+                    TxnOpResponse::Get(g) => g
+                        .kvs()
+                        .first()
+                        .is_some_and(|kv| kv.create_revision() == h.epoch),
+                    _ => false,
+                });
+                if !still {
+                    return Err(self.fenced());
+                }
+            }
+        }
+        Err(self.remote(format!(
+            "run {}: the journal's tail kept moving; giving up",
+            self.run_id
+        )))
+    }
+}
+
+impl RunLog for EtcdLog {
+    fn append_all(&self, records: &[Record]) -> Result<(), StateError> {
+        // Bounded transactions: at most MAX_BATCH records and about 1 MiB each (etcd
+        // refuses requests over 1.5 MiB by default).
+        let mut start = 0;
+        let mut bytes = 0;
+        for (i, r) in records.iter().enumerate() {
+            let size = serde_json::to_vec(r).map_or(0, |v| v.len()) + 64;
+            if i > start && (i - start >= MAX_BATCH || bytes + size > 1 << 20) {
+                self.append_records(&records[start..i], None)?;
+                (start, bytes) = (i, 0);
+            }
+            bytes += size;
+        }
+        if start < records.len() {
+            self.append_records(&records[start..], None)?;
+        }
+        Ok(())
+    }
+}
