@@ -122,6 +122,8 @@ pub struct RunReport {
     pub failures: Vec<FailureReport>,
     /// Gates passed, in order (who approved, when).
     pub approvals: Vec<Approval>,
+    /// Controllers that held the run: the first and every takeover (etcd state only).
+    pub controllers: Vec<crate::controllers::Controller>,
     /// Plain sentences: what a human must still check or do.
     pub left_for_human: Vec<String>,
 }
@@ -410,6 +412,7 @@ impl RunReport {
             steps,
             failures,
             approvals,
+            controllers: crate::controllers::controllers(l),
             left_for_human,
         }
     }

@@ -160,6 +160,13 @@ pub(crate) async fn connect(url: &EtcdUrl, o: &EtcdOptions) -> Result<Client, St
     let limit = Duration::from_secs(o.lease_ttl.clamp(3, 10));
     let endpoints = url.endpoints.clone();
     let probe = url.prefix.clone();
+    let hint = match url.scheme {
+        Scheme::Tls if o.cert.is_none() => {
+            " (if the cluster requires client certificates, give --etcd-cert and --etcd-key)"
+        }
+        Scheme::Tls => "",
+        Scheme::Plain => " (if the endpoint speaks TLS, write the URL as etcds://…)",
+    };
     let work = async move {
         let mut c = Client::connect(endpoints, Some(opts))
             .await
@@ -169,7 +176,11 @@ pub(crate) async fn connect(url: &EtcdUrl, o: &EtcdOptions) -> Result<Client, St
             Some(GetOptions::new().with_keys_only().with_limit(1)),
         )
         .await
-        .map_err(|e| format!("the cluster does not answer: {}", chain(&e)))?;
+        .map_err(|e| {
+            let why = chain(&e);
+            let hint = if why.contains("transport") { hint } else { "" };
+            format!("the cluster does not answer: {why}{hint}")
+        })?;
         Ok::<_, String>(c)
     };
     match tokio::time::timeout(limit, work).await {

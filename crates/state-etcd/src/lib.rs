@@ -229,6 +229,7 @@ impl RunStore for EtcdStore {
         for (k, v, created) in &kvs {
             let rest = &k[base.len()..];
             if rest == "header" {
+                epochs[0] = line_epoch(v);
                 let r: Record = serde_json::from_slice(v).map_err(|e| corrupt(k, e.to_string()))?;
                 match r {
                     Record::Header(h) => header = Some(h),

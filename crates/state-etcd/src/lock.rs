@@ -33,6 +33,33 @@ pub(crate) struct HolderValue {
     pub(crate) lease: i64,
 }
 
+/// The user running drctl: `$USER`, `$LOGNAME`, else the passwd entry of this process's uid.
+fn user_name() -> String {
+    if let Some(u) = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+    {
+        return u;
+    }
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        })
+        .unwrap_or_default();
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|p| {
+            p.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() > 2 && f[2] == uid).then(|| f[0].to_string())
+            })
+        })
+        .unwrap_or_else(|| format!("uid {uid}"))
+}
+
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
@@ -156,7 +183,7 @@ impl EtcdStore {
             run_id: run_id.into(),
             pid: std::process::id(),
             controller: hostname(),
-            user: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+            user: user_name(),
             since: now_rfc3339(),
             lease,
         };

@@ -1,0 +1,99 @@
+//! Which controllers held a run, for the reports: the one that started it and each that
+//! took it over (shared state on etcd keeps the list), with the fencing epoch each held
+//! and how many journal records it wrote.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use drctl_core::record::Loaded;
+
+use super::html::escape;
+
+/// A controller that held the run's lock.
+#[derive(Debug, Clone, Serialize)]
+pub struct Controller {
+    /// The lock's fencing epoch while this controller held it.
+    pub epoch: u64,
+    pub controller: String,
+    pub user: String,
+    pub pid: u32,
+    /// When it took the lock.
+    pub since: String,
+    /// It took the run over from an earlier controller.
+    pub takeover: bool,
+    /// Journal records written under this epoch.
+    pub records: usize,
+}
+
+/// The run's controllers, oldest first (empty when the store keeps no list: a local
+/// directory, where the header names the one controller).
+pub fn controllers(l: &Loaded) -> Vec<Controller> {
+    l.holders
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Controller {
+            epoch: h.epoch,
+            controller: h.controller.clone(),
+            user: h.user.clone(),
+            pid: h.pid,
+            since: h.since.clone(),
+            takeover: i > 0,
+            records: (0..l.records.len())
+                .filter(|&r| l.epoch_of(r) == h.epoch)
+                .count(),
+        })
+        .collect()
+}
+
+fn what(c: &Controller) -> &'static str {
+    if c.takeover { "took the run over" } else { "started it" }
+}
+
+/// The Markdown section (nothing when no list is kept).
+pub fn markdown(s: &mut String, cs: &[Controller]) {
+    if cs.is_empty() {
+        return;
+    }
+    let takeovers = cs.iter().filter(|c| c.takeover).count();
+    let _ = writeln!(
+        s,
+        "\n## Controllers\n\n{takeovers} takeover(s).\n\n| Epoch | Controller | User | Pid | Since | | Records |\n|---|---|---|---|---|---|---|"
+    );
+    for c in cs {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            c.epoch,
+            c.controller,
+            c.user,
+            c.pid,
+            c.since,
+            what(c),
+            c.records
+        );
+    }
+}
+
+/// The HTML section (nothing when no list is kept).
+pub fn html(s: &mut String, cs: &[Controller]) {
+    if cs.is_empty() {
+        return;
+    }
+    s.push_str("<h2>Controllers</h2><div id=\"controllers\"><table><tr><th>Epoch</th><th>Controller</th><th>User</th><th>Pid</th><th>Since</th><th></th><th>Records</th></tr>");
+    for c in cs {
+        let _ = write!(
+            s,
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if c.takeover { " class=\"takeover\"" } else { "" },
+            c.epoch,
+            escape(&c.controller),
+            escape(&c.user),
+            c.pid,
+            escape(&c.since),
+            what(c),
+            c.records
+        );
+    }
+    s.push_str("</table></div>\n");
+}
