@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use drctl_core::record::Loaded;
+use drctl_core::record::{Loaded, Record};
 
 use super::html::escape;
 
@@ -20,10 +20,23 @@ pub struct Controller {
     pub pid: u32,
     /// When it took the lock.
     pub since: String,
-    /// It took the run over from an earlier controller.
+    /// It took the run over from an earlier controller that had not ended it (killed,
+    /// frozen, cut off); a plain resume after a clean stop is no takeover.
     pub takeover: bool,
+    pub role: Role,
     /// Journal records written under this epoch.
     pub records: usize,
+}
+
+/// How a controller came to hold the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Started,
+    /// After the previous controller had stopped cleanly.
+    Resumed,
+    /// From a controller that had not ended the run (killed, frozen, cut off).
+    TookOver,
 }
 
 /// The run's controllers, oldest first (empty when the store keeps no list: a local
@@ -38,7 +51,12 @@ pub fn controllers(l: &Loaded) -> Vec<Controller> {
             user: h.user.clone(),
             pid: h.pid,
             since: h.since.clone(),
-            takeover: i > 0,
+            takeover: i > 0 && !ended_cleanly(l, l.holders[i - 1].epoch),
+            role: match i {
+                0 => Role::Started,
+                _ if ended_cleanly(l, l.holders[i - 1].epoch) => Role::Resumed,
+                _ => Role::TookOver,
+            },
             records: (0..l.records.len())
                 .filter(|&r| l.epoch_of(r) == h.epoch)
                 .count(),
@@ -46,8 +64,20 @@ pub fn controllers(l: &Loaded) -> Vec<Controller> {
         .collect()
 }
 
+/// Whether the controller at `epoch` wrote the run's end (stopped cleanly) as its last record.
+fn ended_cleanly(l: &Loaded, epoch: u64) -> bool {
+    (0..l.records.len())
+        .rev()
+        .find(|&i| l.epoch_of(i) == epoch)
+        .is_some_and(|i| matches!(l.records[i], Record::RunEnd { .. }))
+}
+
 fn what(c: &Controller) -> &'static str {
-    if c.takeover { "took the run over" } else { "started it" }
+    match c.role {
+        Role::Started => "started the run",
+        Role::Resumed => "resumed it",
+        Role::TookOver => "took the run over",
+    }
 }
 
 /// The Markdown section (nothing when no list is kept).
@@ -85,7 +115,11 @@ pub fn html(s: &mut String, cs: &[Controller]) {
         let _ = write!(
             s,
             "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            if c.takeover { " class=\"takeover\"" } else { "" },
+            if c.takeover {
+                " class=\"takeover\""
+            } else {
+                ""
+            },
             c.epoch,
             escape(&c.controller),
             escape(&c.user),

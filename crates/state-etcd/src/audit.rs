@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use drctl_core::store::{AuditEntry, AuditLog, AuditVerdict, RunStore, StateError};
 use drctl_core::time::{now_rfc3339, sha256_hex};
 
+use crate::rpc;
 use crate::{EtcdStore, GENESIS, wait_on};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -35,9 +36,10 @@ impl AuditLog for EtcdAudit {
         };
         let head_key = format!("{}head", self.prefix);
         for _ in 0..50 {
-            let mut c = self.client.clone();
+            let c = self.client.clone();
             let k = head_key.clone();
-            let r = wait_on(&self.handle, async move { c.get(k, None).await }).map_err(remote)?;
+            let r =
+                wait_on(&self.handle, async move { rpc::get(c, k, None).await }).map_err(remote)?;
             let (head, modrev) = match r.kvs().first() {
                 Some(kv) => (
                     serde_json::from_slice::<AuditHead>(kv.value()).map_err(|e| {
@@ -78,8 +80,8 @@ impl AuditLog for EtcdAudit {
                         None,
                     ),
                 ]);
-            let mut c = self.client.clone();
-            let r = wait_on(&self.handle, async move { c.txn(txn).await }).map_err(remote)?;
+            let c = self.client.clone();
+            let r = wait_on(&self.handle, async move { rpc::txn(c, txn).await }).map_err(remote)?;
             if r.succeeded() {
                 return Ok(());
             }
@@ -210,8 +212,8 @@ impl EtcdStore {
                     modrev,
                 )])
                 .and_then(ops);
-            let mut c = self.client.clone();
-            let r = wait_on(self.rt().handle(), async move { c.txn(txn).await })
+            let c = self.client.clone();
+            let r = wait_on(self.rt().handle(), async move { rpc::txn(c, txn).await })
                 .map_err(|e| self.remote(e))?;
             if !r.succeeded() {
                 return Err(self.remote(

@@ -168,10 +168,11 @@ pub(crate) async fn connect(url: &EtcdUrl, o: &EtcdOptions) -> Result<Client, St
         Scheme::Plain => " (if the endpoint speaks TLS, write the URL as etcds://…)",
     };
     let work = async move {
-        let mut c = Client::connect(endpoints, Some(opts))
+        let c = crate::rpc::retry(|| Client::connect(endpoints.clone(), Some(opts.clone())))
             .await
             .map_err(|e| format!("cannot connect: {}", chain(&e)))?;
-        c.get(
+        crate::rpc::get(
+            c.clone(),
             probe,
             Some(GetOptions::new().with_keys_only().with_limit(1)),
         )

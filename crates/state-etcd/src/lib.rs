@@ -24,6 +24,7 @@ mod connect;
 mod lock;
 mod log;
 mod migrate;
+mod rpc;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -114,9 +115,9 @@ impl EtcdStore {
     }
 
     fn get(&self, key: String) -> Result<Option<(Vec<u8>, i64, i64)>, StateError> {
-        let mut c = self.client.clone();
-        let r =
-            wait(self.rt(), async move { c.get(key, None).await }).map_err(|e| self.remote(e))?;
+        let c = self.client.clone();
+        let r = wait(self.rt(), async move { rpc::get(c, key, None).await })
+            .map_err(|e| self.remote(e))?;
         Ok(r.kvs()
             .first()
             .map(|kv| (kv.value().to_vec(), kv.create_revision(), kv.mod_revision())))
@@ -124,9 +125,9 @@ impl EtcdStore {
 
     /// Every key under `prefix`, in key order: key, value, create revision.
     fn get_prefix(&self, prefix: String) -> Result<Vec<(String, Vec<u8>, i64)>, StateError> {
-        let mut c = self.client.clone();
+        let c = self.client.clone();
         let r = wait(self.rt(), async move {
-            c.get(prefix, Some(GetOptions::new().with_prefix())).await
+            rpc::get(c, prefix, Some(GetOptions::new().with_prefix())).await
         })
         .map_err(|e| self.remote(e))?;
         Ok(r.kvs()
@@ -273,11 +274,10 @@ impl RunStore for EtcdStore {
     fn list_runs(&self) -> Result<Vec<String>, StateError> {
         // Oldest first: by the header key's create revision.
         let prefix = self.key("runs/");
-        let mut c = self.client.clone();
+        let c = self.client.clone();
         let p = prefix.clone();
         let r = wait(self.rt(), async move {
-            c.get(p, Some(GetOptions::new().with_prefix().with_keys_only()))
-                .await
+            rpc::get(c, p, Some(GetOptions::new().with_prefix().with_keys_only())).await
         })
         .map_err(|e| self.remote(e))?;
         let mut runs: Vec<(i64, String)> = r

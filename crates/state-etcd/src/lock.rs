@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use drctl_core::store::{LockHolder, RunLock, StateError};
 use drctl_core::time::now_rfc3339;
 
+use crate::rpc;
 use crate::{EtcdStore, wait};
 
 /// A held lock's identity, shared by the lock and the logs appending under it.
@@ -174,9 +175,9 @@ impl EtcdStore {
         run_id: &str,
     ) -> Result<Box<dyn RunLock>, StateError> {
         let key = self.key(&format!("locks/{name}"));
-        let mut c = self.client.clone();
+        let c = self.client.clone();
         let ttl = self.ttl as i64;
-        let lease = wait(self.rt(), async move { c.lease_grant(ttl, None).await })
+        let lease = wait(self.rt(), async move { rpc::lease_grant(c, ttl).await })
             .map_err(|e| self.remote(e))?
             .id();
         let value = HolderValue {
@@ -204,8 +205,9 @@ impl EtcdStore {
                 ),
             ])
             .or_else([TxnOp::get(key.clone(), None)]);
-        let mut c = self.client.clone();
-        let r = wait(self.rt(), async move { c.txn(txn).await }).map_err(|e| self.remote(e))?;
+        let c = self.client.clone();
+        let r =
+            wait(self.rt(), async move { rpc::txn(c, txn).await }).map_err(|e| self.remote(e))?;
         if !r.succeeded() {
             let mut c = self.client.clone();
             let _ = wait(self.rt(), async move { c.lease_revoke(lease).await });

@@ -11,6 +11,7 @@ use drctl_core::record::{Record, stamped_line};
 use drctl_core::store::{RunLog, StateError};
 
 use crate::lock::Held;
+use crate::rpc;
 use crate::wait_on;
 
 /// Records per transaction: etcd refuses more than 128 operations in one (its default
@@ -60,9 +61,9 @@ impl EtcdLog {
 
     /// The journal's next SEQ and the mod revision of its `next` key (0, 0: empty).
     fn read_tail(&self, next_key: &str) -> Result<(u64, i64), StateError> {
-        let mut c = self.client.clone();
+        let c = self.client.clone();
         let k = next_key.to_string();
-        let r = wait_on(&self.handle, async move { c.get(k, None).await })
+        let r = wait_on(&self.handle, async move { rpc::get(c, k, None).await })
             .map_err(|e| self.remote(e))?;
         Ok(match r.kvs().first() {
             Some(kv) => (
@@ -132,8 +133,8 @@ impl EtcdLog {
                 or_else.push(TxnOp::get(h.key.clone(), None));
             }
             let txn = Txn::new().when(when).and_then(ops).or_else(or_else);
-            let mut c = self.client.clone();
-            let r = wait_on(&self.handle, async move { c.txn(txn).await })
+            let c = self.client.clone();
+            let r = wait_on(&self.handle, async move { rpc::txn(c, txn).await })
                 .map_err(|e| self.remote(e))?;
             if r.succeeded() {
                 if let Some(rev) = r.header().map(|h| h.revision()) {

@@ -7,6 +7,7 @@ use etcd_client::{Compare, CompareOp, Txn, TxnOp};
 use drctl_core::record::{Loaded, Record, stamped_line};
 use drctl_core::store::{RunStore, StateError};
 
+use crate::rpc;
 use crate::{EtcdStore, wait_on};
 
 /// What importing one run did.
@@ -95,8 +96,8 @@ impl EtcdStore {
                 TxnOp::put(format!("{base}runbook"), runbook, None),
                 TxnOp::put(format!("{base}next"), body.len().to_string(), None),
             ]);
-        let mut c = self.client.clone();
-        let r = wait_on(self.rt().handle(), async move { c.txn(txn).await })
+        let c = self.client.clone();
+        let r = wait_on(self.rt().handle(), async move { rpc::txn(c, txn).await })
             .map_err(|e| self.remote(e))?;
         if !r.succeeded() {
             return Ok(RunImport::Differs {
@@ -112,9 +113,10 @@ impl EtcdStore {
         if ops.is_empty() {
             return Ok(());
         }
-        let mut c = self.client.clone();
+        let c = self.client.clone();
         let txn = Txn::new().and_then(ops);
-        wait_on(self.rt().handle(), async move { c.txn(txn).await }).map_err(|e| self.remote(e))?;
+        wait_on(self.rt().handle(), async move { rpc::txn(c, txn).await })
+            .map_err(|e| self.remote(e))?;
         Ok(())
     }
 }
