@@ -157,7 +157,7 @@ fn connect_options(url: &EtcdUrl, o: &EtcdOptions) -> Result<ConnectOptions, Str
 /// Connect and make one read, bounded in time: the cluster answers, or the error says why.
 pub(crate) async fn connect(url: &EtcdUrl, o: &EtcdOptions) -> Result<Client, String> {
     let opts = connect_options(url, o)?;
-    let limit = Duration::from_secs(o.lease_ttl.clamp(3, 10));
+    let limit = Duration::from_secs(o.lease_ttl.clamp(5, 10));
     let endpoints = url.endpoints.clone();
     let probe = url.prefix.clone();
     let hint = match url.scheme {

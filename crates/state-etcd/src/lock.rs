@@ -21,6 +21,8 @@ pub(crate) struct Held {
     pub(crate) key: String,
     pub(crate) epoch: i64,
     pub(crate) lost: Arc<Mutex<Option<String>>>,
+    /// The lease's TTL, in seconds.
+    pub(crate) ttl: u64,
 }
 
 /// The lock key's value: who holds it.
@@ -242,6 +244,7 @@ impl EtcdStore {
             key,
             epoch,
             lost: lost.clone(),
+            ttl: self.ttl,
         });
         self.held
             .lock()

@@ -59,6 +59,23 @@ impl EtcdLog {
         }
     }
 
+    /// The cluster did not take an append (no quorum, unreachable): if this controller's
+    /// lease cannot be renewed either, it is fenced (wait, at most the lease's TTL, for
+    /// the keep-alive to find out); else the error as it is.
+    fn unreachable(&self, e: etcd_client::Error) -> StateError {
+        *self.tail.lock().expect("tail") = None;
+        if let Some(h) = &self.held {
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(h.ttl);
+            while std::time::Instant::now() < until {
+                if h.lost.lock().expect("lost").is_some() {
+                    return self.fenced();
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        self.remote(crate::connect::chain(&e))
+    }
+
     /// The journal's next SEQ and the mod revision of its `next` key (0, 0: empty).
     fn read_tail(&self, next_key: &str) -> Result<(u64, i64), StateError> {
         let c = self.client.clone();
@@ -134,8 +151,10 @@ impl EtcdLog {
             }
             let txn = Txn::new().when(when).and_then(ops).or_else(or_else);
             let c = self.client.clone();
-            let r = wait_on(&self.handle, async move { rpc::txn(c, txn).await })
-                .map_err(|e| self.remote(e))?;
+            let r = match wait_on(&self.handle, async move { rpc::txn(c, txn).await }) {
+                Ok(r) => r,
+                Err(e) => return Err(self.unreachable(e)),
+            };
             if r.succeeded() {
                 if let Some(rev) = r.header().map(|h| h.revision()) {
                     *self.tail.lock().expect("tail") = Some((seq, rev));
