@@ -27,6 +27,7 @@ mod ssh_resume;
 mod ssh_run;
 mod state_etcd;
 mod state_etcd_chaos;
+mod state_etcd_tls;
 mod state_local;
 mod transfers;
 mod transport_trust;
