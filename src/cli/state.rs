@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use drctl_core::store::RunStore;
-use drctl_state_etcd::RunImport;
+use drctl_state_etcd::{Import, RunImport};
 use drctl_state_fs::StateDir;
 
 use super::context;
@@ -32,6 +32,13 @@ pub fn migrate(from: Option<PathBuf>, to: Option<String>) -> anyhow::Result<Exit
     }
     let etcd = context::etcd(&url)?;
     let fail = |e: drctl_core::store::StateError| Failure::usage(e.to_string());
+    // The audit chains first: one that cannot be merged stops everything, before any copy.
+    let lines = audit_lines(&dir)?;
+    if let Err(e) = etcd.import_audit(&lines, Import::Check) {
+        return Err(
+            Failure::new(Exit::Refused, format!("state migrate: nothing copied: {e}")).into(),
+        );
+    }
     let (mut copied, mut present, mut refused) = (0, 0, 0);
     for id in dir.list_runs().map_err(fail)? {
         let l = match dir.load_run(&id) {
@@ -69,8 +76,7 @@ pub fn migrate(from: Option<PathBuf>, to: Option<String>) -> anyhow::Result<Exit
             }
         }
     }
-    let lines = audit_lines(&dir)?;
-    match etcd.import_audit(&lines) {
+    match etcd.import_audit(&lines, Import::Copy) {
         Ok(a) => println!(
             "audit: {} entries copied, {} already there",
             a.copied, a.present

@@ -29,6 +29,7 @@ mod state_etcd;
 mod state_etcd_chaos;
 mod state_etcd_tls;
 mod state_local;
+mod state_migrate;
 mod transfers;
 mod transport_trust;
 mod trust;

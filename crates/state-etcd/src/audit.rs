@@ -93,6 +93,13 @@ impl AuditLog for EtcdAudit {
     }
 }
 
+/// Whether to import, or only check that importing would work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Import {
+    Check,
+    Copy,
+}
+
 /// What importing a directory's audit chain did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuditImport {
@@ -158,7 +165,8 @@ impl EtcdStore {
     /// Copy a directory's audit chain (its lines, verbatim) into etcd: when etcd's chain is
     /// empty or is the start of `lines` (an earlier migration), the rest is appended and
     /// every hash stays valid; when etcd already holds a different chain, nothing is copied.
-    pub fn import_audit(&self, lines: &[String]) -> Result<AuditImport, StateError> {
+    /// With [`Import::Check`], only whether it could (nothing is written).
+    pub fn import_audit(&self, lines: &[String], mode: Import) -> Result<AuditImport, StateError> {
         let base = self.key("audit/");
         let kvs = self.get_prefix(format!("{base}entries/"))?;
         let have: Vec<&[u8]> = kvs.iter().map(|kv| kv.1.as_slice()).collect();
@@ -176,10 +184,10 @@ impl EtcdStore {
                 common + 1
             )));
         }
-        if lines.len() <= have.len() {
+        if lines.len() <= have.len() || mode == Import::Check {
             return Ok(AuditImport {
                 copied: 0,
-                present: lines.len() as u64,
+                present: lines.len().min(have.len()) as u64,
             });
         }
         let head_key = format!("{base}head");

@@ -36,7 +36,7 @@ use drctl_core::store::{
     AuditLog, AuditVerdict, LockHolder, RunLock, RunLog, RunStore, StateError,
 };
 
-pub use audit::AuditImport;
+pub use audit::{AuditImport, Import};
 pub use connect::{DEFAULT_LEASE_TTL, EtcdOptions, EtcdUrl, Scheme};
 pub use log::MAX_BATCH;
 pub use migrate::RunImport;
