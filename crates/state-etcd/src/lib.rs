@@ -162,6 +162,8 @@ impl EtcdStore {
             prefix: self.key(&format!("runs/{run_id}/")),
             held,
             tail: Mutex::new(None),
+            pending: Mutex::default(),
+            cv: std::sync::Condvar::new(),
         })
     }
 }

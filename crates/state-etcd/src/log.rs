@@ -3,7 +3,7 @@
 //! transaction, conditional on the journal's tail and on the lock still being held at
 //! this controller's epoch: group commit, and fencing where the write lands.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use etcd_client::{Client, Compare, CompareOp, Txn, TxnOp, TxnOpResponse};
 
@@ -30,6 +30,8 @@ pub(crate) struct EtcdLog {
     /// The journal's tail after this log's last successful append: next SEQ and the
     /// revision that wrote it.
     pub(crate) tail: Mutex<Option<(u64, i64)>>,
+    pub(crate) pending: Mutex<Pending>,
+    pub(crate) cv: Condvar,
 }
 
 impl EtcdLog {
@@ -183,10 +185,29 @@ impl EtcdLog {
     }
 }
 
-impl RunLog for EtcdLog {
-    fn append_all(&self, records: &[Record]) -> Result<(), StateError> {
-        // Bounded transactions: at most MAX_BATCH records and about 1 MiB each (etcd
-        // refuses requests over 1.5 MiB by default).
+/// Records waiting for the next transaction (group commit, as the directory's journal
+/// batches its fsyncs): concurrent appenders (one per host of a wave) are written together
+/// by whichever of them gets there first.
+#[derive(Default)]
+pub(crate) struct Pending {
+    buf: Vec<Record>,
+    next_seq: u64,
+    synced_seq: u64,
+    flushing: bool,
+    /// The first failed flush: every later append fails the same way.
+    error: Option<Failed>,
+}
+
+#[derive(Clone)]
+enum Failed {
+    Fenced,
+    Other(String),
+}
+
+impl EtcdLog {
+    /// Write `records` (any number) in bounded transactions: at most [`MAX_BATCH`] records
+    /// and about 1 MiB each (etcd refuses requests over 1.5 MiB by default).
+    fn write_bounded(&self, records: &[Record]) -> Result<(), StateError> {
         let mut start = 0;
         let mut bytes = 0;
         for (i, r) in records.iter().enumerate() {
@@ -201,5 +222,56 @@ impl RunLog for EtcdLog {
             self.append_records(&records[start..], None)?;
         }
         Ok(())
+    }
+
+    fn failed(&self, f: &Failed) -> StateError {
+        match f {
+            Failed::Fenced => self.fenced(),
+            Failed::Other(msg) => self.remote(msg),
+        }
+    }
+}
+
+impl RunLog for EtcdLog {
+    fn append_all(&self, records: &[Record]) -> Result<(), StateError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut p = self.pending.lock().expect("pending");
+        p.buf.extend_from_slice(records);
+        p.next_seq += 1;
+        let mine = p.next_seq;
+        loop {
+            if let Some(f) = &p.error {
+                let f = f.clone();
+                drop(p);
+                return Err(self.failed(&f));
+            }
+            if p.synced_seq >= mine {
+                return Ok(());
+            }
+            if p.flushing {
+                p = self.cv.wait(p).expect("pending");
+                continue;
+            }
+            p.flushing = true;
+            let batch = std::mem::take(&mut p.buf);
+            let upto = p.next_seq;
+            drop(p);
+            let res = self.write_bounded(&batch);
+            p = self.pending.lock().expect("pending");
+            p.flushing = false;
+            match res {
+                Ok(()) => p.synced_seq = upto,
+                Err(StateError::Fenced { .. }) => p.error = Some(Failed::Fenced),
+                Err(e) => {
+                    p.error = Some(Failed::Other(match e {
+                        StateError::Remote { msg, .. } => msg,
+                        e => e.to_string(),
+                    }))
+                }
+            }
+            self.cv.notify_all();
+        }
     }
 }
