@@ -62,12 +62,13 @@ impl EtcdLog {
     }
 
     /// The cluster did not take an append (no quorum, unreachable): if this controller's
-    /// lease cannot be renewed either, it is fenced (wait, at most the lease's TTL, for
+    /// lease cannot be renewed either, it is fenced (wait, at most about twice the lease TTL, for
     /// the keep-alive to find out); else the error as it is.
     fn unreachable(&self, e: etcd_client::Error) -> StateError {
         *self.tail.lock().expect("tail") = None;
         if let Some(h) = &self.held {
-            let until = std::time::Instant::now() + std::time::Duration::from_secs(h.ttl);
+            // The keep-alive gives up `ttl` after its last renewal, plus one attempt.
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(2 * h.ttl + 1);
             while std::time::Instant::now() < until {
                 if h.lost.lock().expect("lost").is_some() {
                     return self.fenced();
