@@ -116,7 +116,9 @@ fn header(run_id: &str) -> Header {
 /// N hosts × S steps of journal records through `store`, each wave appended concurrently.
 fn journal(store: &dyn RunStore, run_id: &str, n: usize, s: usize) -> Duration {
     let _lock = store.lock(run_id, run_id).expect("lock");
-    let log: Arc<dyn RunLog> = store.create_run(header(run_id), "steps: []\n").expect("create");
+    let log: Arc<dyn RunLog> = store
+        .create_run(header(run_id), "steps: []\n")
+        .expect("create");
     let t = Instant::now();
     for step in 0..s {
         let step = format!("s{step}");
@@ -171,7 +173,11 @@ fn journal(store: &dyn RunStore, run_id: &str, n: usize, s: usize) -> Duration {
     }
     let took = t.elapsed();
     let l = store.load_run(run_id).expect("load");
-    assert_eq!(l.records.len(), 1 + s * (2 * n + 1), "every record is there");
+    assert_eq!(
+        l.records.len(),
+        1 + s * (2 * n + 1),
+        "every record is there"
+    );
     took
 }
 
@@ -212,7 +218,10 @@ fn end_to_end(c: &Cluster, n: usize, s: usize) -> (Duration, Duration) {
     let _ = (run(None), run(Some(&c.url)));
     let dir = run(None);
     let etcd = run(Some(&c.url));
-    let want = (0..s).map(|i| format!("{i}\n")).collect::<String>().repeat(4);
+    let want = (0..s)
+        .map(|i| format!("{i}\n"))
+        .collect::<String>()
+        .repeat(4);
     for h in &lab.hosts {
         assert_eq!(lab.read(&h.name, "log"), want, "host {}", h.name);
     }

@@ -2,6 +2,8 @@
 //! transaction conditional on the head; `audit verify` walks it; a directory's chain is
 //! imported verbatim (same lines, same hashes) by `state migrate`.
 
+use std::sync::{Condvar, Mutex};
+
 use etcd_client::{Client, Compare, CompareOp, Txn, TxnOp};
 use serde::{Deserialize, Serialize};
 
@@ -17,79 +19,155 @@ pub(crate) struct AuditHead {
     last: String,
 }
 
-/// The audit chain in etcd: each append is one transaction conditional on the head not
-/// having moved since it was read.
+/// The audit chain in etcd. Appends are group-committed: concurrent entries (one per
+/// host of a wave) go into one transaction, conditional on the head not having moved since
+/// it was read (another controller's append moves it: then the batch is chained again).
 pub(crate) struct EtcdAudit {
     pub(crate) handle: tokio::runtime::Handle,
     pub(crate) client: Client,
     pub(crate) url: String,
     /// `PREFIX/audit/`
     pub(crate) prefix: String,
+    pub(crate) pending: Mutex<AuditPending>,
+    pub(crate) cv: Condvar,
+    /// The head this controller wrote last and the revision that wrote it.
+    pub(crate) head: Mutex<Option<(AuditHead, i64)>>,
+}
+
+/// Entries waiting for the next transaction.
+#[derive(Default)]
+pub(crate) struct AuditPending {
+    buf: Vec<AuditEntry>,
+    next_seq: u64,
+    synced_seq: u64,
+    flushing: bool,
+    /// Appends `(from, to]` that failed, and why.
+    failed: Vec<(u64, u64, String)>,
+}
+
+impl EtcdAudit {
+    fn remote(&self, msg: impl std::fmt::Display) -> StateError {
+        StateError::Remote {
+            location: self.url.clone(),
+            msg: msg.to_string(),
+        }
+    }
+
+    fn read_head(&self, key: &str) -> Result<(AuditHead, i64), StateError> {
+        let c = self.client.clone();
+        let k = key.to_string();
+        let r = wait_on(&self.handle, async move { rpc::get(c, k, None).await })
+            .map_err(|e| self.remote(e))?;
+        Ok(match r.kvs().first() {
+            Some(kv) => (
+                serde_json::from_slice::<AuditHead>(kv.value())
+                    .map_err(|e| self.remote(format!("audit head unreadable: {e}")))?,
+                kv.mod_revision(),
+            ),
+            None => (
+                AuditHead {
+                    count: 0,
+                    last: GENESIS.into(),
+                },
+                0,
+            ),
+        })
+    }
+
+    /// Chain `entries` after the head and write them with the new head, in transactions
+    /// of at most 100 entries.
+    fn write(&self, entries: &[AuditEntry]) -> Result<(), StateError> {
+        let head_key = format!("{}head", self.prefix);
+        for chunk in entries.chunks(100) {
+            let mut done = false;
+            for _ in 0..50 {
+                let cached = self.head.lock().expect("head").take();
+                let (head, modrev) = match cached {
+                    Some(h) => h,
+                    None => self.read_head(&head_key)?,
+                };
+                let mut ops = Vec::new();
+                let (mut count, mut last) = (head.count, head.last.clone());
+                for entry in chunk {
+                    let mut e = entry.clone();
+                    count += 1;
+                    e.seq = count;
+                    e.prev = last;
+                    let line = serde_json::to_string(&e).expect("entry serializes");
+                    last = sha256_hex(line.as_bytes());
+                    ops.push(TxnOp::put(
+                        format!("{}entries/{count:020}", self.prefix),
+                        line,
+                        None,
+                    ));
+                }
+                let new_head = AuditHead { count, last };
+                ops.push(TxnOp::put(
+                    head_key.clone(),
+                    serde_json::to_string(&new_head).expect("head serializes"),
+                    None,
+                ));
+                let txn = Txn::new()
+                    .when([Compare::mod_revision(
+                        head_key.clone(),
+                        CompareOp::Equal,
+                        modrev,
+                    )])
+                    .and_then(ops);
+                let c = self.client.clone();
+                let r = wait_on(&self.handle, async move { rpc::txn(c, txn).await })
+                    .map_err(|e| self.remote(e))?;
+                if r.succeeded() {
+                    if let Some(rev) = r.header().map(|h| h.revision()) {
+                        *self.head.lock().expect("head") = Some((new_head, rev));
+                    }
+                    done = true;
+                    break;
+                }
+            }
+            if !done {
+                return Err(self.remote("the audit chain's head kept moving; giving up"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl AuditLog for EtcdAudit {
     fn append(&self, mut entry: AuditEntry) -> Result<(), StateError> {
         entry.t = now_rfc3339();
-        let remote = |e: etcd_client::Error| StateError::Remote {
-            location: self.url.clone(),
-            msg: e.to_string(),
-        };
-        let head_key = format!("{}head", self.prefix);
-        for _ in 0..50 {
-            let c = self.client.clone();
-            let k = head_key.clone();
-            let r =
-                wait_on(&self.handle, async move { rpc::get(c, k, None).await }).map_err(remote)?;
-            let (head, modrev) = match r.kvs().first() {
-                Some(kv) => (
-                    serde_json::from_slice::<AuditHead>(kv.value()).map_err(|e| {
-                        StateError::Remote {
-                            location: self.url.clone(),
-                            msg: format!("audit head unreadable: {e}"),
-                        }
-                    })?,
-                    kv.mod_revision(),
-                ),
-                None => (
-                    AuditHead {
-                        count: 0,
-                        last: GENESIS.into(),
-                    },
-                    0,
-                ),
-            };
-            let mut e = entry.clone();
-            e.seq = head.count + 1;
-            e.prev = head.last.clone();
-            let line = serde_json::to_string(&e).expect("entry serializes");
-            let new_head = AuditHead {
-                count: e.seq,
-                last: sha256_hex(line.as_bytes()),
-            };
-            let txn = Txn::new()
-                .when([Compare::mod_revision(
-                    head_key.clone(),
-                    CompareOp::Equal,
-                    modrev,
-                )])
-                .and_then([
-                    TxnOp::put(format!("{}entries/{:020}", self.prefix, e.seq), line, None),
-                    TxnOp::put(
-                        head_key.clone(),
-                        serde_json::to_string(&new_head).expect("head serializes"),
-                        None,
-                    ),
-                ]);
-            let c = self.client.clone();
-            let r = wait_on(&self.handle, async move { rpc::txn(c, txn).await }).map_err(remote)?;
-            if r.succeeded() {
-                return Ok(());
+        let mut p = self.pending.lock().expect("pending");
+        p.buf.push(entry);
+        p.next_seq += 1;
+        let mine = p.next_seq;
+        loop {
+            if p.synced_seq >= mine {
+                return match p.failed.iter().find(|(a, b, _)| *a < mine && mine <= *b) {
+                    Some((_, _, msg)) => Err(self.remote(msg)),
+                    None => Ok(()),
+                };
             }
+            if p.flushing {
+                p = self.cv.wait(p).expect("pending");
+                continue;
+            }
+            p.flushing = true;
+            let batch = std::mem::take(&mut p.buf);
+            let (from, upto) = (p.synced_seq, p.next_seq);
+            drop(p);
+            let res = self.write(&batch);
+            p = self.pending.lock().expect("pending");
+            p.flushing = false;
+            p.synced_seq = upto;
+            if let Err(e) = res {
+                let msg = match e {
+                    StateError::Remote { msg, .. } => msg,
+                    e => e.to_string(),
+                };
+                p.failed.push((from, upto, msg));
+            }
+            self.cv.notify_all();
         }
-        Err(StateError::Remote {
-            location: self.url.clone(),
-            msg: "the audit chain's head kept moving; giving up".into(),
-        })
     }
 }
 

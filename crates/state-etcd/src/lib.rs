@@ -57,6 +57,8 @@ pub struct EtcdStore {
     prefix: String,
     ttl: u64,
     held: Arc<Mutex<HashMap<String, Arc<Held>>>>,
+    /// The audit chain, shared by every caller (its appends are group-committed).
+    audit: std::sync::OnceLock<Arc<EtcdAudit>>,
 }
 
 impl EtcdStore {
@@ -94,6 +96,7 @@ impl EtcdStore {
             prefix: parsed.prefix,
             ttl: o.lease_ttl.max(1),
             held: Arc::default(),
+            audit: std::sync::OnceLock::new(),
         })
     }
 
@@ -299,12 +302,19 @@ impl RunStore for EtcdStore {
     }
 
     fn audit(&self) -> Arc<dyn AuditLog> {
-        Arc::new(EtcdAudit {
-            handle: self.rt().handle().clone(),
-            client: self.client.clone(),
-            url: self.url.clone(),
-            prefix: self.key("audit/"),
-        })
+        self.audit
+            .get_or_init(|| {
+                Arc::new(EtcdAudit {
+                    handle: self.rt().handle().clone(),
+                    client: self.client.clone(),
+                    url: self.url.clone(),
+                    prefix: self.key("audit/"),
+                    pending: Mutex::default(),
+                    cv: std::sync::Condvar::new(),
+                    head: Mutex::new(None),
+                })
+            })
+            .clone()
     }
 
     fn verify_audit(&self) -> Result<AuditVerdict, StateError> {
