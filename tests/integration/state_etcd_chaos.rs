@@ -267,3 +267,74 @@ fn one_member_down_runs_proceed_quorum_lost_stops_within_the_ttl_takeover_finish
     let o = drctl(&c, dir).args(["audit", "verify"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
+
+/// Which member leads the cluster now.
+fn leader(c: &Cluster) -> usize {
+    let eps: Vec<String> = c
+        .url
+        .trim_start_matches("etcd://")
+        .trim_end_matches("/t")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    for (i, ep) in eps.iter().enumerate() {
+        let o = std::process::Command::new("etcdctl")
+            .arg(format!("--endpoints={ep}"))
+            .args(["endpoint", "status", "-w", "json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        let st = &v[0]["Status"];
+        if st["header"]["member_id"].is_u64() && st["header"]["member_id"] == st["leader"] {
+            return i;
+        }
+    }
+    panic!("no leader");
+}
+
+#[test]
+fn the_etcd_leader_killed_mid_run_the_run_proceeds_each_step_once() {
+    let Some(c) = Cluster::start() else { return };
+    let td = tempfile::tempdir().unwrap();
+    let dir = td.path();
+    let e = dir.join("effects");
+    let mut rb = String::from(
+        "drctl: 1\nkind: failover\nname: etcd-leader\ndescription: leader\nseverity: P2\nsteps:\n",
+    );
+    for i in 1..=10 {
+        rb.push_str(&format!(
+            "  - id: s{i}\n    on: local\n    run: sleep 0.15; echo s{i} >> {}\n",
+            e.display()
+        ));
+    }
+    let p = dir.join("leader.yaml");
+    std::fs::write(&p, rb).unwrap();
+    let a = drctl(&c, dir)
+        .args(["run", "--yes", "--lease-ttl", "3"])
+        .arg(&p)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&e)
+        .unwrap_or_default()
+        .contains("s3")
+    {
+        assert!(Instant::now() < until, "s3 never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let l = leader(&c);
+    c.signal(l, libc::SIGKILL);
+    let a = a.wait_with_output().unwrap();
+    assert_eq!(a.status.code(), Some(0), "leader m{l} killed: {}", out(&a));
+    let want: Vec<String> = (1..=10).map(|i| format!("s{i}")).collect();
+    let got: Vec<String> = std::fs::read_to_string(&e)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(got, want, "each step once");
+    let o = drctl(&c, dir).args(["audit", "verify"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}

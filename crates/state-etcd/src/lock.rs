@@ -115,7 +115,7 @@ impl Drop for EtcdLock {
 /// Keep the lease alive every TTL/3; mark the lock lost when the lease is gone or cannot be
 /// renewed before it would have expired.
 async fn keep_alive(
-    mut client: Client,
+    client: Client,
     lease: i64,
     ttl: u64,
     lost: Arc<Mutex<Option<String>>>,
@@ -124,12 +124,25 @@ async fn keep_alive(
     let period = Duration::from_millis((ttl * 1000 / 3).max(200));
     let mut last_ok = std::time::Instant::now();
     let mut stream = None;
+    let mut ok = true;
     while !stop.load(Ordering::SeqCst) {
-        tokio::time::sleep(period).await;
+        // After a failed renewal, try again soon (a member gone, a leader election): the
+        // lease must not lapse for want of asking.
+        let pause = if ok {
+            period
+        } else {
+            Duration::from_millis(150)
+        };
+        tokio::time::sleep(pause).await;
         if stream.is_none() {
-            stream = client.lease_keep_alive(lease).await.ok();
+            stream = crate::rpc::retry(|| {
+                let mut c = client.clone();
+                async move { c.lease_keep_alive(lease).await }
+            })
+            .await
+            .ok();
         }
-        let ok = match stream.as_mut() {
+        ok = match stream.as_mut() {
             Some((keeper, s)) => match keeper.keep_alive().await {
                 Ok(()) => match tokio::time::timeout(period, s.message()).await {
                     Ok(Ok(Some(r))) if r.ttl() > 0 => true,

@@ -79,6 +79,39 @@ impl EtcdLog {
         self.remote(crate::connect::chain(&e))
     }
 
+    /// After a transaction whose answer was lost: did it land? This controller is the
+    /// run's only writer while it holds the lock, so the tail tells: moved to `seq` with our
+    /// last record in place — landed; unchanged — not applied (send it again); anything
+    /// else, or no answer within the lease TTL — unknown.
+    fn settle(
+        &self,
+        next_key: &str,
+        (next, modrev): (u64, i64),
+        seq: u64,
+        (last_key, last_line): &(String, String),
+    ) -> Settled {
+        let ttl = self.held.as_ref().map_or(5, |h| h.ttl);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(ttl);
+        while std::time::Instant::now() < until {
+            if let Ok((now, rev)) = self.read_tail(next_key) {
+                if now == next && rev == modrev {
+                    return Settled::NotApplied;
+                }
+                let c = self.client.clone();
+                let k = last_key.clone();
+                let ours = wait_on(&self.handle, async move { rpc::get(c, k, None).await })
+                    .ok()
+                    .and_then(|r| r.kvs().first().map(|kv| kv.value() == last_line.as_bytes()));
+                return match ours {
+                    Some(true) if now == seq => Settled::Landed(rev),
+                    _ => Settled::Unknown,
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Settled::Unknown
+    }
+
     /// The journal's next SEQ and the mod revision of its `next` key (0, 0: empty).
     fn read_tail(&self, next_key: &str) -> Result<(u64, i64), StateError> {
         let c = self.client.clone();
@@ -131,6 +164,7 @@ impl EtcdLog {
             }
             let mut ops = Vec::new();
             let mut seq = next;
+            let mut last = (String::new(), String::new());
             for rec in records {
                 let epoch = self.held.as_ref().map_or(0, |h| h.epoch as u64);
                 let line = stamped_line(rec, epoch).map_err(|e| self.remote(e))?;
@@ -142,6 +176,7 @@ impl EtcdLog {
                         k
                     }
                 };
+                last = (key.clone(), line.clone());
                 ops.push(TxnOp::put(key, line, None));
             }
             if let Some(text) = create {
@@ -156,7 +191,16 @@ impl EtcdLog {
             let c = self.client.clone();
             let r = match wait_on(&self.handle, async move { rpc::txn(c, txn).await }) {
                 Ok(r) => r,
-                Err(e) => return Err(self.unreachable(e)),
+                // The answer was lost (a leader election, a member gone mid-request): look
+                // whether the batch landed before deciding; never write it twice.
+                Err(e) => match self.settle(&next_key, (next, modrev), seq, &last) {
+                    Settled::Landed(rev) => {
+                        *self.tail.lock().expect("tail") = Some((seq, rev));
+                        return Ok(());
+                    }
+                    Settled::NotApplied => continue,
+                    Settled::Unknown => return Err(self.unreachable(e)),
+                },
             };
             if r.succeeded() {
                 if let Some(rev) = r.header().map(|h| h.revision()) {
@@ -184,6 +228,14 @@ impl EtcdLog {
             self.run_id
         )))
     }
+}
+
+/// Whether a transaction whose answer was lost landed.
+enum Settled {
+    /// Yes, at this revision.
+    Landed(i64),
+    NotApplied,
+    Unknown,
 }
 
 /// Records waiting for the next transaction (group commit, as the directory's journal
