@@ -17,6 +17,10 @@ _drctl() {
     _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -41,6 +45,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--strict[Fail on warnings too]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -61,6 +69,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--drill[Resolve as \`drctl drill\` would]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -86,6 +98,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -118,6 +134,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -150,6 +170,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -182,6 +206,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -214,6 +242,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -246,6 +278,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -279,6 +315,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '*--skip=[Treat this in-flight step as done (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -313,6 +353,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '*--skip=[Treat this in-flight step as done (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -337,6 +381,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -352,6 +400,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -370,6 +422,10 @@ html\:"One self-contained HTML page\: summary, RTO, phases, SVG timeline, failur
 '--state-dir=[]:STATE_DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -381,6 +437,10 @@ html\:"One self-contained HTML page\: summary, RTO, phases, SVG timeline, failur
 _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -400,6 +460,10 @@ _arguments "${_arguments_options[@]}" : \
 '--state-dir=[]:STATE_DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -434,10 +498,80 @@ esac
     ;;
 esac
 ;;
+(state)
+_arguments "${_arguments_options[@]}" : \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_drctl__subcmd__state_commands" \
+"*::: :->state" \
+&& ret=0
+
+    case $state in
+    (state)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-state-command-$line[1]:"
+        case $line[1] in
+            (migrate)
+_arguments "${_arguments_options[@]}" : \
+'--from=[The state directory to copy from (default\: DRCTL_STATE_DIR or the default one)]:DIR:_files -/' \
+'--to=[The etcd store to copy to\: etcd\://HOST\:PORT\[,…\]\[/PREFIX\] (default\: --state)]:URL:_default' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_drctl__subcmd__state__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-state-help-command-$line[1]:"
+        case $line[1] in
+            (migrate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (schema)
 _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -448,6 +582,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -459,6 +597,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -550,6 +692,26 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(state)
+_arguments "${_arguments_options[@]}" : \
+":: :_drctl__subcmd__help__subcmd__state_commands" \
+"*::: :->state" \
+&& ret=0
+
+    case $state in
+    (state)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-help-state-command-$line[1]:"
+        case $line[1] in
+            (migrate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (schema)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -592,6 +754,7 @@ _drctl_commands() {
 'runs:History of runs' \
 'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
 'audit:The tamper-evident audit journal' \
+'state:Shared run state\: move runs between a local directory and etcd' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
 'man:Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR' \
@@ -667,6 +830,7 @@ _drctl__subcmd__help_commands() {
 'runs:History of runs' \
 'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
 'audit:The tamper-evident audit journal' \
+'state:Shared run state\: move runs between a local directory and etcd' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
 'man:Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR' \
@@ -761,6 +925,18 @@ _drctl__subcmd__help__subcmd__schema_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help schema commands' commands "$@"
 }
+(( $+functions[_drctl__subcmd__help__subcmd__state_commands] )) ||
+_drctl__subcmd__help__subcmd__state_commands() {
+    local commands; commands=(
+'migrate:Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless' \
+    )
+    _describe -t commands 'drctl help state commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__state__subcmd__migrate_commands] )) ||
+_drctl__subcmd__help__subcmd__state__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help state migrate commands' commands "$@"
+}
 (( $+functions[_drctl__subcmd__help__subcmd__status_commands] )) ||
 _drctl__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
@@ -820,6 +996,37 @@ _drctl__subcmd__runs_commands() {
 _drctl__subcmd__schema_commands() {
     local commands; commands=()
     _describe -t commands 'drctl schema commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state_commands] )) ||
+_drctl__subcmd__state_commands() {
+    local commands; commands=(
+'migrate:Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'drctl state commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state__subcmd__help_commands] )) ||
+_drctl__subcmd__state__subcmd__help_commands() {
+    local commands; commands=(
+'migrate:Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'drctl state help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state__subcmd__help__subcmd__help_commands] )) ||
+_drctl__subcmd__state__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl state help help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state__subcmd__help__subcmd__migrate_commands] )) ||
+_drctl__subcmd__state__subcmd__help__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl state help migrate commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state__subcmd__migrate_commands] )) ||
+_drctl__subcmd__state__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl state migrate commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__status_commands] )) ||
 _drctl__subcmd__status_commands() {
