@@ -169,3 +169,25 @@ pub fn line_epoch(line: &[u8]) -> u64 {
     }
     serde_json::from_slice::<E>(line).map_or(0, |e| e.epoch)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamped_line_reads_back_as_the_record_with_its_epoch() {
+        let r = Record::Skipped {
+            t: "2026-01-01T00:00:00Z".into(),
+            step: "s1".into(),
+            reason: "when".into(),
+        };
+        let line = stamped_line(&r, 42).unwrap();
+        assert_eq!(line_epoch(line.as_bytes()), 42);
+        let back: Record = serde_json::from_str(&line).unwrap();
+        assert!(matches!(back, Record::Skipped { step, .. } if step == "s1"));
+        // No epoch: the line is the record's JSON as before; older lines read as 0.
+        let plain = stamped_line(&r, 0).unwrap();
+        assert_eq!(plain, serde_json::to_string(&r).unwrap());
+        assert_eq!(line_epoch(plain.as_bytes()), 0);
+    }
+}

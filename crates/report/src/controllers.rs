@@ -131,3 +131,68 @@ pub fn html(s: &mut String, cs: &[Controller]) {
     }
     s.push_str("</table></div>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use drctl_core::record::{Header, Holder};
+    use drctl_core::{Outcome, RunMode};
+
+    fn holder(epoch: u64) -> Holder {
+        Holder {
+            epoch,
+            controller: format!("c{epoch}"),
+            user: "op".into(),
+            pid: 1,
+            since: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_resume_after_a_clean_end_is_no_takeover_a_resume_after_a_kill_is() {
+        let header = Header {
+            version: 1,
+            run_id: "r".into(),
+            runbook: "/r.yaml".into(),
+            runbook_sha256: String::new(),
+            name: "r".into(),
+            kind: "failover".into(),
+            mode: RunMode::Run,
+            severity: None,
+            started_at: "2026-01-01T00:00:00Z".into(),
+            user: "op".into(),
+            controller: "c1".into(),
+            pid: 1,
+            inventory: None,
+            vars: Default::default(),
+            limit: None,
+            rto_ms: None,
+        };
+        let skip = |s: &str| Record::Skipped {
+            t: String::new(),
+            step: s.into(),
+            reason: String::new(),
+        };
+        let end = Record::RunEnd {
+            t: String::new(),
+            outcome: Outcome::InFlight,
+            exit: 5,
+            message: String::new(),
+        };
+        // Epoch 5 ended cleanly (exit 5), epoch 9 resumed and was killed, epoch 12 took over.
+        let l = Loaded {
+            header: header.clone(),
+            records: vec![Record::Header(header), skip("a"), end, skip("b"), skip("c")],
+            torn_tail: false,
+            epochs: vec![5, 5, 5, 9, 12],
+            holders: vec![holder(5), holder(9), holder(12)],
+        };
+        let cs = controllers(&l);
+        let roles: Vec<Role> = cs.iter().map(|c| c.role).collect();
+        assert_eq!(roles, [Role::Started, Role::Resumed, Role::TookOver]);
+        assert_eq!(cs.iter().map(|c| c.records).collect::<Vec<_>>(), [3, 1, 1]);
+        let mut md = String::new();
+        markdown(&mut md, &cs);
+        assert!(md.contains("1 takeover(s)") && md.contains("took the run over"), "{md}");
+    }
+}
