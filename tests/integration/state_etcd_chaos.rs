@@ -57,7 +57,8 @@ fn decisions(c: &Cluster, lab: &Lab, id: &str) -> Vec<String> {
         .args(["status", id, "--format", "json"])
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect(&out(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", out(&o)));
     let mut args = Vec::new();
     for s in v["steps"].as_array().unwrap() {
         let step = s["id"].as_str().unwrap();
@@ -164,7 +165,8 @@ fn controllers_killed_at_several_points_each_taken_over_run_every_step_once_per_
         .args(["report", &id, "--format", "json"])
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect(&out(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", out(&o)));
     let ctl = v["controllers"].as_array().unwrap();
     let tk = ctl.iter().filter(|c| c["takeover"] == true).count();
     assert!(tk >= takeovers, "{takeovers} takeovers, report: {ctl:?}");

@@ -193,6 +193,9 @@ mod tests {
         assert_eq!(cs.iter().map(|c| c.records).collect::<Vec<_>>(), [3, 1, 1]);
         let mut md = String::new();
         markdown(&mut md, &cs);
-        assert!(md.contains("1 takeover(s)") && md.contains("took the run over"), "{md}");
+        assert!(
+            md.contains("1 takeover(s)") && md.contains("took the run over"),
+            "{md}"
+        );
     }
 }
