@@ -179,6 +179,15 @@ fn controllers_killed_at_several_points_each_taken_over_run_every_step_once_per_
         "{}",
         out(&md)
     );
+    let html = drctl(&c, dir)
+        .args(["report", &id, "--format", "html"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&html.stdout);
+    assert!(
+        html.contains("id=\"controllers\"") && html.contains("took the run over"),
+        "{html}"
+    );
     let o = drctl(&c, dir).args(["audit", "verify"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
