@@ -14,6 +14,10 @@ use crate::lock::Held;
 use crate::rpc;
 use crate::wait_on;
 
+/// How long the first appender of a wave waits for the others before writing: far less
+/// than one etcd round trip (a raft commit with fsyncs on a majority).
+const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
+
 /// Records per transaction: etcd refuses more than 128 operations in one (its default
 /// `--max-txn-ops`); a bigger wave is written in several conditional transactions.
 pub const MAX_BATCH: usize = 100;
@@ -308,6 +312,11 @@ impl RunLog for EtcdLog {
                 continue;
             }
             p.flushing = true;
+            // Linger a moment so the rest of a wave (the other hosts' records, arriving
+            // together) joins this transaction instead of waiting for the next one.
+            drop(p);
+            std::thread::sleep(LINGER);
+            p = self.pending.lock().expect("pending");
             let batch = std::mem::take(&mut p.buf);
             let upto = p.next_seq;
             drop(p);
