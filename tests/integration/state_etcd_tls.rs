@@ -25,15 +25,19 @@ impl Drop for Single {
     }
 }
 
-fn port() -> u16 {
-    static N: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    // Past state_etcd's clusters (each test pid's block of 100 ports, +0..+57).
-    20080 + (std::process::id() % 400) as u16 * 100 + n * 10
+/// Two free loopback ports, found by binding port 0 twice at once (released before etcd
+/// binds them).
+fn ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
 }
 
 fn start(dir: tempfile::TempDir, tls: &[&str], scheme: &str) -> Single {
-    let port = port();
+    let (port, peer) = ports();
     let child = Command::new("etcd")
         .args(["--name", "s"])
         .arg("--data-dir")
@@ -46,18 +50,12 @@ fn start(dir: tempfile::TempDir, tls: &[&str], scheme: &str) -> Single {
             "--advertise-client-urls",
             &format!("{scheme}://127.0.0.1:{port}"),
         ])
-        .args([
-            "--listen-peer-urls",
-            &format!("http://127.0.0.1:{}", port + 5),
-        ])
+        .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
         .args([
             "--initial-advertise-peer-urls",
-            &format!("http://127.0.0.1:{}", port + 5),
+            &format!("http://127.0.0.1:{peer}"),
         ])
-        .args([
-            "--initial-cluster",
-            &format!("s=http://127.0.0.1:{}", port + 5),
-        ])
+        .args(["--initial-cluster", &format!("s=http://127.0.0.1:{peer}")])
         .args(tls)
         .current_dir(dir.path())
         .stdout(Stdio::null())
@@ -84,9 +82,13 @@ fn etcdctl(s: &Single, scheme: &str, extra: &[&str], args: &[&str]) -> bool {
 }
 
 fn wait_up(s: &Single, scheme: &str, extra: &[&str]) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !etcdctl(s, scheme, extra, &["put", "/probe", "x"]) {
-        assert!(Instant::now() < deadline, "etcd did not come up");
+        assert!(
+            Instant::now() < deadline,
+            "etcd did not come up: {}",
+            std::fs::read_to_string(s._dir.path().join("etcd.log")).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
