@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_drctl_global_optspecs
-    string join \n state= lease-ttl= h/help V/version
+    string join \n state= lease-ttl= etcd-cacert= etcd-cert= etcd-key= etcd-user= h/help V/version
 end
 
 function __fish_drctl_needs_command
@@ -26,6 +26,10 @@ end
 
 complete -c drctl -n "__fish_drctl_needs_command" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_needs_command" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_needs_command" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_needs_command" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_needs_command" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_needs_command" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_needs_command" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_needs_command" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
@@ -46,6 +50,7 @@ complete -c drctl -n "__fish_drctl_needs_command" -f -a "status" -d 'Where a run
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "runs" -d 'History of runs'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "audit" -d 'The tamper-evident audit journal'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "state" -d 'Shared run state: move runs between a local directory and etcd'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "man" -d 'Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR'
@@ -57,6 +62,10 @@ json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand validate" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -l strict -d 'Fail on warnings too'
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -s V -l version -d 'Print version'
@@ -68,6 +77,10 @@ json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l drill -d 'Resolve as `drctl drill` would'
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s V -l version -d 'Print version'
@@ -79,6 +92,10 @@ json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
@@ -95,6 +112,10 @@ complete -c drctl -n "__fish_drctl_using_subcommand run" -l log-file -d 'Also wr
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -117,6 +138,10 @@ complete -c drctl -n "__fish_drctl_using_subcommand failover" -l log-file -d 'Al
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -139,6 +164,10 @@ complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l log-file -d 'Als
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -161,6 +190,10 @@ complete -c drctl -n "__fish_drctl_using_subcommand restore" -l log-file -d 'Als
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -183,6 +216,10 @@ complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l log-file -d 'Als
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -205,6 +242,10 @@ complete -c drctl -n "__fish_drctl_using_subcommand drill" -l log-file -d 'Also 
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -228,6 +269,10 @@ complete -c drctl -n "__fish_drctl_using_subcommand resume" -l rerun -d 'Re-run 
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l skip -d 'Treat this in-flight step as done (STEP@HOST: on that host only)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -252,6 +297,10 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l rerun -d 'Re-ru
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l skip -d 'Treat this in-flight step as done (STEP@HOST: on that host only)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l yes -d 'Pass every approval gate (for cron)'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l no-progress -d 'No progress bars, plain lines even on a terminal'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s v -l verbose -d 'More output: each host\'s stdout and stderr (-vv: debug logs, or set DRCTL_LOG)'
@@ -265,18 +314,30 @@ complete -c drctl -n "__fish_drctl_using_subcommand approve" -l reason -d 'Why (
 complete -c drctl -n "__fish_drctl_using_subcommand approve" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand approve" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand approve" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand approve" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand approve" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand decline" -l reason -d 'Why (journaled, audited and in the report); required to decline' -r
 complete -c drctl -n "__fish_drctl_using_subcommand decline" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand decline" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand decline" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand decline" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand decline" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand watch" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand watch" -l interval -d 'How often the journal is read, in milliseconds' -r
 complete -c drctl -n "__fish_drctl_using_subcommand watch" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand watch" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand watch" -l no-progress -d 'Plain lines even on a terminal (without a terminal they always are)'
 complete -c drctl -n "__fish_drctl_using_subcommand watch" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand watch" -s V -l version -d 'Print version'
@@ -286,6 +347,10 @@ json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand status" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand status" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand status" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand status" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand status" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -l state-dir -r -f -a "(__fish_complete_directories)"
@@ -294,6 +359,10 @@ json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand runs" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand runs" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l format -r -f -a "md\t'Markdown after-action report'
@@ -305,10 +374,18 @@ complete -c drctl -n "__fish_drctl_using_subcommand report" -s o -l output -d 'W
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand report" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand report" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand report" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand report" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand report" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand report" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check the hash chain; names the first line altered, removed or reordered'
@@ -316,42 +393,82 @@ complete -c drctl -n "__fish_drctl_using_subcommand audit; and not __fish_seen_s
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check the hash chain; names the first line altered, removed or reordered'
 complete -c drctl -n "__fish_drctl_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -f -a "migrate" -d 'Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless'
+complete -c drctl -n "__fish_drctl_using_subcommand state; and not __fish_seen_subcommand_from migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -l from -d 'The state directory to copy from (default: DRCTL_STATE_DIR or the default one)' -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -l to -d 'The etcd store to copy to: etcd://HOST:PORT[,…][/PREFIX] (default: --state)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless'
+complete -c drctl -n "__fish_drctl_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c drctl -n "__fish_drctl_using_subcommand schema" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand schema" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand schema" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand schema" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand schema" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand schema" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand schema" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand completions" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand completions" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand completions" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand completions" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand completions" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand completions" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand man" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand man" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand man" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand man" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand man" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand man" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
 complete -c drctl -n "__fish_drctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "plan" -d 'Show the resolved plan of a runbook without touching any host'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "hosts" -d 'Connect to every host a runbook would touch (bastions, host keys, authentication, become) and print a table; no step runs. Exit 4 on a host-key problem'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "run" -d 'Run a runbook of any kind'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "failover" -d 'Run a `kind: failover` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "migrate" -d 'Run a `kind: migration` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "restore" -d 'Run a `kind: restore` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "cutover" -d 'Run a `kind: cutover` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "approve" -d 'Approve a gate a run waits at (run with --gate-wait), from another terminal'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "decline" -d 'Decline a gate a run waits at (it fails like a declined prompt: rollback); --reason required'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "watch" -d 'Follow a run live from any terminal; exits with the run\'s exit code when it ends'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "runs" -d 'History of runs'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "audit" -d 'The tamper-evident audit journal'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "completions" -d 'Print shell completions'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "man" -d 'Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "plan" -d 'Show the resolved plan of a runbook without touching any host'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "hosts" -d 'Connect to every host a runbook would touch (bastions, host keys, authentication, become) and print a table; no step runs. Exit 4 on a host-key problem'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "run" -d 'Run a runbook of any kind'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "failover" -d 'Run a `kind: failover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "migrate" -d 'Run a `kind: migration` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "restore" -d 'Run a `kind: restore` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "cutover" -d 'Run a `kind: cutover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "approve" -d 'Approve a gate a run waits at (run with --gate-wait), from another terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "decline" -d 'Decline a gate a run waits at (it fails like a declined prompt: rollback); --reason required'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "watch" -d 'Follow a run live from any terminal; exits with the run\'s exit code when it ends'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "runs" -d 'History of runs'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "audit" -d 'The tamper-evident audit journal'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "state" -d 'Shared run state: move runs between a local directory and etcd'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "completions" -d 'Print shell completions'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "man" -d 'Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit state schema completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check the hash chain; names the first line altered, removed or reordered'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "migrate" -d 'Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless'

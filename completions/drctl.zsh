@@ -17,6 +17,10 @@ _drctl() {
     _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -41,6 +45,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--strict[Fail on warnings too]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -61,6 +69,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--drill[Resolve as \`drctl drill\` would]' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
@@ -81,6 +93,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -106,6 +122,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -139,6 +159,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -172,6 +196,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -205,6 +233,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -238,6 +270,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -271,6 +307,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -305,6 +345,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '*--skip=[Treat this in-flight step as done (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -340,6 +384,10 @@ short\:"One line per problem (\`validate\` only)"))' \
 '*--skip=[Treat this in-flight step as done (STEP@HOST\: on that host only)]:STEP[@HOST]:_default' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--yes[Pass every approval gate (for cron)]' \
 '--no-progress[No progress bars, plain lines even on a terminal]' \
 '*-v[More output\: each host'\''s stdout and stderr (-vv\: debug logs, or set DRCTL_LOG)]' \
@@ -362,6 +410,10 @@ _arguments "${_arguments_options[@]}" : \
 '--state-dir=[]:STATE_DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -376,6 +428,10 @@ _arguments "${_arguments_options[@]}" : \
 '--state-dir=[]:STATE_DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -390,6 +446,10 @@ _arguments "${_arguments_options[@]}" : \
 '--interval=[How often the journal is read, in milliseconds]:MS:_default' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '--no-progress[Plain lines even on a terminal (without a terminal they always are)]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -406,6 +466,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -421,6 +485,10 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -439,6 +507,10 @@ html\:"One self-contained HTML page\: summary, RTO, phases, SVG timeline, failur
 '--state-dir=[]:STATE_DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help (see more with '\''--help'\'')]' \
 '--help[Print help (see more with '\''--help'\'')]' \
 '-V[Print version]' \
@@ -450,6 +522,10 @@ html\:"One self-contained HTML page\: summary, RTO, phases, SVG timeline, failur
 _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -469,6 +545,10 @@ _arguments "${_arguments_options[@]}" : \
 '--state-dir=[]:STATE_DIR:_files -/' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -503,10 +583,80 @@ esac
     ;;
 esac
 ;;
+(state)
+_arguments "${_arguments_options[@]}" : \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+":: :_drctl__subcmd__state_commands" \
+"*::: :->state" \
+&& ret=0
+
+    case $state in
+    (state)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-state-command-$line[1]:"
+        case $line[1] in
+            (migrate)
+_arguments "${_arguments_options[@]}" : \
+'--from=[The state directory to copy from (default\: DRCTL_STATE_DIR or the default one)]:DIR:_files -/' \
+'--to=[The etcd store to copy to\: etcd\://HOST\:PORT\[,…\]\[/PREFIX\] (default\: --state)]:URL:_default' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_drctl__subcmd__state__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-state-help-command-$line[1]:"
+        case $line[1] in
+            (migrate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (schema)
 _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -517,6 +667,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -528,6 +682,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
+'--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
+'--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
+'--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 '-V[Print version]' \
@@ -635,6 +793,26 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(state)
+_arguments "${_arguments_options[@]}" : \
+":: :_drctl__subcmd__help__subcmd__state_commands" \
+"*::: :->state" \
+&& ret=0
+
+    case $state in
+    (state)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:drctl-help-state-command-$line[1]:"
+        case $line[1] in
+            (migrate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (schema)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -681,6 +859,7 @@ _drctl_commands() {
 'runs:History of runs' \
 'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
 'audit:The tamper-evident audit journal' \
+'state:Shared run state\: move runs between a local directory and etcd' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
 'man:Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR' \
@@ -770,6 +949,7 @@ _drctl__subcmd__help_commands() {
 'runs:History of runs' \
 'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
 'audit:The tamper-evident audit journal' \
+'state:Shared run state\: move runs between a local directory and etcd' \
 'schema:Print the JSON Schema of the runbook format' \
 'completions:Print shell completions' \
 'man:Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR' \
@@ -879,6 +1059,18 @@ _drctl__subcmd__help__subcmd__schema_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help schema commands' commands "$@"
 }
+(( $+functions[_drctl__subcmd__help__subcmd__state_commands] )) ||
+_drctl__subcmd__help__subcmd__state_commands() {
+    local commands; commands=(
+'migrate:Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless' \
+    )
+    _describe -t commands 'drctl help state commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__state__subcmd__migrate_commands] )) ||
+_drctl__subcmd__help__subcmd__state__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help state migrate commands' commands "$@"
+}
 (( $+functions[_drctl__subcmd__help__subcmd__status_commands] )) ||
 _drctl__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
@@ -948,6 +1140,37 @@ _drctl__subcmd__runs_commands() {
 _drctl__subcmd__schema_commands() {
     local commands; commands=()
     _describe -t commands 'drctl schema commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state_commands] )) ||
+_drctl__subcmd__state_commands() {
+    local commands; commands=(
+'migrate:Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'drctl state commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state__subcmd__help_commands] )) ||
+_drctl__subcmd__state__subcmd__help_commands() {
+    local commands; commands=(
+'migrate:Copy every run of a local state directory (journals, runbook copies, the audit chain) into etcd; refuses a live (locked) run; copying again is harmless' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'drctl state help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state__subcmd__help__subcmd__help_commands] )) ||
+_drctl__subcmd__state__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl state help help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state__subcmd__help__subcmd__migrate_commands] )) ||
+_drctl__subcmd__state__subcmd__help__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl state help migrate commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__state__subcmd__migrate_commands] )) ||
+_drctl__subcmd__state__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl state migrate commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__status_commands] )) ||
 _drctl__subcmd__status_commands() {

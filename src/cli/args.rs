@@ -19,6 +19,23 @@ pub struct Cli {
     #[arg(long, global = true, env = "DRCTL_LEASE_TTL", value_name = "SECONDS",
           default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub lease_ttl: u64,
+    /// CA certificate (PEM) that etcd's server certificates are checked against
+    /// (`etcds://` URLs; default: the system's roots).
+    #[arg(long, global = true, env = "DRCTL_ETCD_CACERT", value_name = "FILE",
+          value_hint = clap::ValueHint::FilePath)]
+    pub etcd_cacert: Option<PathBuf>,
+    /// Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`).
+    #[arg(long, global = true, env = "DRCTL_ETCD_CERT", value_name = "FILE",
+          value_hint = clap::ValueHint::FilePath, requires = "etcd_key")]
+    pub etcd_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, global = true, env = "DRCTL_ETCD_KEY", value_name = "FILE",
+          value_hint = clap::ValueHint::FilePath, requires = "etcd_cert")]
+    pub etcd_key: Option<PathBuf>,
+    /// etcd user (etcd's RBAC); its password comes from the environment variable
+    /// DRCTL_ETCD_PASSWORD, never from the command line.
+    #[arg(long, global = true, env = "DRCTL_ETCD_USER", value_name = "USER")]
+    pub etcd_user: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +79,11 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditAction,
+    },
+    /// Shared run state: move runs between a local directory and etcd.
+    State {
+        #[command(subcommand)]
+        action: StateAction,
     },
     /// Print the JSON Schema of the runbook format.
     Schema,
@@ -321,5 +343,19 @@ pub enum AuditAction {
     Verify {
         #[arg(long, value_hint = clap::ValueHint::DirPath)]
         state_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateAction {
+    /// Copy every run of a local state directory (journals, runbook copies, the audit
+    /// chain) into etcd; refuses a live (locked) run; copying again is harmless.
+    Migrate {
+        /// The state directory to copy from (default: DRCTL_STATE_DIR or the default one).
+        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+        from: Option<PathBuf>,
+        /// The etcd store to copy to: etcd://HOST:PORT[,…][/PREFIX] (default: --state).
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
     },
 }

@@ -10,40 +10,83 @@ use drctl_engine::Operator;
 use drctl_engine::session::{LoadedPlan, SessionError, Target, load_plan, parse_vars};
 use drctl_model::diagnostic::Diagnostic;
 use drctl_report::console::{Console, Verbosity};
+use drctl_state_etcd::{EtcdOptions, EtcdStore};
 use drctl_state_fs::StateDir;
 
 use super::args::{ExecArgs, TargetArgs};
 use crate::error::Failure;
 
-/// `--state` (or `DRCTL_STATE`) and `--lease-ttl`, set once by `dispatch`.
-static STATE: std::sync::OnceLock<(Option<String>, u64)> = std::sync::OnceLock::new();
+/// `--state` (or `DRCTL_STATE`), `--lease-ttl` and the etcd connection options, set once
+/// by `dispatch`.
+static STATE: std::sync::OnceLock<StateConfig> = std::sync::OnceLock::new();
 
-pub fn set_state(url: Option<String>, lease_ttl: u64) {
-    let _ = STATE.set((url.filter(|u| !u.is_empty()), lease_ttl));
+/// Where the run state lives and how to reach it.
+#[derive(Debug, Clone, Default)]
+pub struct StateConfig {
+    pub url: Option<String>,
+    pub etcd: EtcdOptions,
+}
+
+impl StateConfig {
+    /// From the global flags; the etcd password only from `DRCTL_ETCD_PASSWORD`.
+    pub fn from_cli(cli: &super::Cli) -> Self {
+        Self {
+            url: cli.state.clone().filter(|u| !u.is_empty()),
+            etcd: EtcdOptions {
+                lease_ttl: cli.lease_ttl,
+                cacert: cli.etcd_cacert.clone(),
+                cert: cli.etcd_cert.clone(),
+                key: cli.etcd_key.clone(),
+                user: cli.etcd_user.clone().map(|u| {
+                    let p = std::env::var("DRCTL_ETCD_PASSWORD").unwrap_or_default();
+                    (u, p)
+                }),
+            },
+        }
+    }
+}
+
+pub fn set_state(c: StateConfig) {
+    let _ = STATE.set(c);
 }
 
 /// `--lease-ttl`, in seconds.
 pub fn lease_ttl() -> u64 {
-    STATE.get().map_or(10, |s| s.1)
+    STATE.get().map_or(10, |s| s.etcd.lease_ttl)
+}
+
+/// `--state`, when given.
+pub fn state_url() -> Option<String> {
+    STATE.get().and_then(|s| s.url.clone())
+}
+
+/// Connect to the etcd store `url` names, with the global connection options.
+pub fn etcd(url: &str) -> Result<EtcdStore, Failure> {
+    let c = STATE.get().cloned().unwrap_or_default();
+    if let Some((u, p)) = &c.etcd.user
+        && p.is_empty()
+    {
+        return Err(Failure::usage(format!(
+            "--etcd-user {u}: set its password in the environment variable DRCTL_ETCD_PASSWORD"
+        )));
+    }
+    EtcdStore::connect_with(url, &c.etcd).map_err(|e| Failure::usage(format!("--state: {e}")))
 }
 
 /// The run state: the etcd cluster `--state etcd://…` names, else the local state
 /// directory named by `--state-dir`, `DRCTL_STATE_DIR` or the default.
 pub fn store(state_dir: Option<PathBuf>) -> Result<Arc<dyn RunStore>, Failure> {
-    let (url, ttl) = STATE.get().cloned().unwrap_or((None, 10));
-    match url {
-        Some(url) if url.starts_with("etcd://") => {
+    match state_url() {
+        Some(url) if url.starts_with("etcd://") || url.starts_with("etcds://") => {
             if state_dir.is_some() {
                 return Err(Failure::usage(
                     "--state etcd://… and --state-dir are exclusive: the run state lives in one place",
                 ));
             }
-            let s = drctl_state_etcd::EtcdStore::connect(&url, ttl)
-                .map_err(|e| Failure::usage(format!("--state: {e}")))?;
-            Ok(Arc::new(s))
+            Ok(Arc::new(etcd(&url)?))
         }
         Some(other) => Err(Failure::usage(format!(
-            "--state `{other}`: expected etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (a local directory is --state-dir)"
+            "--state `{other}`: expected etcd://HOST:PORT[,HOST:PORT…][/PREFIX] or etcds://… (a local directory is --state-dir)"
         ))),
         None => Ok(Arc::new(StateDir::resolve(state_dir))),
     }

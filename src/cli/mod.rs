@@ -12,6 +12,7 @@ mod prompt;
 mod report;
 mod run;
 mod signals;
+mod state;
 mod status;
 mod validate;
 mod watch;
@@ -60,7 +61,7 @@ pub fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
-    context::set_state(cli.state.clone(), cli.lease_ttl);
+    context::set_state(context::StateConfig::from_cli(&cli));
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match cli.command {
         Command::Validate(a) => validate::run(a, color),
@@ -99,6 +100,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 }
             }
         }
+        Command::State {
+            action: args::StateAction::Migrate { from, to },
+        } => state::migrate(from, to),
         Command::Schema => {
             println!(
                 "{}",

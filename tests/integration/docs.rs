@@ -70,11 +70,14 @@ fn format_page_examples_validate() {
     }
 }
 
-/// The help text of `drctl CMD` (`audit` means `audit verify`).
+/// The help text of `drctl CMD` (`audit` means `audit verify`, `state` `state migrate`).
 fn help(cmd: &str) -> String {
     let mut args: Vec<&str> = cmd.split(' ').collect();
     if args == ["audit"] {
         args.push("verify");
+    }
+    if args == ["state"] {
+        args.push("migrate");
     }
     args.push("--help");
     let out = Drctl::new().args(args).run();
@@ -101,6 +104,7 @@ fn cli_reference_names_only_real_flags() {
         "runs",
         "report",
         "audit",
+        "state",
         "schema",
         "completions",
         "approve",

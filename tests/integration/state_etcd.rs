@@ -9,14 +9,37 @@ use std::time::{Duration, Instant};
 use crate::builder::bin;
 
 /// Three etcd members on 127.0.0.1, data in a tempdir, stopped by pid on drop.
-struct Cluster {
-    members: Vec<Child>,
-    url: String,
+pub(crate) struct Cluster {
+    pub(crate) members: Vec<Child>,
+    pub(crate) url: String,
     _dir: tempfile::TempDir,
 }
 
 impl Cluster {
-    fn start() -> Option<Cluster> {
+    /// Send `sig` to member `i` (SIGSTOP/SIGCONT: a member down and back).
+    pub(crate) fn signal(&self, i: usize, sig: i32) {
+        crate::lab::kill(self.members[i].id() as i32, sig);
+    }
+
+    /// Wait (at most 10 s) until the cluster takes writes (a leader is elected).
+    pub(crate) fn wait_healthy(&self) {
+        let eps = self
+            .url
+            .trim_start_matches("etcd://")
+            .trim_end_matches("/t");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Command::new("etcdctl")
+            .arg(format!("--endpoints={eps}"))
+            .args(["--command-timeout=1s", "put", "/probe", "x"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            assert!(Instant::now() < deadline, "etcd cluster has no leader");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub(crate) fn start() -> Option<Cluster> {
         if Command::new("etcd").arg("--version").output().is_err() {
             eprintln!("skipped: no `etcd` (Debian's etcd-server)");
             return None;
@@ -82,7 +105,7 @@ impl Drop for Cluster {
     }
 }
 
-fn drctl(c: &Cluster, dir: &Path) -> Command {
+pub(crate) fn drctl(c: &Cluster, dir: &Path) -> Command {
     let mut cmd = Command::new(bin());
     cmd.current_dir(dir)
         .env("DRCTL_STATE", &c.url)
@@ -93,7 +116,7 @@ fn drctl(c: &Cluster, dir: &Path) -> Command {
     cmd
 }
 
-fn out(o: &Output) -> String {
+pub(crate) fn out(o: &Output) -> String {
     format!(
         "stdout:\n{}\nstderr:\n{}",
         String::from_utf8_lossy(&o.stdout),

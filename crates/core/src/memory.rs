@@ -160,6 +160,8 @@ impl RunStore for MemoryStore {
             header,
             records,
             torn_tail: false,
+            epochs: Vec::new(),
+            holders: Vec::new(),
         })
     }
 

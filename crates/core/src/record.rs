@@ -171,4 +171,69 @@ pub struct Loaded {
     pub records: Vec<Record>,
     /// A last line cut short by a crash was dropped.
     pub torn_tail: bool,
+    /// The fencing epoch each record was written under, in the order of `records` (0: none
+    /// recorded — a local directory, or an older journal; may be shorter than `records`).
+    pub epochs: Vec<u64>,
+    /// Every controller that held the run's lock, oldest first: the first one and each that
+    /// took the run over (a store that keeps no such list leaves it empty).
+    pub holders: Vec<Holder>,
+}
+
+impl Loaded {
+    /// The fencing epoch record `i` was written under (0: none recorded).
+    pub fn epoch_of(&self, i: usize) -> u64 {
+        self.epochs.get(i).copied().unwrap_or(0)
+    }
+}
+
+/// A controller that held a run's lock, and from when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub epoch: u64,
+    pub controller: String,
+    pub user: String,
+    pub pid: u32,
+    pub since: String,
+}
+
+/// A record as one stored line: its JSON with `"epoch":N` added when `epoch` is not 0.
+pub fn stamped_line(r: &Record, epoch: u64) -> Result<String, serde_json::Error> {
+    let mut line = serde_json::to_string(r)?;
+    if epoch > 0 && line.ends_with('}') {
+        line.pop();
+        line.push_str(&format!(",\"epoch\":{epoch}}}"));
+    }
+    Ok(line)
+}
+
+/// The epoch a stored line was stamped with (0: none; older journals have none).
+pub fn line_epoch(line: &[u8]) -> u64 {
+    #[derive(Deserialize)]
+    struct E {
+        #[serde(default)]
+        epoch: u64,
+    }
+    serde_json::from_slice::<E>(line).map_or(0, |e| e.epoch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamped_line_reads_back_as_the_record_with_its_epoch() {
+        let r = Record::Skipped {
+            t: "2026-01-01T00:00:00Z".into(),
+            step: "s1".into(),
+            reason: "when".into(),
+        };
+        let line = stamped_line(&r, 42).unwrap();
+        assert_eq!(line_epoch(line.as_bytes()), 42);
+        let back: Record = serde_json::from_str(&line).unwrap();
+        assert!(matches!(back, Record::Skipped { step, .. } if step == "s1"));
+        // No epoch: the line is the record's JSON as before; older lines read as 0.
+        let plain = stamped_line(&r, 0).unwrap();
+        assert_eq!(plain, serde_json::to_string(&r).unwrap());
+        assert_eq!(line_epoch(plain.as_bytes()), 0);
+    }
 }

@@ -154,5 +154,9 @@ pub struct AuditEntry {
     pub exit: Option<i32>,
     #[serde(default)]
     pub digest: Option<String>,
+    /// The fencing epoch of the lock the run held when this was recorded (absent: none,
+    /// or an entry older than epochs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
     pub prev: String,
 }

@@ -149,6 +149,8 @@ pub struct RunReport {
     pub answers: Vec<GateAnswerReport>,
     /// Notifications that could not be delivered (`notify:`), one sentence each.
     pub notify_failures: Vec<String>,
+    /// Controllers that held the run: the first and every takeover (etcd state only).
+    pub controllers: Vec<crate::controllers::Controller>,
     /// Plain sentences: what a human must still check or do.
     pub left_for_human: Vec<String>,
 }
@@ -484,6 +486,7 @@ impl RunReport {
             approvals,
             answers,
             notify_failures,
+            controllers: crate::controllers::controllers(l),
             left_for_human,
         }
     }
@@ -735,6 +738,8 @@ mod tests {
             header,
             records,
             torn_tail: false,
+            epochs: Vec::new(),
+            holders: Vec::new(),
         }
     }
 

@@ -335,6 +335,7 @@ pub fn markdown(r: &RunReport) -> String {
             let _ = writeln!(s, "- {n}");
         }
     }
+    crate::controllers::markdown(&mut s, &r.controllers);
     let _ = writeln!(s, "\n## Left for a human\n");
     if r.left_for_human.is_empty() {
         let _ = writeln!(s, "Nothing: every step that ran is accounted for.");

@@ -404,6 +404,8 @@ pub fn html(r: &RunReport) -> String {
         }
         s.push_str("</ul>\n");
     }
+    s.push_str("</div>\n");
+    crate::controllers::html(&mut s, &r.controllers);
     s.push_str("<h2>Left for a human</h2><ul id=\"left-for-human\">");
     if r.left_for_human.is_empty() {
         s.push_str("<li>Nothing: every step that ran is accounted for.</li>");

@@ -2,6 +2,7 @@
 
 pub mod after_action;
 pub mod console;
+pub mod controllers;
 pub mod formats;
 pub mod html;
 pub mod plan_view;

@@ -224,6 +224,8 @@ pub fn load(dir: &Path) -> Result<Loaded, StateError> {
         header,
         records,
         torn_tail,
+        epochs: Vec::new(),
+        holders: Vec::new(),
     })
 }
 

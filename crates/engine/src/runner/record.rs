@@ -76,6 +76,7 @@ impl Runner {
                 command: command.map(|c| self.plan.masker.mask(&c)),
                 exit,
                 digest,
+                epoch: (self.opts.epoch > 0).then_some(self.opts.epoch),
                 ..Default::default()
             };
             if let Err(e) = a.append(e) {

@@ -41,6 +41,8 @@ fn loaded(log: &MemoryLog) -> Loaded {
         header,
         records,
         torn_tail: false,
+        epochs: Vec::new(),
+        holders: Vec::new(),
     }
 }
 
