@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::runbook::reach::{self, Pending, Reach};
 use crate::runbook::reader::Reader;
 use crate::runbook::source::{SourceFile, Span};
 use crate::runbook::yaml::{self, Budget, Kind};
@@ -21,6 +22,8 @@ const HOST_KEYS: &[&str] = &[
     "keepalive_count_max",
     "host_key_checking",
     "exec_mode",
+    "ssh_config",
+    "proxy_jump",
 ];
 
 pub use drctl_transport::{ExecMode, Host, HostKeyPolicy, LOCAL, TransportKind, current_user};
@@ -146,10 +149,13 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
     };
     defaults.transport = TransportKind::Ssh;
     defaults.known_hosts = resolve_path("~/.ssh/known_hosts", &base);
+    let mut reach_defaults = Reach::default();
+    let mut pending = Vec::new();
     if let Some(d) = f.get("defaults")
         && let Some(df) = r.map(d, "defaults", HOST_KEYS)
     {
         apply_host_fields(&mut r, &df, "defaults", &base, &mut defaults);
+        reach_defaults = Reach::read(&mut r, &df, "defaults", &base);
     }
     if let Some(h) = f.get("hosts")
         && let Some(hf) = r.map(h, "hosts", &[])
@@ -171,18 +177,27 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
             }
             if let Some(fields) = r.map(v, &format!("hosts.{name}"), HOST_KEYS) {
                 apply_host_fields(&mut r, &fields, &format!("hosts.{name}"), &base, &mut host);
-                if host.addr.is_empty() {
+                let reach = Reach::read(&mut r, &fields, &format!("hosts.{name}"), &base)
+                    .over(&reach_defaults);
+                let by_config = reach.config_applies() && host.transport == TransportKind::Ssh;
+                pending.push(Pending {
+                    name: name.to_string(),
+                    span: kn.span,
+                    reach,
+                });
+                if host.addr.is_empty() && !by_config {
                     if host.transport == TransportKind::Local {
                         host.addr = "127.0.0.1".into();
                     } else {
                         r.error(v, "missing-key", format!("host `{name}` has no `addr:`"))
-                            .hint = Some("e.g. `{ addr: 10.0.0.11 }`".into());
+                            .hint = Some("e.g. `{ addr: 10.0.0.11 }`, or name it in the `ssh_config:` file".into());
                     }
                 }
             }
             inv.hosts.insert(name.to_string(), host);
         }
     }
+    reach::resolve(&mut r, &mut inv.hosts, pending, (&defaults, &reach_defaults));
     if let Some(g) = f.get("groups")
         && let Some(gf) = r.map(g, "groups", &[])
     {

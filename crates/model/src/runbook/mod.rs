@@ -4,8 +4,10 @@ pub mod duration;
 pub mod inventory;
 pub mod model;
 pub mod parse;
+pub mod reach;
 pub mod reader;
 pub mod source;
+pub mod ssh_config;
 pub mod yaml;
 
 use std::path::Path;
