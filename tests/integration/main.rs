@@ -3,11 +3,13 @@
 //! `local`), a lab of real OpenSSH `sshd` hosts on loopback, or the PostgreSQL examples.
 
 mod builder;
+mod jump_lab;
 mod direct;
 mod lab;
 mod pg;
 
 mod audit;
+mod bastion;
 mod bounded_output;
 mod dead_hosts;
 mod docs;
