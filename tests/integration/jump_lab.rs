@@ -50,7 +50,12 @@ fn run(cmd: &mut Command) {
 
 /// Can this machine create a network namespace? Says so on stderr when not.
 pub fn netns_available(test: &str) -> bool {
-    let name = format!("bj-probe-{}", std::process::id());
+    static PROBES: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "bj-probe-{}-{}",
+        std::process::id(),
+        PROBES.fetch_add(1, Ordering::SeqCst)
+    );
     match Command::new("ip").args(["netns", "add", &name]).output() {
         Ok(o) if o.status.success() => {
             let _ = Command::new("ip").args(["netns", "del", &name]).status();

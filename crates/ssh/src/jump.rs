@@ -295,7 +295,7 @@ impl Pump {
                         progressed = true;
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(format!("reading a tunnel: {e}")),
+                    Err(e) => return Err(format!("its connection failed ({e})")),
                 }
             }
             if !p.down.is_empty() {
@@ -331,7 +331,7 @@ impl Pump {
                         progressed |= n > 0;
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(format!("writing a tunnel: {e}")),
+                    Err(e) => return Err(format!("its connection failed ({e})")),
                 }
             }
             if finished && p.down.is_empty() {
