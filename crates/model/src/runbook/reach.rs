@@ -86,6 +86,8 @@ impl Reach {
             Some((ConfigChoice::File(p), span)) => {
                 if p.is_file() {
                     Some(p.clone())
+                } else if r.diags.iter().any(|d| d.span == *span && d.code == "ssh-config") {
+                    None
                 } else {
                     r.diags.push(
                         Diagnostic::error(
@@ -134,16 +136,29 @@ pub fn resolve(
     pending: Vec<Pending>,
     defaults: (&Host, &Reach),
 ) {
+    let configs: Vec<Option<PathBuf>> = pending
+        .iter()
+        .map(|p| p.reach.config_file(r, p.span))
+        .collect();
+    let jobs: Vec<(PathBuf, String, Option<String>)> = pending
+        .iter()
+        .zip(&configs)
+        .filter_map(|(p, c)| {
+            let user = p.reach.explicit.contains("user");
+            let user = user.then(|| hosts.get(&p.name).map(|h| h.user.clone())).flatten();
+            c.clone().map(|c| (c, p.name.clone(), user))
+        })
+        .collect();
+    let mut resolved = resolve_all(&jobs).into_iter();
     let mut jumps: BTreeMap<String, (String, Span, Option<PathBuf>)> = BTreeMap::new();
-    for p in &pending {
+    for (p, config) in pending.iter().zip(configs) {
+        let res = config.as_ref().and_then(|_| resolved.next());
         let Some(host) = hosts.get_mut(&p.name) else {
             continue;
         };
-        let config = p.reach.config_file(r, p.span);
         let mut jump = p.reach.proxy_jump.clone();
-        if let Some(cfg) = &config {
-            let user = p.reach.explicit.contains("user").then(|| host.user.clone());
-            match ssh_config::resolve(cfg, &p.name, user.as_deref()) {
+        if let (Some(cfg), Some(res)) = (&config, res) {
+            match res {
                 Ok(res) => {
                     fill(host, &res, &p.reach.explicit);
                     if jump.is_none()
@@ -190,6 +205,27 @@ pub fn resolve(
             h.proxy_jump = hops;
         }
     }
+}
+
+/// `ssh -G` for every job, a few at a time (one process each, some milliseconds).
+fn resolve_all(
+    jobs: &[(PathBuf, String, Option<String>)],
+) -> Vec<Result<ssh_config::Resolved, ssh_config::ConfigError>> {
+    let mut out = Vec::with_capacity(jobs.len());
+    for chunk in jobs.chunks(8) {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|(c, a, u)| s.spawn(move || ssh_config::resolve(c, a, u.as_deref())))
+                .collect();
+            for h in handles {
+                out.push(h.join().unwrap_or_else(|_| {
+                    Err(ssh_config::ConfigError("`ssh -G` panicked".into()))
+                }));
+            }
+        });
+    }
+    out
 }
 
 /// Copy what the config sets into the fields the inventory leaves unset.
@@ -356,6 +392,68 @@ fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
 #[cfg(test)]
 mod tests {
     use super::split_host_port;
+    use crate::runbook::inventory::parse_inventory;
+    use crate::runbook::source::SourceFile;
+
+    fn parse(text: &str) -> (crate::runbook::inventory::Inventory, Vec<String>) {
+        let (inv, diags) = parse_inventory(&SourceFile::new("/tmp/inv.yaml", text));
+        (inv, diags.iter().map(|d| d.message.clone()).collect())
+    }
+
+    #[test]
+    fn proxy_jump_names_inventory_hosts_and_chains_them() {
+        let (inv, diags) = parse(
+            "defaults:\n  ssh_config: none\n  user: ops\nhosts:\n  b1: { addr: 10.0.0.1, user: jump }\n  b2: { addr: 10.0.1.1, proxy_jump: b1 }\n  db1: { addr: 10.0.2.1, proxy_jump: b2 }\n  db2: { addr: 10.0.2.2, proxy_jump: \"b1,admin@10.9.9.9:2200\" }\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let hops = |h: &str| -> Vec<String> {
+            inv.hosts[h]
+                .proxy_jump
+                .iter()
+                .map(|j| format!("{}@{}:{}", j.user, j.addr, j.port))
+                .collect()
+        };
+        assert_eq!(hops("db1"), ["jump@10.0.0.1:22", "ops@10.0.1.1:22"]);
+        assert_eq!(hops("db2"), ["jump@10.0.0.1:22", "admin@10.9.9.9:2200"]);
+        assert!(hops("b1").is_empty());
+    }
+
+    #[test]
+    fn a_bastion_loop_is_an_error_not_a_hang() {
+        let (_, diags) = parse(
+            "defaults: { ssh_config: none }\nhosts:\n  a: { addr: 1.1.1.1, proxy_jump: b }\n  b: { addr: 1.1.1.2, proxy_jump: a }\n",
+        );
+        assert!(diags.iter().any(|d| d.contains("loop")), "{diags:?}");
+    }
+
+    #[test]
+    fn a_host_named_alone_takes_the_config_and_the_inventory_wins() {
+        if std::process::Command::new("ssh").arg("-V").output().is_err() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config");
+        std::fs::write(
+            &cfg,
+            "Host db*\n  HostName 10.1.1.1\n  Port 2201\n  User pg\n  ProxyJump gw\nHost gw\n  HostName 10.0.0.9\n  User gate\n",
+        )
+        .unwrap();
+        let (inv, diags) = parse(&format!(
+            "defaults:\n  ssh_config: {}\nhosts:\n  db1: {{}}\n  db2: {{ port: 22, proxy_jump: none }}\n",
+            cfg.display()
+        ));
+        assert!(diags.is_empty(), "{diags:?}");
+        let db1 = &inv.hosts["db1"];
+        assert_eq!((db1.addr.as_str(), db1.port, db1.user.as_str()), ("10.1.1.1", 2201, "pg"));
+        assert_eq!(db1.proxy_jump.len(), 1);
+        assert_eq!(db1.proxy_jump[0].addr, "10.0.0.9");
+        assert_eq!(db1.proxy_jump[0].user, "gate");
+        let db2 = &inv.hosts["db2"];
+        assert_eq!(db2.port, 22, "the inventory's port wins");
+        assert!(db2.proxy_jump.is_empty(), "`proxy_jump: none` wins");
+        let (_, diags) = parse("defaults:\n  ssh_config: /nonexistent/config\nhosts:\n  a: {}\n  b: {}\n");
+        assert_eq!(diags.iter().filter(|d| d.contains("does not exist")).count(), 1, "{diags:?}");
+    }
 
     #[test]
     fn hops() {
