@@ -259,3 +259,49 @@ fn a_bastion_killed_mid_run_is_named_with_the_hosts_behind_it() {
         .unwrap_or("");
     assert!(line.contains("t1") && line.contains("t2"), "{text}");
 }
+
+#[test]
+fn a_hung_target_behind_a_bastion_is_lost_alone() {
+    if !netns_available("a_hung_target_behind_a_bastion_is_lost_alone") {
+        return;
+    }
+    let lab = JumpLab::start(&[("b1", true)], &["t1", "t2"]);
+    let kh = lab.known_hosts("kh", &["b1", "t1", "t2"]);
+    let inv = inventory(
+        &lab,
+        &kh,
+        &[("b1", None), ("t1", Some("b1")), ("t2", Some("b1"))],
+    )
+    .replace(
+        "  connect_timeout: 5s\n",
+        "  connect_timeout: 5s\n  keepalive_interval: 2s\n  keepalive_count_max: 2\n",
+    );
+    let rb = "drctl: 1\nkind: failover\nname: jump\nsteps:\n  - id: work\n    on: [t1, t2]\n    run: touch \"$HOST_DIR/started\"; sleep 6; echo done > \"$HOST_DIR/ran\"\n    timeout: 60s\n";
+    let running = Drctl::new()
+        .file("inv.yaml", &inv)
+        .runbook("rb.yaml", rb)
+        .args(["run", "{runbook}", "-i", "{dir}/inv.yaml", "--yes"])
+        .spawn();
+    let until = Instant::now() + Duration::from_secs(20);
+    while !(lab.host("t1").dir.join("started").exists()
+        && lab.host("t2").dir.join("started").exists())
+    {
+        assert!(Instant::now() < until, "the step never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // t1 freezes (its sshd and sessions stopped): it answers nothing, not even keepalives.
+    lab.signal_host("t1", libc::SIGSTOP);
+    let frozen = Instant::now();
+    let out = running.wait();
+    assert!(
+        frozen.elapsed() < Duration::from_secs(20),
+        "drctl took {:?}",
+        frozen.elapsed()
+    );
+    lab.signal_host("t1", libc::SIGCONT);
+    out.status_not(0);
+    assert_eq!(lab.read("t2", "ran"), "done\n", "t2 behind the same bastion finished");
+    out.output_has("no answer to keepalives")
+        .output_has("through bastion `b1`")
+        .output_lacks("is lost:");
+}

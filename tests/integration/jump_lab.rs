@@ -250,6 +250,11 @@ impl JumpLab {
 
     /// Kill a host's sshd and every session process under it.
     pub fn kill_host(&self, name: &str) {
+        self.signal_host(name, libc::SIGKILL);
+    }
+
+    /// Send `sig` to a host's sshd and every session process under it.
+    pub fn signal_host(&self, name: &str, sig: i32) {
         let pid = self.host(name).pid;
         let mut all = vec![pid];
         let mut i = 0;
@@ -258,7 +263,7 @@ impl JumpLab {
             i += 1;
         }
         for p in all {
-            kill(p, libc::SIGKILL);
+            kill(p, sig);
         }
     }
 }
