@@ -63,7 +63,11 @@ fn two_hosts_through_one_bastion_share_its_single_connection() {
     for t in ["t1", "t2"] {
         assert_eq!(lab.read(t, "ran"), format!("{}\nagain\n", lab.user), "{t}");
     }
-    assert_eq!(lab.connections("b1"), 1, "one SSH connection to the bastion");
+    assert_eq!(
+        lab.connections("b1"),
+        1,
+        "one SSH connection to the bastion"
+    );
     // The same targets without the bastion: not reachable.
     let direct = inventory(&lab, &kh, &[("t1", None), ("t2", None)]);
     let out = out
@@ -78,7 +82,11 @@ fn two_hosts_through_one_bastion_share_its_single_connection() {
         .args(["hosts", "{runbook}", "-i", "{dir}/inv.yaml"])
         .run();
     out.status(0);
-    let row = out.stdout().lines().find(|l| l.starts_with("t1")).unwrap_or("");
+    let row = out
+        .stdout()
+        .lines()
+        .find(|l| l.starts_with("t1"))
+        .unwrap_or("");
     assert!(row.contains("b1"), "{}", out.stdout());
 }
 
@@ -158,7 +166,9 @@ fn a_target_behind_the_bastion_with_a_wrong_key_refuses() {
         .args(["run", "{runbook}", "-i", "{dir}/inv.yaml", "--yes"])
         .run();
     out.status(4);
-    out.output_has("t1").output_has("HOST KEY CHANGED").output_has("SHA256:");
+    out.output_has("t1")
+        .output_has("HOST KEY CHANGED")
+        .output_has("SHA256:");
     assert_eq!(lab.read("t1", "ran"), "");
     assert_eq!(lab.read("t2", "ran"), "");
 }
@@ -300,7 +310,11 @@ fn a_hung_target_behind_a_bastion_is_lost_alone() {
     );
     lab.signal_host("t1", libc::SIGCONT);
     out.status_not(0);
-    assert_eq!(lab.read("t2", "ran"), "done\n", "t2 behind the same bastion finished");
+    assert_eq!(
+        lab.read("t2", "ran"),
+        "done\n",
+        "t2 behind the same bastion finished"
+    );
     out.output_has("no answer to keepalives")
         .output_has("through bastion `b1`")
         .output_lacks("is lost:");

@@ -3,8 +3,8 @@
 //! `local`), a lab of real OpenSSH `sshd` hosts on loopback, or the PostgreSQL examples.
 
 mod builder;
-mod jump_lab;
 mod direct;
+mod jump_lab;
 mod lab;
 mod pg;
 

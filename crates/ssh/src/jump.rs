@@ -47,8 +47,15 @@ impl Shared {
 
     /// "bastion `b1` (addr) is lost: why; hosts behind it: a, b".
     pub fn lost_message(&self, why: &str) -> String {
-        let deps = self.dependents.lock().map(|d| d.join(", ")).unwrap_or_default();
-        format!("bastion {} is lost: {why}; hosts behind it: {deps}", self.label)
+        let deps = self
+            .dependents
+            .lock()
+            .map(|d| d.join(", "))
+            .unwrap_or_default();
+        format!(
+            "bastion {} is lost: {why}; hosts behind it: {deps}",
+            self.label
+        )
     }
 }
 

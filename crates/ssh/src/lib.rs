@@ -16,8 +16,8 @@ use ssh2::{BlockDirections, ErrorCode, Session};
 
 mod auth;
 mod jump;
-mod link;
 mod known_hosts;
+mod link;
 pub mod remote_shell;
 mod transfer;
 
@@ -25,8 +25,8 @@ use drctl_transport::capture::Capture;
 use drctl_transport::{
     CommandSpec, Connection, ExecMode, Host, Output, TransferResult, TransportError,
 };
-pub use link::RealConnector;
 use link::Link;
+pub use link::RealConnector;
 use remote_shell::Frame;
 
 /// Marks the first line of stderr, which carries the remote shell's pid (its process group).

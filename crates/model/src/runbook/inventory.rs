@@ -190,14 +190,22 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
                         host.addr = "127.0.0.1".into();
                     } else {
                         r.error(v, "missing-key", format!("host `{name}` has no `addr:`"))
-                            .hint = Some("e.g. `{ addr: 10.0.0.11 }`, or name it in the `ssh_config:` file".into());
+                            .hint = Some(
+                            "e.g. `{ addr: 10.0.0.11 }`, or name it in the `ssh_config:` file"
+                                .into(),
+                        );
                     }
                 }
             }
             inv.hosts.insert(name.to_string(), host);
         }
     }
-    reach::resolve(&mut r, &mut inv.hosts, pending, (&defaults, &reach_defaults));
+    reach::resolve(
+        &mut r,
+        &mut inv.hosts,
+        pending,
+        (&defaults, &reach_defaults),
+    );
     if let Some(g) = f.get("groups")
         && let Some(gf) = r.map(g, "groups", &[])
     {

@@ -86,7 +86,11 @@ impl Reach {
             Some((ConfigChoice::File(p), span)) => {
                 if p.is_file() {
                     Some(p.clone())
-                } else if r.diags.iter().any(|d| d.span == *span && d.code == "ssh-config") {
+                } else if r
+                    .diags
+                    .iter()
+                    .any(|d| d.span == *span && d.code == "ssh-config")
+                {
                     None
                 } else {
                     r.diags.push(
@@ -145,7 +149,9 @@ pub fn resolve(
         .zip(&configs)
         .filter_map(|(p, c)| {
             let user = p.reach.explicit.contains("user");
-            let user = user.then(|| hosts.get(&p.name).map(|h| h.user.clone())).flatten();
+            let user = user
+                .then(|| hosts.get(&p.name).map(|h| h.user.clone()))
+                .flatten();
             c.clone().map(|c| (c, p.name.clone(), user))
         })
         .collect();
@@ -219,9 +225,11 @@ fn resolve_all(
                 .map(|(c, a, u)| s.spawn(move || ssh_config::resolve(c, a, u.as_deref())))
                 .collect();
             for h in handles {
-                out.push(h.join().unwrap_or_else(|_| {
-                    Err(ssh_config::ConfigError("`ssh -G` panicked".into()))
-                }));
+                out.push(
+                    h.join().unwrap_or_else(|_| {
+                        Err(ssh_config::ConfigError("`ssh -G` panicked".into()))
+                    }),
+                );
             }
         });
     }
@@ -428,7 +436,11 @@ mod tests {
 
     #[test]
     fn a_host_named_alone_takes_the_config_and_the_inventory_wins() {
-        if std::process::Command::new("ssh").arg("-V").output().is_err() {
+        if std::process::Command::new("ssh")
+            .arg("-V")
+            .output()
+            .is_err()
+        {
             return;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -444,15 +456,26 @@ mod tests {
         ));
         assert!(diags.is_empty(), "{diags:?}");
         let db1 = &inv.hosts["db1"];
-        assert_eq!((db1.addr.as_str(), db1.port, db1.user.as_str()), ("10.1.1.1", 2201, "pg"));
+        assert_eq!(
+            (db1.addr.as_str(), db1.port, db1.user.as_str()),
+            ("10.1.1.1", 2201, "pg")
+        );
         assert_eq!(db1.proxy_jump.len(), 1);
         assert_eq!(db1.proxy_jump[0].addr, "10.0.0.9");
         assert_eq!(db1.proxy_jump[0].user, "gate");
         let db2 = &inv.hosts["db2"];
         assert_eq!(db2.port, 22, "the inventory's port wins");
         assert!(db2.proxy_jump.is_empty(), "`proxy_jump: none` wins");
-        let (_, diags) = parse("defaults:\n  ssh_config: /nonexistent/config\nhosts:\n  a: {}\n  b: {}\n");
-        assert_eq!(diags.iter().filter(|d| d.contains("does not exist")).count(), 1, "{diags:?}");
+        let (_, diags) =
+            parse("defaults:\n  ssh_config: /nonexistent/config\nhosts:\n  a: {}\n  b: {}\n");
+        assert_eq!(
+            diags
+                .iter()
+                .filter(|d| d.contains("does not exist"))
+                .count(),
+            1,
+            "{diags:?}"
+        );
     }
 
     #[test]

@@ -124,10 +124,12 @@ fn ssh_g(config: &Path, alias: &str, user: Option<&str>) -> Result<String, Confi
 /// ssh's defaults (no config at all), read once per process.
 fn baseline() -> Result<&'static [(String, String)], ConfigError> {
     static BASE: OnceLock<Result<Vec<(String, String)>, ConfigError>> = OnceLock::new();
-    BASE.get_or_init(|| ssh_g(Path::new("/dev/null"), "drctl-baseline.invalid", None).map(|t| parse_dump(&t)))
-        .as_ref()
-        .map(Vec::as_slice)
-        .map_err(Clone::clone)
+    BASE.get_or_init(|| {
+        ssh_g(Path::new("/dev/null"), "drctl-baseline.invalid", None).map(|t| parse_dump(&t))
+    })
+    .as_ref()
+    .map(Vec::as_slice)
+    .map_err(Clone::clone)
 }
 
 /// Resolve `alias` through `config`. `user`: the account the inventory sets, so that
@@ -172,7 +174,11 @@ mod tests {
     }
 
     fn have_ssh() -> bool {
-        Command::new("ssh").arg("-V").stderr(Stdio::null()).status().is_ok()
+        Command::new("ssh")
+            .arg("-V")
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
     }
 
     #[test]
@@ -183,8 +189,11 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let inc = dir.path().join("inc.conf");
-        std::fs::write(&inc, "Host other\n  HostName 1.2.3.4\nMatch user bob\n  Port 2999\n")
-            .unwrap();
+        std::fs::write(
+            &inc,
+            "Host other\n  HostName 1.2.3.4\nMatch user bob\n  Port 2999\n",
+        )
+        .unwrap();
         let cfg = dir.path().join("config");
         std::fs::write(
             &cfg,
