@@ -103,6 +103,7 @@ impl Bastion {
         let (tx, rx) = mpsc::channel();
         let (wake, wake_rx) = UnixStream::pair().expect("socketpair");
         let _ = wake_rx.set_nonblocking(true);
+        let _ = wake.set_nonblocking(true);
         let pump = Pump {
             shared: shared.clone(),
             sess,
@@ -113,6 +114,7 @@ impl Bastion {
             count_max: host.keepalive_count_max.max(1),
             tunnels: Vec::new(),
             opening: None,
+            orphan: false,
         };
         std::thread::Builder::new()
             .name(format!("drctl-bastion-{}", host.name))
@@ -180,6 +182,8 @@ struct Pump {
     count_max: u32,
     tunnels: Vec<Pipe>,
     opening: Option<Request>,
+    /// The connector is gone: end when the last tunnel closes.
+    orphan: bool,
 }
 
 fn would_block(e: &ssh2::Error) -> bool {
@@ -198,7 +202,17 @@ impl Pump {
         let why = loop {
             let mut progressed = false;
             let mut buf = [0u8; 1];
-            while (&self.wake).read(&mut buf).is_ok_and(|n| n > 0) {}
+            loop {
+                match (&self.wake).read(&mut buf) {
+                    Ok(0) => {
+                        // The connector (the other end) is gone.
+                        self.orphan = true;
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
             match self.open_next() {
                 Ok(p) => progressed |= p,
                 Err(e) => break e,
@@ -223,6 +237,11 @@ impl Pump {
             if self.link.peer_closed() {
                 break "its connection was closed".into();
             }
+            if self.orphan && self.tunnels.is_empty() {
+                // Nobody can ask for a tunnel any more and none is open: a clean end.
+                let _ = self.sess.disconnect(None, "drctl is done", None);
+                return;
+            }
             if !progressed {
                 self.wait(next_keepalive);
             }
@@ -236,7 +255,10 @@ impl Pump {
             match self.rx.try_recv() {
                 Ok(r) => self.opening = Some(r),
                 Err(mpsc::TryRecvError::Empty) => return Ok(false),
-                Err(mpsc::TryRecvError::Disconnected) => return Ok(false),
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    self.orphan = true;
+                    return Ok(false);
+                }
             }
         }
         let req = self.opening.as_ref().expect("set above");
@@ -367,7 +389,8 @@ impl Pump {
                 revents: 0,
             },
             libc::pollfd {
-                fd: self.wake.as_raw_fd(),
+                // A closed wake socket would always be readable: left out then.
+                fd: if self.orphan { -1 } else { self.wake.as_raw_fd() },
                 events: libc::POLLIN,
                 revents: 0,
             },
