@@ -390,7 +390,11 @@ impl Pump {
             },
             libc::pollfd {
                 // A closed wake socket would always be readable: left out then.
-                fd: if self.orphan { -1 } else { self.wake.as_raw_fd() },
+                fd: if self.orphan {
+                    -1
+                } else {
+                    self.wake.as_raw_fd()
+                },
                 events: libc::POLLIN,
                 revents: 0,
             },

@@ -71,6 +71,21 @@ impl Reach {
         out
     }
 
+    /// Settings built by another inventory reader (an Ansible inventory): `explicit` names
+    /// the drctl host fields it set; `span` is where to point diagnostics.
+    pub fn from_parts(
+        ssh_config: Option<ConfigChoice>,
+        proxy_jump: Option<String>,
+        explicit: impl IntoIterator<Item = String>,
+        span: Span,
+    ) -> Reach {
+        Reach {
+            ssh_config: ssh_config.map(|c| (c, span)),
+            proxy_jump: proxy_jump.map(|j| (j, span)),
+            explicit: explicit.into_iter().collect(),
+        }
+    }
+
     /// This host's settings over the inventory's `defaults:`.
     pub fn over(mut self, defaults: &Reach) -> Reach {
         self.ssh_config = self.ssh_config.or_else(|| defaults.ssh_config.clone());
@@ -173,6 +188,11 @@ pub fn resolve(
                         jump = Some((pj, p.span));
                     }
                 }
+                // `~/.ssh/config` taken by default on a machine without the ssh client:
+                // as if there were none (an inventory that worked keeps working).
+                Err(e)
+                    if e.1 == ssh_config::ErrorKind::NoSsh
+                        && !matches!(p.reach.ssh_config, Some((ConfigChoice::File(_), _))) => {}
                 Err(e) => r.diags.push(
                     Diagnostic::error(
                         &r.file,
@@ -225,11 +245,12 @@ fn resolve_all(
                 .map(|(c, a, u)| s.spawn(move || ssh_config::resolve(c, a, u.as_deref())))
                 .collect();
             for h in handles {
-                out.push(
-                    h.join().unwrap_or_else(|_| {
-                        Err(ssh_config::ConfigError("`ssh -G` panicked".into()))
-                    }),
-                );
+                out.push(h.join().unwrap_or_else(|_| {
+                    Err(ssh_config::ConfigError(
+                        "`ssh -G` panicked".into(),
+                        ssh_config::ErrorKind::Config,
+                    ))
+                }));
             }
         });
     }

@@ -29,7 +29,16 @@ pub struct Resolved {
 /// Why a config could not be resolved: ssh's own message (file, line, option).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct ConfigError(pub String);
+pub struct ConfigError(pub String, pub ErrorKind);
+
+/// Whose fault a [`ConfigError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The OpenSSH client could not be run at all.
+    NoSsh,
+    /// ssh refused the config or the name.
+    Config,
+}
 
 /// `key value` pairs of `ssh -G` output; keys lowercased, repeated keys kept in order.
 pub fn parse_dump(text: &str) -> Vec<(String, String)> {
@@ -94,16 +103,22 @@ fn ssh_g(config: &Path, alias: &str, user: Option<&str>) -> Result<String, Confi
     }
     // `--` is not understood by every ssh before the destination; refuse option-like names.
     if alias.starts_with('-') {
-        return Err(ConfigError(format!("`{alias}` is not a host name")));
+        return Err(ConfigError(
+            format!("`{alias}` is not a host name"),
+            ErrorKind::Config,
+        ));
     }
     cmd.arg(alias)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let out = cmd.output().map_err(|e| {
-        ConfigError(format!(
-            "cannot run `ssh -G` to read the OpenSSH client config (is openssh-client installed?): {e}"
-        ))
+        ConfigError(
+            format!(
+                "cannot run `ssh -G` to read the OpenSSH client config (is openssh-client installed?): {e}"
+            ),
+            ErrorKind::NoSsh,
+        )
     })?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
@@ -112,11 +127,12 @@ fn ssh_g(config: &Path, alias: &str, user: Option<&str>) -> Result<String, Confi
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with("Pseudo-terminal"))
             .collect();
-        return Err(ConfigError(if msg.is_empty() {
+        let msg = if msg.is_empty() {
             format!("`ssh -G` failed ({})", out.status)
         } else {
             msg.join("; ")
-        }));
+        };
+        return Err(ConfigError(msg, ErrorKind::Config));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
