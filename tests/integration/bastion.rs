@@ -139,6 +139,13 @@ fn an_unknown_bastion_key_refuses_with_its_fingerprint() {
     out.output_has("bastion `b1`").output_has("SHA256:");
     assert_eq!(lab.read("t1", "ran"), "");
     assert_eq!(lab.read("t2", "ran"), "");
+    // The evening-before check says the same.
+    let hosts = out
+        .drctl()
+        .args(["hosts", "{runbook}", "-i", "{dir}/inv.yaml"])
+        .run();
+    hosts.status(4);
+    hosts.output_has("bastion `b1`").output_has("SHA256:");
 }
 
 #[test]
