@@ -326,3 +326,53 @@ fn a_hung_target_behind_a_bastion_is_lost_alone() {
         .output_has("through bastion `b1`")
         .output_lacks("is lost:");
 }
+
+#[test]
+fn a_frozen_bastion_fails_every_host_behind_it_naming_it() {
+    if !netns_available("a_frozen_bastion_fails_every_host_behind_it_naming_it") {
+        return;
+    }
+    let lab = JumpLab::start(&[("b1", true)], &["t1", "t2"]);
+    let kh = lab.known_hosts("kh", &["b1", "t1", "t2"]);
+    let inv = inventory(
+        &lab,
+        &kh,
+        &[("b1", None), ("t1", Some("b1")), ("t2", Some("b1"))],
+    )
+    .replace(
+        "  connect_timeout: 5s\n",
+        "  connect_timeout: 5s\n  keepalive_interval: 2s\n  keepalive_count_max: 2\n",
+    );
+    let rb = "drctl: 1\nkind: failover\nname: jump\nsteps:\n  - id: long\n    on: [t1, t2]\n    run: touch \"$HOST_DIR/started\"; sleep 30\n    timeout: 60s\n";
+    let running = Drctl::new()
+        .file("inv.yaml", &inv)
+        .runbook("rb.yaml", rb)
+        .args(["run", "{runbook}", "-i", "{dir}/inv.yaml", "--yes"])
+        .spawn();
+    let until = Instant::now() + Duration::from_secs(20);
+    while !(lab.host("t1").dir.join("started").exists()
+        && lab.host("t2").dir.join("started").exists())
+    {
+        assert!(Instant::now() < until, "the step never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    lab.signal_host("b1", libc::SIGSTOP);
+    let frozen = Instant::now();
+    let out = running.wait();
+    let took = frozen.elapsed();
+    lab.signal_host("b1", libc::SIGCONT);
+    assert!(took < Duration::from_secs(15), "drctl took {took:?}");
+    out.status(5);
+    let text = out.output();
+    for t in ["t1", "t2"] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("on {t}: FAILED")))
+            .unwrap_or_else(|| panic!("no failure for {t}: {text}"));
+        assert!(
+            line.contains("bastion `b1`")
+                && (line.contains("is lost") || line.contains("itself silent")),
+            "{line}"
+        );
+    }
+}

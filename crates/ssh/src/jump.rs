@@ -28,8 +28,10 @@ pub(crate) struct Shared {
     pub dead: Mutex<Option<String>>,
     /// Hosts (targets and further bastions) that go through it.
     pub dependents: Mutex<Vec<String>>,
-    /// Milliseconds since `epoch` at its last byte received, per the pump.
+    /// The clock of `Tunnel::last_recv`.
     epoch: Instant,
+    /// How long the bastion itself had been silent (ms), as of the pump's last look.
+    silent_ms: AtomicU64,
 }
 
 impl Shared {
@@ -43,6 +45,11 @@ impl Shared {
         {
             d.push(name.to_string());
         }
+    }
+
+    /// How long the bastion itself has been silent (as of its pump's last look).
+    pub fn silent_for(&self) -> Duration {
+        Duration::from_millis(self.silent_ms.load(Ordering::Relaxed))
     }
 
     /// "bastion `b1` (addr) is lost: why; hosts behind it: a, b".
@@ -99,6 +106,7 @@ impl Bastion {
             dead: Mutex::new(None),
             dependents: Mutex::new(Vec::new()),
             epoch: Instant::now(),
+            silent_ms: AtomicU64::new(0),
         });
         let (tx, rx) = mpsc::channel();
         let (wake, wake_rx) = UnixStream::pair().expect("socketpair");
@@ -226,7 +234,13 @@ impl Pump {
                 let _ = self.sess.keepalive_send();
                 next_keepalive = now + self.interval;
             }
-            if let Some(silent) = self.link.silent_for()
+            let silent = self.link.silent_for();
+            if let Some(s) = silent {
+                self.shared
+                    .silent_ms
+                    .store(s.as_millis() as u64, Ordering::Relaxed);
+            }
+            if let Some(silent) = silent
                 && silent >= window
             {
                 break format!(

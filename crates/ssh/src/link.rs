@@ -100,6 +100,11 @@ impl Link {
             Link::Tcp(_) => msg,
             Link::Tunnel(t) => match t.bastion.is_dead() {
                 Some(why) => t.bastion.lost_message(&why),
+                None if t.bastion.silent_for() >= Duration::from_secs(2) => format!(
+                    "{msg} (through bastion {}, itself silent for {}s)",
+                    t.bastion.label,
+                    t.bastion.silent_for().as_secs()
+                ),
                 None => format!("{msg} (through bastion {})", t.bastion.label),
             },
         }
