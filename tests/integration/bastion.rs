@@ -376,3 +376,69 @@ fn a_frozen_bastion_fails_every_host_behind_it_naming_it() {
         );
     }
 }
+
+/// A step through a bastion costs milliseconds, not a delayed-ACK stall (~40 ms: the
+/// bastion's sshd does not set TCP_NODELAY for a forwarding, so drctl acknowledges at once).
+/// drctl runs inside the namespace here, so no forwarder of the lab's sits in the path.
+#[test]
+fn a_step_through_a_bastion_costs_no_delayed_ack_stall() {
+    if !netns_available("a_step_through_a_bastion_costs_no_delayed_ack_stall") {
+        return;
+    }
+    let lab = JumpLab::start(&[("b1", false)], &["t1"]);
+    let kh = lab.path().join("kh");
+    let mut inv = format!(
+        "defaults:\n  user: {}\n  identity: {}\n  known_hosts: {}\n  ssh_config: none\nhosts:\n",
+        lab.user,
+        lab.key.display(),
+        kh.display()
+    );
+    let mut k = String::new();
+    for n in ["b1", "t1"] {
+        let h = lab.host(n);
+        k.push_str(&format!("[{}]:{} {}\n", h.addr, h.port, h.host_pub));
+        let jump = if n == "t1" { ", proxy_jump: b1" } else { "" };
+        inv.push_str(&format!(
+            "  {n}: {{ addr: {}, port: {}{jump} }}\n",
+            h.addr, h.port
+        ));
+    }
+    std::fs::write(&kh, k).unwrap();
+    let invp = lab.path().join("inv.yaml");
+    std::fs::write(&invp, inv).unwrap();
+    let timed = |steps: usize| {
+        let mut rb = String::from("drctl: 1\nkind: failover\nname: jump\nsteps:\n");
+        for i in 0..steps {
+            rb.push_str(&format!(
+                "  - id: s{i}\n    on: t1\n    run: echo {i} >> \"$HOST_DIR/log\"\n"
+            ));
+        }
+        let rbp = lab.path().join(format!("rb{steps}.yaml"));
+        std::fs::write(&rbp, rb).unwrap();
+        let t = Instant::now();
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", &lab.ns])
+            .arg(crate::builder::bin())
+            .env("DRCTL_STATE_DIR", lab.path().join("state"))
+            .args(["run", "--yes", "-q"])
+            .arg(&rbp)
+            .arg("-i")
+            .arg(&invp)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t.elapsed()
+    };
+    let one = (0..2).map(|_| timed(1)).min().unwrap();
+    let many = (0..2).map(|_| timed(31)).min().unwrap();
+    let per_step = many.saturating_sub(one) / 30;
+    eprintln!("through a bastion: 1 step {one:?}, 31 steps {many:?}, {per_step:?} per step");
+    assert!(
+        per_step < Duration::from_millis(25),
+        "{per_step:?} per step through the bastion"
+    );
+}

@@ -153,9 +153,11 @@ impl JumpLab {
             });
             if let Some((paddr, pport)) = &public {
                 let fwd = Command::new("socat")
-                    .arg(format!("TCP-LISTEN:{pport},bind={paddr},reuseaddr,fork"))
                     .arg(format!(
-                        "EXEC:ip netns exec {} socat STDIO TCP\\:{addr}\\:{port}",
+                        "TCP-LISTEN:{pport},bind={paddr},reuseaddr,fork,nodelay"
+                    ))
+                    .arg(format!(
+                        "EXEC:ip netns exec {} socat STDIO TCP\\:{addr}\\:{port}\\,nodelay",
                         lab.ns
                     ))
                     .stdin(Stdio::null())

@@ -435,6 +435,7 @@ impl Pump {
             .saturating_duration_since(Instant::now())
             .as_millis()
             .min(cap) as i32;
+        self.link.quick_ack();
         // SAFETY: `fds` is a valid array of initialised pollfds that outlives the call, and
         // its length is passed with it; poll only writes their `revents`.
         unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms.max(1)) };
