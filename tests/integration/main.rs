@@ -10,6 +10,7 @@ mod pg;
 
 mod audit;
 mod bastion;
+mod bastion_liveness;
 mod bounded_output;
 mod dead_hosts;
 mod docs;

@@ -18,6 +18,7 @@ mod auth;
 mod jump;
 mod known_hosts;
 mod link;
+mod pump;
 pub mod remote_shell;
 mod transfer;
 

@@ -4,6 +4,7 @@ pub mod duration;
 pub mod inventory;
 pub mod model;
 pub mod parse;
+pub mod proxy_jump;
 pub mod reach;
 pub mod reader;
 pub mod source;
