@@ -217,3 +217,54 @@ fn a_step_through_a_bastion_costs_no_delayed_ack_stall() {
         "{per_step:?} per step through the bastion"
     );
 }
+
+/// libssh2 opens one channel at a time per session: a host whose address hangs (the
+/// bastion's connect to it never answers) must not hold up the hosts behind the same
+/// bastion. They get a second session to it while the first is stuck.
+#[test]
+fn a_host_whose_address_hangs_does_not_block_the_others_behind_the_bastion() {
+    if !netns_available("a_host_whose_address_hangs_does_not_block_the_others_behind_the_bastion") {
+        return;
+    }
+    let lab = JumpLab::start(&[("b1", true)], &["t1", "t2"]);
+    // Inside the namespace every packet to 127.0.0.99 is dropped: a connect there hangs.
+    let mut nft = std::process::Command::new("ip")
+        .args(["netns", "exec", &lab.ns, "nft", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("nft (scripts/test installs nftables)");
+    use std::io::Write as _;
+    nft.stdin
+        .take()
+        .unwrap()
+        .write_all(b"table inet drctl_test {\n chain out {\n  type filter hook output priority 0;\n  ip daddr 127.0.0.99 drop\n }\n}\n")
+        .unwrap();
+    assert!(nft.wait().unwrap().success(), "nft rule");
+    let kh = lab.known_hosts("kh", &["b1", "t1", "t2"]);
+    let inv = inventory(
+        &lab,
+        &kh,
+        &[("b1", None), ("t1", Some("b1")), ("t2", Some("b1"))],
+    )
+    .replace("  connect_timeout: 5s\n", "  connect_timeout: 3s\n")
+        + "  dead: { addr: 127.0.0.99, port: 22, proxy_jump: b1 }\n";
+    let rb = "drctl: 1\nkind: failover\nname: jump\nsteps:\n  - id: first\n    on: dead\n    on_failure: continue\n    run: \"true\"\n  - id: then\n    on: [t1, t2]\n    run: id -un > \"$HOST_DIR/ran\"\n";
+    let started = Instant::now();
+    let out = Drctl::new()
+        .file("inv.yaml", &inv)
+        .runbook("rb.yaml", rb)
+        .args(["run", "{runbook}", "-i", "{dir}/inv.yaml", "--yes"])
+        .run();
+    let took = started.elapsed();
+    for t in ["t1", "t2"] {
+        assert_eq!(
+            lab.read(t, "ran"),
+            format!("{}\n", lab.user),
+            "{t} ran behind the bastion while `dead` hung: {}",
+            out.output()
+        );
+    }
+    out.output_has("dead");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert!(lab.connections("b1") <= 2, "at most one extra session");
+}

@@ -32,6 +32,20 @@ pub(crate) struct Shared {
     pub epoch: Instant,
     /// How long the bastion itself had been silent (ms), as of the pump's last look.
     pub silent_ms: AtomicU64,
+    /// The channel open in progress (request id, since when): libssh2 opens one at a time.
+    pub opening: Mutex<Option<(u64, Instant)>>,
+}
+
+/// An open that has waited this long for the bastion (its connect to the host hangs) lets
+/// the requests queued behind it go to another session to the same bastion.
+pub(crate) const STUCK: Duration = Duration::from_millis(500);
+
+/// Why a tunnel was not opened.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    /// The bastion's session is stuck opening a channel for another host: use another.
+    Busy,
+    Failed(String),
 }
 
 impl Shared {
@@ -83,6 +97,7 @@ impl Tunnel {
 }
 
 pub(crate) struct Request {
+    pub id: u64,
     pub addr: String,
     pub port: u16,
     pub dependent: String,
@@ -107,6 +122,7 @@ impl Bastion {
             dependents: Mutex::new(Vec::new()),
             epoch: Instant::now(),
             silent_ms: AtomicU64::new(0),
+            opening: Mutex::new(None),
         });
         let (tx, rx) = mpsc::channel();
         let (wake, wake_rx) = UnixStream::pair().expect("socketpair");
@@ -130,19 +146,31 @@ impl Bastion {
         })
     }
 
-    /// A tunnel to `addr:port` through this bastion, for host `dependent`.
+    /// Is this session stuck opening a channel (for a host whose address hangs)?
+    pub fn stuck(&self) -> bool {
+        self.shared
+            .opening
+            .lock()
+            .is_ok_and(|o| o.is_some_and(|(_, since)| since.elapsed() >= STUCK))
+    }
+
+    /// A tunnel to `addr:port` through this bastion, for host `dependent`. `Busy`: the
+    /// request waited behind another host's open that is stuck (it is withdrawn).
     pub fn open(
         &self,
         addr: &str,
         port: u16,
         dependent: &str,
         timeout: Duration,
-    ) -> Result<Tunnel, String> {
+    ) -> Result<Tunnel, OpenError> {
+        static IDS: AtomicU64 = AtomicU64::new(1);
         if let Some(why) = self.shared.is_dead() {
-            return Err(self.shared.lost_message(&why));
+            return Err(OpenError::Failed(self.shared.lost_message(&why)));
         }
+        let id = IDS.fetch_add(1, Ordering::Relaxed);
         let (reply, answer) = mpsc::channel();
         let req = Request {
+            id,
             addr: addr.to_string(),
             port,
             dependent: dependent.to_string(),
@@ -150,16 +178,37 @@ impl Bastion {
         };
         self.requests
             .lock()
-            .map_err(|_| "bastion pump poisoned".to_string())?
+            .map_err(|_| OpenError::Failed("bastion pump poisoned".into()))?
             .send(req)
-            .map_err(|_| self.shared.lost_message("its pump ended"))?;
+            .map_err(|_| OpenError::Failed(self.shared.lost_message("its pump ended")))?;
         let _ = (&self.wake).write(&[1]);
-        match answer.recv_timeout(timeout) {
-            Ok(r) => r,
-            Err(_) => Err(format!(
-                "bastion {} did not open a channel to {addr}:{port} within {timeout:?}",
-                self.shared.label
-            )),
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match answer.recv_timeout(left.min(Duration::from_millis(100))) {
+                Ok(r) => return r.map_err(OpenError::Failed),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(OpenError::Failed(
+                        self.shared.lost_message("its pump ended"),
+                    ));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if left.is_zero() => {
+                    return Err(OpenError::Failed(format!(
+                        "bastion {} did not open a channel to {addr}:{port} within {timeout:?}",
+                        self.shared.label
+                    )));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let behind_other = self.shared.opening.lock().is_ok_and(|o| {
+                        o.is_some_and(|(other, since)| other != id && since.elapsed() >= STUCK)
+                    });
+                    if behind_other {
+                        // Dropping `answer` withdraws the request: the pump closes the
+                        // channel if it ever opens it.
+                        return Err(OpenError::Busy);
+                    }
+                }
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use ssh2::Session;
 
 use crate::SshConnection;
-use crate::jump::{Bastion, Tunnel, as_bastion};
+use crate::jump::{Bastion, OpenError, Tunnel, as_bastion};
 use drctl_transport::{Connection, Connector, Host, TransportError, TransportKind, local};
 
 /// What a session runs over.
@@ -131,8 +131,19 @@ impl Link {
     }
 }
 
-/// A bastion slot: filled by the first host that needs it, shared by the others.
-type Slot = Arc<Mutex<Option<Arc<Bastion>>>>;
+/// The sessions to one bastion (one chain prefix): the first host that needs it connects
+/// one, the others share it. A second one is opened only while the first is stuck opening a
+/// channel to a host whose address hangs (libssh2 opens one channel at a time).
+type Slot = Arc<Mutex<Vec<Arc<Bastion>>>>;
+
+/// Pick a usable session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    /// A live session that is not stuck, else a new one.
+    Shared,
+    /// A new session (the live ones are stuck).
+    Fresh,
+}
 
 /// The real connector: SSH for inventory hosts (through their bastions), the local shell
 /// for `local`. Bastion sessions live as long as the connector.
@@ -146,57 +157,91 @@ impl RealConnector {
         Self::default()
     }
 
+    /// A session to hop `hops[i]` of `target`'s chain (`chain`: the sessions before it).
+    fn bastion(
+        &self,
+        target: &Host,
+        i: usize,
+        chain: &[Arc<Bastion>],
+        pick: Pick,
+    ) -> Result<Arc<Bastion>, TransportError> {
+        let hop = &target.proxy_jump[i];
+        let key: String = target.proxy_jump[..=i]
+            .iter()
+            .map(|h| format!("{}@{}:{}/", h.user, h.addr, h.port))
+            .collect();
+        let slot = self
+            .bastions
+            .lock()
+            .expect("bastion map")
+            .entry(key)
+            .or_default()
+            .clone();
+        let mut held = slot.lock().expect("bastion slot");
+        held.retain(|b| b.shared.is_dead().is_none());
+        if pick == Pick::Shared
+            && let Some(b) = held.iter().find(|b| !b.stuck())
+        {
+            return Ok(b.clone());
+        }
+        let link = match chain.last() {
+            None => Link::tcp(hop).map_err(|e| as_bastion(e, hop, &target.name))?,
+            Some(p) => Link::Tunnel(
+                p.open(&hop.addr, hop.port, &hop.name, hop.connect_timeout)
+                    .map_err(|e| TransportError::Connect {
+                        host: format!("bastion `{}` of `{}`", hop.name, target.name),
+                        addr: format!("{}:{}", hop.addr, hop.port),
+                        msg: match e {
+                            OpenError::Failed(m) => m,
+                            OpenError::Busy => format!(
+                                "bastion {} is busy opening a channel to another host",
+                                p.shared.label
+                            ),
+                        },
+                    })?,
+            ),
+        };
+        let sess =
+            SshConnection::session(hop, &link).map_err(|e| as_bastion(e, hop, &target.name))?;
+        if !held.is_empty() {
+            tracing::info!(bastion = %hop.name, sessions = held.len() + 1,
+                "another session to the bastion: the others are stuck opening a channel");
+        }
+        let b = Bastion::start(hop, sess, link);
+        held.push(b.clone());
+        Ok(b)
+    }
+
     /// A tunnel to `host` through its chain of bastions, connecting those not yet up.
     fn through(&self, host: &Host) -> Result<Link, TransportError> {
-        let mut prev: Option<Arc<Bastion>> = None;
-        let mut key = String::new();
-        for hop in &host.proxy_jump {
-            key.push_str(&format!("{}@{}:{}/", hop.user, hop.addr, hop.port));
-            let slot = self
-                .bastions
-                .lock()
-                .expect("bastion map")
-                .entry(key.clone())
-                .or_default()
-                .clone();
-            let mut held = slot.lock().expect("bastion slot");
-            let live = held
-                .as_ref()
-                .filter(|b| b.shared.is_dead().is_none())
-                .cloned();
-            let bastion = match live {
-                Some(b) => b,
-                None => {
-                    let link = match &prev {
-                        None => Link::tcp(hop).map_err(|e| as_bastion(e, hop, &host.name))?,
-                        Some(p) => Link::Tunnel(
-                            p.open(&hop.addr, hop.port, &hop.name, hop.connect_timeout)
-                                .map_err(|msg| TransportError::Connect {
-                                    host: format!("bastion `{}` of `{}`", hop.name, host.name),
-                                    addr: format!("{}:{}", hop.addr, hop.port),
-                                    msg,
-                                })?,
-                        ),
-                    };
-                    let sess = SshConnection::session(hop, &link)
-                        .map_err(|e| as_bastion(e, hop, &host.name))?;
-                    let b = Bastion::start(hop, sess, link);
-                    *held = Some(b.clone());
-                    b
-                }
-            };
-            bastion.shared.depend(&host.name);
-            prev = Some(bastion);
+        let mut chain: Vec<Arc<Bastion>> = Vec::new();
+        for i in 0..host.proxy_jump.len() {
+            let b = self.bastion(host, i, &chain, Pick::Shared)?;
+            b.shared.depend(&host.name);
+            chain.push(b);
         }
-        let last = prev.expect("a host with bastions");
-        let tunnel = last
-            .open(&host.addr, host.port, &host.name, host.connect_timeout)
-            .map_err(|msg| TransportError::Connect {
-                host: host.name.clone(),
-                addr: format!("{}:{} via {}", host.addr, host.port, last.shared.label),
-                msg,
-            })?;
-        Ok(Link::Tunnel(tunnel))
+        let last_i = host.proxy_jump.len() - 1;
+        let mut last = chain.pop().expect("a host with bastions");
+        for attempt in 0..2 {
+            match last.open(&host.addr, host.port, &host.name, host.connect_timeout) {
+                Ok(t) => return Ok(Link::Tunnel(t)),
+                Err(OpenError::Busy) if attempt == 0 => {
+                    last = self.bastion(host, last_i, &chain, Pick::Fresh)?;
+                    last.shared.depend(&host.name);
+                }
+                Err(e) => {
+                    return Err(TransportError::Connect {
+                        host: host.name.clone(),
+                        addr: format!("{}:{} via {}", host.addr, host.port, last.shared.label),
+                        msg: match e {
+                            OpenError::Failed(m) => m,
+                            OpenError::Busy => "the bastion is busy opening channels".into(),
+                        },
+                    });
+                }
+            }
+        }
+        unreachable!("the loop returns")
     }
 }
 

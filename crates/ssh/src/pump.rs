@@ -135,7 +135,12 @@ impl Pump {
     fn open_next(&mut self) -> Result<bool, String> {
         if self.opening.is_none() {
             match self.rx.try_recv() {
-                Ok(r) => self.opening = Some(r),
+                Ok(r) => {
+                    if let Ok(mut o) = self.shared.opening.lock() {
+                        *o = Some((r.id, Instant::now()));
+                    }
+                    self.opening = Some(r)
+                }
                 Err(mpsc::TryRecvError::Empty) => return Ok(false),
                 Err(mpsc::TryRecvError::Disconnected) => {
                     self.orphan = true;
@@ -147,7 +152,7 @@ impl Pump {
         match self.sess.channel_direct_tcpip(&req.addr, req.port, None) {
             Err(e) if would_block(&e) => Ok(false),
             Err(e) => {
-                let req = self.opening.take().expect("set above");
+                let req = self.take_opening();
                 let _ = req.reply.send(Err(format!(
                     "bastion {} cannot reach {}:{}: {}",
                     self.shared.label,
@@ -162,7 +167,7 @@ impl Pump {
                 Ok(true)
             }
             Ok(ch) => {
-                let req = self.opening.take().expect("set above");
+                let req = self.take_opening();
                 let (mine, theirs) = UnixStream::pair().map_err(|e| e.to_string())?;
                 let _ = mine.set_nonblocking(true);
                 let last_recv = Arc::new(AtomicU64::new(self.now_ms()));
@@ -185,6 +190,14 @@ impl Pump {
                 Ok(true)
             }
         }
+    }
+
+    /// The request whose open just ended.
+    fn take_opening(&mut self) -> Request {
+        if let Ok(mut o) = self.shared.opening.lock() {
+            *o = None;
+        }
+        self.opening.take().expect("an open in progress")
     }
 
     /// Move what can move on every tunnel; drop finished ones. `Err`: the session broke.
