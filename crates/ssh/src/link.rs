@@ -136,15 +136,6 @@ impl Link {
 /// channel to a host whose address hangs (libssh2 opens one channel at a time).
 type Slot = Arc<Mutex<Vec<Arc<Bastion>>>>;
 
-/// Pick a usable session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pick {
-    /// A live session that is not stuck, else a new one.
-    Shared,
-    /// A new session (the live ones are stuck).
-    Fresh,
-}
-
 /// The real connector: SSH for inventory hosts (through their bastions), the local shell
 /// for `local`. Bastion sessions live as long as the connector.
 #[derive(Debug, Default)]
@@ -157,13 +148,13 @@ impl RealConnector {
         Self::default()
     }
 
-    /// A session to hop `hops[i]` of `target`'s chain (`chain`: the sessions before it).
+    /// A session to hop `hops[i]` of `target`'s chain (`chain`: the sessions before it): a
+    /// live one that is not stuck opening a channel, else a new one.
     fn bastion(
         &self,
         target: &Host,
         i: usize,
         chain: &[Arc<Bastion>],
-        pick: Pick,
     ) -> Result<Arc<Bastion>, TransportError> {
         let hop = &target.proxy_jump[i];
         let key: String = target.proxy_jump[..=i]
@@ -179,9 +170,7 @@ impl RealConnector {
             .clone();
         let mut held = slot.lock().expect("bastion slot");
         held.retain(|b| b.shared.is_dead().is_none());
-        if pick == Pick::Shared
-            && let Some(b) = held.iter().find(|b| !b.stuck())
-        {
+        if let Some(b) = held.iter().find(|b| !b.stuck()) {
             return Ok(b.clone());
         }
         let link = match chain.last() {
@@ -216,7 +205,7 @@ impl RealConnector {
     fn through(&self, host: &Host) -> Result<Link, TransportError> {
         let mut chain: Vec<Arc<Bastion>> = Vec::new();
         for i in 0..host.proxy_jump.len() {
-            let b = self.bastion(host, i, &chain, Pick::Shared)?;
+            let b = self.bastion(host, i, &chain)?;
             b.shared.depend(&host.name);
             chain.push(b);
         }
@@ -226,7 +215,8 @@ impl RealConnector {
             match last.open(&host.addr, host.port, &host.name, host.connect_timeout) {
                 Ok(t) => return Ok(Link::Tunnel(t)),
                 Err(OpenError::Busy) if attempt == 0 => {
-                    last = self.bastion(host, last_i, &chain, Pick::Fresh)?;
+                    // The session it waited on is stuck (so not picked again).
+                    last = self.bastion(host, last_i, &chain)?;
                     last.shared.depend(&host.name);
                 }
                 Err(e) => {
