@@ -16,6 +16,9 @@ _drctl() {
             ",$1")
                 cmd="drctl"
                 ;;
+            drctl,approve)
+                cmd="drctl__subcmd__approve"
+                ;;
             drctl,audit)
                 cmd="drctl__subcmd__audit"
                 ;;
@@ -24,6 +27,9 @@ _drctl() {
                 ;;
             drctl,cutover)
                 cmd="drctl__subcmd__cutover"
+                ;;
+            drctl,decline)
+                cmd="drctl__subcmd__decline"
                 ;;
             drctl,drill)
                 cmd="drctl__subcmd__drill"
@@ -73,6 +79,9 @@ _drctl() {
             drctl,validate)
                 cmd="drctl__subcmd__validate"
                 ;;
+            drctl,watch)
+                cmd="drctl__subcmd__watch"
+                ;;
             drctl__subcmd__audit,help)
                 cmd="drctl__subcmd__audit__subcmd__help"
                 ;;
@@ -85,6 +94,9 @@ _drctl() {
             drctl__subcmd__audit__subcmd__help,verify)
                 cmd="drctl__subcmd__audit__subcmd__help__subcmd__verify"
                 ;;
+            drctl__subcmd__help,approve)
+                cmd="drctl__subcmd__help__subcmd__approve"
+                ;;
             drctl__subcmd__help,audit)
                 cmd="drctl__subcmd__help__subcmd__audit"
                 ;;
@@ -93,6 +105,9 @@ _drctl() {
                 ;;
             drctl__subcmd__help,cutover)
                 cmd="drctl__subcmd__help__subcmd__cutover"
+                ;;
+            drctl__subcmd__help,decline)
+                cmd="drctl__subcmd__help__subcmd__decline"
                 ;;
             drctl__subcmd__help,drill)
                 cmd="drctl__subcmd__help__subcmd__drill"
@@ -142,6 +157,9 @@ _drctl() {
             drctl__subcmd__help,validate)
                 cmd="drctl__subcmd__help__subcmd__validate"
                 ;;
+            drctl__subcmd__help,watch)
+                cmd="drctl__subcmd__help__subcmd__watch"
+                ;;
             drctl__subcmd__help__subcmd__audit,verify)
                 cmd="drctl__subcmd__help__subcmd__audit__subcmd__verify"
                 ;;
@@ -152,12 +170,45 @@ _drctl() {
 
     case "${cmd}" in
         drctl)
-            opts="-h -V --state --lease-ttl --help --version validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
+            opts="-h -V --state --lease-ttl --help --version validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__approve)
+            opts="-h -V --reason --state-dir --state --lease-ttl --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -289,7 +340,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__cutover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -346,6 +397,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -393,8 +448,41 @@ _drctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        drctl__subcmd__decline)
+            opts="-h -V --reason --state-dir --state --lease-ttl --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         drctl__subcmd__drill)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,6 +539,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -499,7 +591,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__failover)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -559,6 +651,10 @@ _drctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gate-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -604,8 +700,22 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help)
-            opts="validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help"
+            opts="validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__help__subcmd__approve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -660,6 +770,20 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__help__subcmd__cutover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__help__subcmd__decline)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -897,6 +1021,20 @@ _drctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        drctl__subcmd__help__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         drctl__subcmd__hosts)
             opts="-i -e -h -V --inventory --var --limit --format --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -988,7 +1126,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__migrate)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1045,6 +1183,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1224,7 +1366,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__restore)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1284,6 +1426,10 @@ _drctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gate-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state-dir)
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
@@ -1329,7 +1475,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__resume)
-            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
+            opts="-v -q -i -e -h -V --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1344,6 +1490,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1438,7 +1588,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__rollback)
-            opts="-v -q -i -e -h -V --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
+            opts="-v -q -i -e -h -V --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --inventory --var --rerun --skip --allow-changed --cross-point-of-no-return --takeover --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1453,6 +1603,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1547,7 +1701,7 @@ _drctl() {
             return 0
             ;;
         drctl__subcmd__run)
-            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
+            opts="-i -e -v -q -h -V --inventory --var --limit --format --forks --yes --approve --gate-wait --state-dir --no-progress --log-file --verbose --quiet --report-dir --dry-run --force-new --state --lease-ttl --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1604,6 +1758,10 @@ _drctl() {
                     return 0
                     ;;
                 --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gate-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1786,6 +1944,39 @@ _drctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        drctl__subcmd__watch)
+            opts="-h -V --state-dir --no-progress --interval --state --lease-ttl --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state-dir)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --state)

@@ -39,6 +39,9 @@ complete -c drctl -n "__fish_drctl_needs_command" -f -a "cutover" -d 'Run a `kin
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "approve" -d 'Approve a gate a run waits at (run with --gate-wait), from another terminal'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "decline" -d 'Decline a gate a run waits at (it fails like a declined prompt: rollback); --reason required'
+complete -c drctl -n "__fish_drctl_needs_command" -f -a "watch" -d 'Follow a run live from any terminal; exits with the run\'s exit code when it ends'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "runs" -d 'History of runs'
 complete -c drctl -n "__fish_drctl_needs_command" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
@@ -57,9 +60,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand validate" -l lease-ttl -d 'L
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -l strict -d 'Fail on warnings too'
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand validate" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand plan" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand plan" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand plan" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l format -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -68,9 +71,9 @@ complete -c drctl -n "__fish_drctl_using_subcommand plan" -l lease-ttl -d 'Lease
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -l drill -d 'Resolve as `drctl drill` would'
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand plan" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l format -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
@@ -78,14 +81,15 @@ complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l state -d 'Shared r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand run" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand run" -l gate-wait -d 'At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal before stopping (exit 5). Default: stop at once' -r
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
@@ -99,14 +103,15 @@ complete -c drctl -n "__fish_drctl_using_subcommand run" -l dry-run -d 'Show the
 complete -c drctl -n "__fish_drctl_using_subcommand run" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand failover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand failover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand failover" -l gate-wait -d 'At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal before stopping (exit 5). Default: stop at once' -r
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
@@ -120,14 +125,15 @@ complete -c drctl -n "__fish_drctl_using_subcommand failover" -l dry-run -d 'Sho
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand failover" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l gate-wait -d 'At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal before stopping (exit 5). Default: stop at once' -r
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
@@ -141,14 +147,15 @@ complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l dry-run -d 'Show
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand migrate" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand restore" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand restore" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand restore" -l gate-wait -d 'At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal before stopping (exit 5). Default: stop at once' -r
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
@@ -162,14 +169,15 @@ complete -c drctl -n "__fish_drctl_using_subcommand restore" -l dry-run -d 'Show
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand restore" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l gate-wait -d 'At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal before stopping (exit 5). Default: stop at once' -r
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
@@ -183,14 +191,15 @@ complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l dry-run -d 'Show
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -l force-new -d 'Start a new run even though the runbook\'s previous run is unresolved (in flight, stopped at a gate, failed without rollback, crashed)'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand cutover" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand drill" -s i -l inventory -d 'Inventory file (overrides the runbook\'s `inventory:`)' -r -F
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
-complete -c drctl -n "__fish_drctl_using_subcommand drill" -l limit -d 'Only these hosts or groups (comma-separated); `local` steps always run' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l format -d '`json`: stream the run\'s events as JSON lines on stdout, for tools (human progress stays on stderr)' -r -f -a "text\t''
 json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand drill" -l gate-wait -d 'At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal before stopping (exit 5). Default: stop at once' -r
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand drill" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
@@ -209,6 +218,7 @@ json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand resume" -l gate-wait -d 'At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal before stopping (exit 5). Default: stop at once' -r
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand resume" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
@@ -232,6 +242,7 @@ json\t''
 short\t'One line per problem (`validate` only)'"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l forks -d 'At most this many hosts at once in a step' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l approve -d 'Pass this approval gate (repeatable)' -r
+complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l gate-wait -d 'At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal before stopping (exit 5). Default: stop at once' -r
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l state-dir -d 'State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl)' -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l log-file -d 'Also write every line to this file' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l report-dir -d 'At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)' -r -f -a "(__fish_complete_directories)"
@@ -250,6 +261,25 @@ complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l cross-point-of-
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -l takeover -d 'Shared state: if another controller holds the run\'s lock, wait for its lease to expire (at most --lease-ttl + 2 s), then take the run over with a new epoch'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c drctl -n "__fish_drctl_using_subcommand rollback" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -l reason -d 'Why (journaled, audited and in the report); required to decline' -r
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -l state-dir -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand approve" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -l reason -d 'Why (journaled, audited and in the report); required to decline' -r
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -l state-dir -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand decline" -s V -l version -d 'Print version'
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l state-dir -r -f -a "(__fish_complete_directories)"
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l interval -d 'How often the journal is read, in milliseconds' -r
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -l no-progress -d 'Plain lines even on a terminal (without a terminal they always are)'
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c drctl -n "__fish_drctl_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l state-dir -r -f -a "(__fish_complete_directories)"
 complete -c drctl -n "__fish_drctl_using_subcommand status" -l format -r -f -a "text\t''
 json\t''
@@ -302,23 +332,26 @@ complete -c drctl -n "__fish_drctl_using_subcommand man" -l state -d 'Shared run
 complete -c drctl -n "__fish_drctl_using_subcommand man" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "plan" -d 'Show the resolved plan of a runbook without touching any host'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "hosts" -d 'Connect to every host a runbook would touch (bastions, host keys, authentication, become) and print a table; no step runs. Exit 4 on a host-key problem'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "run" -d 'Run a runbook of any kind'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "failover" -d 'Run a `kind: failover` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "migrate" -d 'Run a `kind: migration` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "restore" -d 'Run a `kind: restore` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "cutover" -d 'Run a `kind: cutover` runbook (refuses any other kind)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "runs" -d 'History of runs'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "audit" -d 'The tamper-evident audit journal'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "completions" -d 'Print shell completions'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "man" -d 'Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR'
-complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback status runs report audit schema completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "validate" -d 'Check runbooks (files or folders); every problem with file:line:col'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "plan" -d 'Show the resolved plan of a runbook without touching any host'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "hosts" -d 'Connect to every host a runbook would touch (bastions, host keys, authentication, become) and print a table; no step runs. Exit 4 on a host-key problem'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "run" -d 'Run a runbook of any kind'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "failover" -d 'Run a `kind: failover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "migrate" -d 'Run a `kind: migration` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "restore" -d 'Run a `kind: restore` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "cutover" -d 'Run a `kind: cutover` runbook (refuses any other kind)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "drill" -d 'Rehearse: run in drill mode, roll everything back, judge against the objectives'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "resume" -d 'Continue a stopped or crashed run from its checkpoint'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "rollback" -d 'Undo the completed steps of a run, newest first'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "approve" -d 'Approve a gate a run waits at (run with --gate-wait), from another terminal'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "decline" -d 'Decline a gate a run waits at (it fails like a declined prompt: rollback); --reason required'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "watch" -d 'Follow a run live from any terminal; exits with the run\'s exit code when it ends'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "status" -d 'Where a run stands, step by step and host by host (default: the latest run)'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "runs" -d 'History of runs'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "report" -d 'After-action report of a run: Markdown, JSON, JUnit XML, Prometheus text or HTML'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "audit" -d 'The tamper-evident audit journal'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "schema" -d 'Print the JSON Schema of the runbook format'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "completions" -d 'Print shell completions'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "man" -d 'Write the man pages (drctl.1, drctl-COMMAND.1), generated from this definition, into DIR'
+complete -c drctl -n "__fish_drctl_using_subcommand help; and not __fish_seen_subcommand_from validate plan hosts run failover migrate restore cutover drill resume rollback approve decline watch status runs report audit schema completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c drctl -n "__fish_drctl_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Check the hash chain; names the first line altered, removed or reordered'

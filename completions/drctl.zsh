@@ -51,11 +51,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (plan)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -71,11 +71,11 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (hosts)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
@@ -90,16 +90,17 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (run)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--gate-wait=[At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for \`drctl approve\`/\`drctl decline\` from another terminal before stopping (exit 5). Default\: stop at once]:DURATION:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
@@ -122,16 +123,17 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (failover)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--gate-wait=[At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for \`drctl approve\`/\`drctl decline\` from another terminal before stopping (exit 5). Default\: stop at once]:DURATION:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
@@ -154,16 +156,17 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (migrate)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--gate-wait=[At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for \`drctl approve\`/\`drctl decline\` from another terminal before stopping (exit 5). Default\: stop at once]:DURATION:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
@@ -186,16 +189,17 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (restore)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--gate-wait=[At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for \`drctl approve\`/\`drctl decline\` from another terminal before stopping (exit 5). Default\: stop at once]:DURATION:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
@@ -218,16 +222,17 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (cutover)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--gate-wait=[At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for \`drctl approve\`/\`drctl decline\` from another terminal before stopping (exit 5). Default\: stop at once]:DURATION:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
@@ -250,16 +255,17 @@ short\:"One line per problem (\`validate\` only)"))' \
 ;;
 (drill)
 _arguments "${_arguments_options[@]}" : \
-'-i+[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
-'--inventory=[Inventory file (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'-i+[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
+'--inventory=[Inventory file, drctl'\''s YAML or Ansible'\''s INI or YAML (overrides the runbook'\''s \`inventory\:\`)]:INVENTORY:_files' \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
-'*--limit=[Only these hosts or groups (comma-separated); \`local\` steps always run]:HOSTS:_default' \
+'*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
 '--format=[\`json\`\: stream the run'\''s events as JSON lines on stdout, for tools (human progress stays on stderr)]:FORMAT:((text\:""
 json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--gate-wait=[At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for \`drctl approve\`/\`drctl decline\` from another terminal before stopping (exit 5). Default\: stop at once]:DURATION:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
@@ -287,6 +293,7 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--gate-wait=[At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for \`drctl approve\`/\`drctl decline\` from another terminal before stopping (exit 5). Default\: stop at once]:DURATION:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
@@ -321,6 +328,7 @@ json\:""
 short\:"One line per problem (\`validate\` only)"))' \
 '--forks=[At most this many hosts at once in a step]:FORKS:_default' \
 '*--approve=[Pass this approval gate (repeatable)]:STEP:_default' \
+'--gate-wait=[At a gate nobody can answer at a terminal, keep the lock and connections and wait this long (e.g. 30s, 15m) for \`drctl approve\`/\`drctl decline\` from another terminal before stopping (exit 5). Default\: stop at once]:DURATION:_default' \
 '--state-dir=[State directory (default\: \$DRCTL_STATE_DIR, else ~/.local/state/drctl)]:STATE_DIR:_files -/' \
 '--log-file=[Also write every line to this file]:LOG_FILE:_files' \
 '--report-dir=[At the end, write the after-action report into DIR as Markdown, JSON, JUnit XML, Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html)]:DIR:_files -/' \
@@ -346,6 +354,48 @@ short\:"One line per problem (\`validate\` only)"))' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':run_id -- The run id (see `drctl runs`):_default' \
+&& ret=0
+;;
+(approve)
+_arguments "${_arguments_options[@]}" : \
+'--reason=[Why (journaled, audited and in the report); required to decline]:TEXT:_default' \
+'--state-dir=[]:STATE_DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':run_id -- The run waiting at the gate (see `drctl runs`, `drctl watch`):_default' \
+':step -- The gate'\''s step id:_default' \
+&& ret=0
+;;
+(decline)
+_arguments "${_arguments_options[@]}" : \
+'--reason=[Why (journaled, audited and in the report); required to decline]:TEXT:_default' \
+'--state-dir=[]:STATE_DIR:_files -/' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+':run_id -- The run waiting at the gate (see `drctl runs`, `drctl watch`):_default' \
+':step -- The gate'\''s step id:_default' \
+&& ret=0
+;;
+(watch)
+_arguments "${_arguments_options[@]}" : \
+'--state-dir=[]:STATE_DIR:_files -/' \
+'--interval=[How often the journal is read, in milliseconds]:MS:_default' \
+'--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
+'--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
+'--no-progress[Plain lines even on a terminal (without a terminal they always are)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'-V[Print version]' \
+'--version[Print version]' \
+'::run_id -- The run to follow (default\: the latest run):_default' \
 && ret=0
 ;;
 (status)
@@ -541,6 +591,18 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(approve)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(decline)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(watch)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (status)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -612,6 +674,9 @@ _drctl_commands() {
 'drill:Rehearse\: run in drill mode, roll everything back, judge against the objectives' \
 'resume:Continue a stopped or crashed run from its checkpoint' \
 'rollback:Undo the completed steps of a run, newest first' \
+'approve:Approve a gate a run waits at (run with --gate-wait), from another terminal' \
+'decline:Decline a gate a run waits at (it fails like a declined prompt\: rollback); --reason required' \
+'watch:Follow a run live from any terminal; exits with the run'\''s exit code when it ends' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
 'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
@@ -622,6 +687,11 @@ _drctl_commands() {
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'drctl commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__approve_commands] )) ||
+_drctl__subcmd__approve_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl approve commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__audit_commands] )) ||
 _drctl__subcmd__audit_commands() {
@@ -664,6 +734,11 @@ _drctl__subcmd__cutover_commands() {
     local commands; commands=()
     _describe -t commands 'drctl cutover commands' commands "$@"
 }
+(( $+functions[_drctl__subcmd__decline_commands] )) ||
+_drctl__subcmd__decline_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl decline commands' commands "$@"
+}
 (( $+functions[_drctl__subcmd__drill_commands] )) ||
 _drctl__subcmd__drill_commands() {
     local commands; commands=()
@@ -688,6 +763,9 @@ _drctl__subcmd__help_commands() {
 'drill:Rehearse\: run in drill mode, roll everything back, judge against the objectives' \
 'resume:Continue a stopped or crashed run from its checkpoint' \
 'rollback:Undo the completed steps of a run, newest first' \
+'approve:Approve a gate a run waits at (run with --gate-wait), from another terminal' \
+'decline:Decline a gate a run waits at (it fails like a declined prompt\: rollback); --reason required' \
+'watch:Follow a run live from any terminal; exits with the run'\''s exit code when it ends' \
 'status:Where a run stands, step by step and host by host (default\: the latest run)' \
 'runs:History of runs' \
 'report:After-action report of a run\: Markdown, JSON, JUnit XML, Prometheus text or HTML' \
@@ -698,6 +776,11 @@ _drctl__subcmd__help_commands() {
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'drctl help commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__approve_commands] )) ||
+_drctl__subcmd__help__subcmd__approve_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help approve commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__help__subcmd__audit_commands] )) ||
 _drctl__subcmd__help__subcmd__audit_commands() {
@@ -720,6 +803,11 @@ _drctl__subcmd__help__subcmd__completions_commands() {
 _drctl__subcmd__help__subcmd__cutover_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help cutover commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__help__subcmd__decline_commands] )) ||
+_drctl__subcmd__help__subcmd__decline_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help decline commands' commands "$@"
 }
 (( $+functions[_drctl__subcmd__help__subcmd__drill_commands] )) ||
 _drctl__subcmd__help__subcmd__drill_commands() {
@@ -801,6 +889,11 @@ _drctl__subcmd__help__subcmd__validate_commands() {
     local commands; commands=()
     _describe -t commands 'drctl help validate commands' commands "$@"
 }
+(( $+functions[_drctl__subcmd__help__subcmd__watch_commands] )) ||
+_drctl__subcmd__help__subcmd__watch_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl help watch commands' commands "$@"
+}
 (( $+functions[_drctl__subcmd__hosts_commands] )) ||
 _drctl__subcmd__hosts_commands() {
     local commands; commands=()
@@ -865,6 +958,11 @@ _drctl__subcmd__status_commands() {
 _drctl__subcmd__validate_commands() {
     local commands; commands=()
     _describe -t commands 'drctl validate commands' commands "$@"
+}
+(( $+functions[_drctl__subcmd__watch_commands] )) ||
+_drctl__subcmd__watch_commands() {
+    local commands; commands=()
+    _describe -t commands 'drctl watch commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_drctl" ]; then

@@ -46,6 +46,12 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Undo the completed steps of a run, newest first.
     Rollback(ResumeArgs),
+    /// Approve a gate a run waits at (run with --gate-wait), from another terminal.
+    Approve(AnswerArgs),
+    /// Decline a gate a run waits at (it fails like a declined prompt: rollback); --reason required.
+    Decline(AnswerArgs),
+    /// Follow a run live from any terminal; exits with the run's exit code when it ends.
+    Watch(WatchArgs),
     /// Where a run stands, step by step and host by host (default: the latest run).
     Status(StatusArgs),
     /// History of runs.
@@ -105,13 +111,14 @@ pub struct TargetArgs {
     /// The runbook file.
     #[arg(value_hint = clap::ValueHint::FilePath)]
     pub runbook: PathBuf,
-    /// Inventory file (overrides the runbook's `inventory:`).
+    /// Inventory file, drctl's YAML or Ansible's INI or YAML (overrides the runbook's `inventory:`).
     #[arg(short, long, value_hint = clap::ValueHint::FilePath)]
     pub inventory: Option<PathBuf>,
     /// Extra variable NAME=VALUE (highest precedence).
     #[arg(short = 'e', long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
-    /// Only these hosts or groups (comma-separated); `local` steps always run.
+    /// Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`,
+    /// `&INTERSECTED`, separated by `,` or `:`; `local` steps always run.
     #[arg(long, value_delimiter = ',', value_name = "HOSTS")]
     pub limit: Option<Vec<String>>,
 }
@@ -151,6 +158,11 @@ pub struct ExecArgs {
     /// Pass this approval gate (repeatable).
     #[arg(long, value_name = "STEP")]
     pub approve: Vec<String>,
+    /// At a gate nobody can answer at a terminal, keep the lock and connections and wait
+    /// this long (e.g. 30s, 15m) for `drctl approve`/`drctl decline` from another terminal
+    /// before stopping (exit 5). Default: stop at once.
+    #[arg(long, value_name = "DURATION", value_parser = gate_wait)]
+    pub gate_wait: Option<std::time::Duration>,
     /// State directory (default: $DRCTL_STATE_DIR, else ~/.local/state/drctl).
     #[arg(long, value_hint = clap::ValueHint::DirPath)]
     pub state_dir: Option<PathBuf>,
@@ -170,6 +182,40 @@ pub struct ExecArgs {
     /// Prometheus text and HTML (drctl-NAME.md, .json, .junit.xml, .prom, .html).
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub report_dir: Option<PathBuf>,
+}
+
+fn gate_wait(s: &str) -> Result<std::time::Duration, String> {
+    drctl_model::runbook::duration::parse_duration(s)
+}
+
+/// `drctl approve` / `drctl decline`.
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// The run waiting at the gate (see `drctl runs`, `drctl watch`).
+    pub run_id: String,
+    /// The gate's step id.
+    pub step: String,
+    /// Why (journaled, audited and in the report); required to decline.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `drctl watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The run to follow (default: the latest run).
+    pub run_id: Option<String>,
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub state_dir: Option<PathBuf>,
+    /// Plain lines even on a terminal (without a terminal they always are).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// How often the journal is read, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(50..=10000))]
+    pub interval: u64,
 }
 
 #[derive(Debug, Args)]

@@ -49,11 +49,22 @@ pub fn store(state_dir: Option<PathBuf>) -> Result<Arc<dyn RunStore>, Failure> {
     }
 }
 
+/// The person behind sudo: `SUDO_USER` as sudo sets it, when it names someone other than
+/// the account drctl runs as. (Like any environment variable it is as trustworthy as the
+/// process that started drctl; it records who asked, not a proof.)
+fn sudo_user(user: &str) -> Option<String> {
+    std::env::var("SUDO_USER")
+        .ok()
+        .filter(|s| !s.is_empty() && s != user)
+}
+
 /// Who runs drctl, from where.
 pub fn operator() -> Operator {
     Operator {
         user: drctl_transport::current_user(),
         controller: drctl_state_fs::lock::hostname(),
+        sudo_user: sudo_user(&drctl_transport::current_user()),
+        drctl_version: Some(super::VERSION.to_string()),
     }
 }
 

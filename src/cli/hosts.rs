@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use drctl_core::RunMode;
-use drctl_engine::reach::{self, HostReach, ReachVerdict};
+use drctl_engine::reach::{self, HostReach, ReachVerdict, Reached};
 use drctl_ssh::RealConnector;
 
 use super::args::{Format, HostsArgs};
@@ -68,20 +68,28 @@ fn table(results: &[HostReach]) -> String {
         "VIA".into(),
         "USER".into(),
         "RUNS AS".into(),
+        "BECOME".into(),
         "CONNECT".into(),
         "LATENCY".into(),
         "STATUS".into(),
     ]];
     for r in results {
-        let (runs_as, connect, latency, status) = match &r.result {
+        let dash = || "-".to_string();
+        let (runs_as, become_col, connect, latency, status) = match &r.result {
             Ok(ok) => (
                 ok.account.clone(),
+                become_cell(ok),
                 ms(ok.connect),
                 ms(ok.latency),
-                "ok".to_string(),
+                if ok.become_ok() {
+                    "ok"
+                } else {
+                    "BECOME FAILED"
+                }
+                .to_string(),
             ),
-            Err(e) if e.is_host_key() => ("-".into(), "-".into(), "-".into(), "HOST KEY".into()),
-            Err(_) => ("-".into(), "-".into(), "-".into(), "FAILED".into()),
+            Err(e) if e.is_host_key() => (dash(), dash(), dash(), dash(), "HOST KEY".into()),
+            Err(_) => (dash(), dash(), dash(), dash(), "FAILED".into()),
         };
         rows.push([
             r.host.name.clone(),
@@ -89,12 +97,13 @@ fn table(results: &[HostReach]) -> String {
             via(r),
             r.host.user.clone(),
             runs_as,
+            become_col,
             connect,
             latency,
             status,
         ]);
     }
-    let widths: Vec<usize> = (0..8)
+    let widths: Vec<usize> = (0..9)
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
@@ -108,14 +117,38 @@ fn table(results: &[HostReach]) -> String {
         out.push('\n');
     }
     for r in results {
-        if let Err(e) = &r.result {
-            out.push_str(&format!("\n{e}\n"));
-            if let Some(h) = e.hint() {
-                out.push_str(&format!("  hint: {h}\n"));
+        match &r.result {
+            Err(e) => {
+                out.push_str(&format!("\n{e}\n"));
+                if let Some(h) = e.hint() {
+                    out.push_str(&format!("  hint: {h}\n"));
+                }
+            }
+            Ok(ok) => {
+                for (how, res) in &ok.become_as {
+                    if let Err(e) = res {
+                        out.push_str(&format!("\n{}: {how} failed: {e}\n", r.host.name));
+                    }
+                }
             }
         }
     }
     out
+}
+
+/// `root ok, postgres FAILED`; `-` when no step becomes anyone there.
+fn become_cell(ok: &Reached) -> String {
+    if ok.become_as.is_empty() {
+        return "-".into();
+    }
+    ok.become_as
+        .iter()
+        .map(|(how, r)| {
+            let user = how.rsplit(' ').next().unwrap_or(how);
+            format!("{user} {}", if r.is_ok() { "ok" } else { "FAILED" })
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn json(results: &[HostReach]) -> serde_json::Value {
@@ -134,6 +167,16 @@ fn json(results: &[HostReach]) -> serde_json::Value {
                     v["runs_as"] = ok.account.clone().into();
                     v["connect_ms"] = (ok.connect.as_secs_f64() * 1000.0).into();
                     v["latency_ms"] = (ok.latency.as_secs_f64() * 1000.0).into();
+                    v["become"] = ok
+                        .become_as
+                        .iter()
+                        .map(|(how, r)| match r {
+                            Ok(who) => serde_json::json!({"as": how, "ok": true, "account": who}),
+                            Err(e) => serde_json::json!({"as": how, "ok": false, "error": e}),
+                        })
+                        .collect::<Vec<_>>()
+                        .into();
+                    v["ok"] = ok.become_ok().into();
                 }
                 Err(e) => {
                     v["ok"] = false.into();

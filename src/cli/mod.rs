@@ -1,6 +1,7 @@
 //! The command line (clap lives only here): arguments become checked configs that the
 //! engine takes; errors become exit codes.
 
+mod answer;
 mod args;
 pub mod completions;
 mod context;
@@ -13,20 +14,30 @@ mod run;
 mod signals;
 mod status;
 mod validate;
+mod watch;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use drctl_core::store::AuditVerdict;
 use drctl_engine::session::ResumeKind;
 
 use crate::error::{Exit, exit_for};
 pub use args::{Cli, Command};
 
+/// This drctl and the commit it was built from, e.g. `0.1.0 (commit 1a2b3c4d5e6f)`.
+pub const VERSION: &str = env!("DRCTL_VERSION");
+
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // `--version` names the commit; the man pages (generated from `Cli::command()`) keep
+    // the plain package version so that they do not go stale with every commit.
+    let parsed = Cli::command()
+        .version(VERSION)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -63,6 +74,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Drill(a) => run::drill(a),
         Command::Resume(a) => run::resume(a, ResumeKind::Continue),
         Command::Rollback(a) => run::resume(a, ResumeKind::Rollback),
+        Command::Approve(a) => answer::run(a, drctl_core::gate::Verdict::Approve),
+        Command::Decline(a) => answer::run(a, drctl_core::gate::Verdict::Decline),
+        Command::Watch(a) => watch::run(a),
         Command::Status(a) => status::status(a),
         Command::Runs(a) => status::runs(a),
         Command::Report(a) => report::run(a),

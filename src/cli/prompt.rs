@@ -64,7 +64,7 @@ impl TerminalApprover {
         rx
     }
 
-    fn ask_line(&self, question: &str) -> Reply {
+    fn ask_line(&self, question: &str, withdrawn: &AtomicBool) -> Reply {
         let mut guard = self.lines.lock().unwrap_or_else(|p| p.into_inner());
         let lines = guard.get_or_insert_with(Self::reader);
         // Whatever was typed before the question is not an answer to it.
@@ -74,6 +74,10 @@ impl TerminalApprover {
             if self.cancel.load(Ordering::SeqCst) {
                 eprintln!();
                 return Reply::Interrupted;
+            }
+            if withdrawn.load(Ordering::SeqCst) {
+                eprintln!("\n  (answered from another terminal)");
+                return Reply::Closed;
             }
             match lines.recv_timeout(Duration::from_millis(100)) {
                 Ok(Some(l)) => return Reply::Line(l.trim().to_lowercase()),
@@ -85,13 +89,17 @@ impl TerminalApprover {
 }
 
 impl Approver for TerminalApprover {
+    fn interactive(&self, _step: &str) -> bool {
+        true
+    }
+
     fn ask(&self, gate: &Gate<'_>) -> Answer {
         let question = format!(
             "\n  APPROVAL NEEDED [{}]: {}\n  Type 'yes' to approve, 'no' to decline: ",
             gate.step, gate.message
         );
         loop {
-            let answer = match self.ask_line(&question) {
+            let answer = match self.ask_line(&question, &gate.withdrawn) {
                 Reply::Interrupted => return Answer::Interrupted,
                 Reply::Closed => return Answer::Unanswered,
                 Reply::Line(a) => a,
@@ -106,7 +114,7 @@ impl Approver for TerminalApprover {
                 _ => {}
             }
             let confirm = "  Declining fails this gate and rolls the run back. Type 'decline' to confirm, anything else to be asked again: ";
-            match self.ask_line(confirm) {
+            match self.ask_line(confirm, &gate.withdrawn) {
                 Reply::Interrupted => return Answer::Interrupted,
                 Reply::Closed => return Answer::Unanswered,
                 Reply::Line(c) if c == "decline" => {

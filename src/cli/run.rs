@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use drctl_core::Phase;
 use drctl_core::events::{Event, EventSink, Sinks};
+use drctl_core::record::Record;
 use drctl_core::{Exit, RunMode};
 use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, Unresolved, new_run_id};
 use drctl_engine::{ExecOptions, NoReturn};
@@ -44,11 +45,12 @@ fn session(
         rerun: rerun.iter().cloned().collect(),
         skip: skip.iter().cloned().collect(),
         no_return,
+        gate_wait: e.gate_wait,
         ..ExecOptions::default()
     };
     super::signals::install(options.cancel.clone(), console.clone());
     let approver =
-        super::prompt::approver(e, &operator.user, console.clone(), options.cancel.clone());
+        super::prompt::approver(e, &operator.who(), console.clone(), options.cancel.clone());
     Ok(Session::new(
         context::store(e.state_dir.clone())?,
         Arc::new(RealConnector::new()),
@@ -175,18 +177,63 @@ fn start(a: &RunArgs, mode: RunMode, want_kind: Option<&str>) -> anyhow::Result<
         Unresolved::Refuse
     };
     let finished = s.start(plan, &target, unresolved);
-    if let Some(n) = notifier {
-        // The run is over: the last messages get a short grace, never the exit code.
-        n.finish(std::time::Duration::from_secs(3));
+    if let (Some(n), Ok(f)) = (&notifier, &finished) {
+        notified(n, &a.exec, &f.run_id);
     }
     Ok(Some(finished.map_err(failure)?))
 }
 
-/// The runbook's `notify:` receivers as a sink, headers rendered from the plan's vars
+/// The run is over: the last messages get a short grace (never the exit code), and what
+/// could not be delivered is journaled (`notify_failed`) for the reports.
+fn notified(n: &Notifier, e: &ExecArgs, run_id: &str) {
+    n.finish(std::time::Duration::from_secs(3));
+    let lost = n.undelivered();
+    if lost.is_empty() {
+        return;
+    }
+    let records: Vec<Record> = lost
+        .into_iter()
+        .map(|u| Record::NotifyFailed {
+            t: u.t,
+            url: u.receiver,
+            event: u.event,
+            error: u.error,
+        })
+        .collect();
+    let journaled = context::store(e.state_dir.clone())
+        .map_err(|f| f.to_string())
+        .and_then(|s| s.reopen_run(run_id).map_err(|x| x.to_string()))
+        .and_then(|log| log.append_all(&records).map_err(|x| x.to_string()));
+    if let Err(err) = journaled {
+        eprintln!("warning: notify: could not journal the undelivered notifications: {err}");
+    }
+}
+
+/// A sink set once the plan is known (resume and rollback learn it from the journal after
+/// the session is built): the notifier of the run's `notify:` receivers.
+#[derive(Default)]
+struct Later(std::sync::OnceLock<Arc<Notifier>>);
+
+impl EventSink for Later {
+    fn event(&self, e: &Event) {
+        if let Some(n) = self.0.get() {
+            n.event(e);
+        }
+    }
+}
+
+/// The `notify:` receivers of the runbook and of the inventory as a sink (a receiver
+/// both name by the same url is the runbook's), headers rendered from the plan's vars
 /// (`{{ name }}`), every payload and warning masked with the plan's masker.
 fn notifier(plan: &Plan) -> Option<Arc<Notifier>> {
     let rb = &plan.runbook;
-    if rb.notify.is_empty() {
+    let mut all: Vec<&drctl_model::runbook::model::Notify> = rb.notify.iter().collect();
+    for n in &plan.inventory.notify {
+        if !all.iter().any(|m| m.url.value == n.url.value) {
+            all.push(n);
+        }
+    }
+    if all.is_empty() {
         return None;
     }
     let render = |v: &str| {
@@ -199,9 +246,8 @@ fn notifier(plan: &Plan) -> Option<Arc<Notifier>> {
         }
         out
     };
-    let receivers = rb
-        .notify
-        .iter()
+    let receivers = all
+        .into_iter()
         .map(|n| Receiver {
             url: render(&n.url.value),
             format: n.format.clone(),
@@ -254,7 +300,14 @@ pub fn resume(a: ResumeArgs, kind: ResumeKind) -> anyhow::Result<Exit> {
     } else {
         NoReturn::Stop
     };
-    let s = session(&a.exec, &a.rerun, &a.skip, no_return, None)?;
+    let later = Arc::new(Later::default());
+    let s = session(
+        &a.exec,
+        &a.rerun,
+        &a.skip,
+        no_return,
+        Some(later.clone() as Arc<dyn EventSink>),
+    )?;
     let req = ResumeRequest {
         run_id: a.run_id.clone(),
         kind,
@@ -272,6 +325,12 @@ pub fn resume(a: ResumeArgs, kind: ResumeKind) -> anyhow::Result<Exit> {
     let mut said = false;
     let f = loop {
         let r = s.prepare_resume(&req).map_err(failure)?;
+        if later.0.get().is_none()
+            && let Some(n) = notifier(&r.plan)
+        {
+            n.set_run_id(&a.run_id);
+            let _ = later.0.set(n);
+        }
         if !said {
             context::print_diagnostics(&r.warnings);
             for n in &r.notes {
@@ -288,7 +347,12 @@ pub fn resume(a: ResumeArgs, kind: ResumeKind) -> anyhow::Result<Exit> {
                 }
                 std::thread::sleep(std::time::Duration::from_millis(300));
             }
-            other => break other.map_err(failure)?,
+            other => {
+                if let (Some(n), Ok(f)) = (later.0.get(), &other) {
+                    notified(n, &a.exec, &f.run_id);
+                }
+                break other.map_err(failure)?;
+            }
         }
     };
     let exit = f.outcome.exit();

@@ -79,7 +79,7 @@ pub fn runs(a: RunsArgs) -> anyhow::Result<Exit> {
             .and_then(ts_ms)
             .zip(ts_ms(&l.header.started_at))
             .map(|(e, s)| e - s);
-        rows.push(json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user,
+        rows.push(json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user, "sudo_user": l.header.sudo_user,
             "started_at": l.header.started_at, "outcome": o, "exit": exit, "duration_ms": dur }));
     }
     if a.format == Format::Json {
@@ -139,7 +139,7 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
         }
         steps.push(json!({ "id": s.id, "state": s.state, "hosts": hosts }));
     }
-    let view = json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user,
+    let view = json!({ "run_id": id, "name": l.header.name, "kind": l.header.kind, "mode": l.header.mode, "user": l.header.user, "sudo_user": l.header.sudo_user,
         "started_at": l.header.started_at, "outcome": o, "exit": exit, "torn_tail": l.torn_tail, "steps": steps });
     if a.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&view)?);
@@ -149,7 +149,7 @@ pub fn status(a: StatusArgs) -> anyhow::Result<Exit> {
             o,
             l.header.mode.as_str(),
             l.header.name,
-            l.header.user,
+            drctl_core::record::who(&l.header.user, l.header.sudo_user.as_deref()),
             l.header.started_at
         );
         for s in &steps {

@@ -103,6 +103,9 @@ fn cli_reference_names_only_real_flags() {
         "audit",
         "schema",
         "completions",
+        "approve",
+        "decline",
+        "watch",
     ];
     let helps: BTreeMap<&str, String> = commands.iter().map(|c| (*c, help(c))).collect();
     let flag = regex::Regex::new(r"--[a-z][a-z-]*").unwrap();

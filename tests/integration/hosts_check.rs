@@ -97,3 +97,53 @@ fn a_dead_host_exits_1_and_is_named() {
         out.stdout()
     );
 }
+
+/// Become is checked too: every account a step becomes on a host, through real sudo; a
+/// wrong password fails that host (exit 1) and is named, the password itself nowhere.
+#[test]
+fn become_is_checked_for_every_account_the_plan_needs() {
+    use crate::become_lab::{BecomeLab, PASSWORD};
+    let bl = BecomeLab::start(3);
+    let inv = bl.inventory(
+        "  become: true\n",
+        &[
+            ("h1", "user: drctl-op"),
+            ("h2", "user: drctl-op2, become_password: \"{{ op_pw }}\""),
+            ("h3", "user: drctl-op2, become_password: \"{{ op_pw }}\""),
+        ],
+    );
+    let rb = "drctl: 1\nkind: failover\nname: reach-become\nvars:\n  op_pw: { env: BECOME_LAB_PW, secret: true }\nsteps:\n  - id: stop\n    on: [h1, h2]\n    run: touch /tmp/never\n  - id: promote\n    on: [h1]\n    become_user: drctl-svc\n    run: touch /tmp/never\n";
+    let good = bl
+        .drctl(&inv, rb)
+        .env("BECOME_LAB_PW", PASSWORD)
+        .args(["hosts", "{runbook}", "-i", "{inventory}"])
+        .run();
+    good.status(0);
+    let row = |o: &crate::builder::Outcome, h: &str| {
+        o.stdout()
+            .lines()
+            .find(|l| l.starts_with(h))
+            .unwrap_or_else(|| panic!("no row for {h}: {}", o.stdout()))
+            .to_string()
+    };
+    let h1 = row(&good, "h1");
+    assert!(
+        h1.contains("drctl-op") && h1.contains("root ok, drctl-svc ok"),
+        "{h1}"
+    );
+    assert!(row(&good, "h2").contains("root ok"), "{}", good.stdout());
+    assert!(
+        !good.stdout().lines().any(|l| l.starts_with("h3")),
+        "h3 is in no step"
+    );
+    let bad = bl
+        .drctl(&inv, rb)
+        .env("BECOME_LAB_PW", "not-the-password")
+        .args(["hosts", "{runbook}", "-i", "{inventory}"])
+        .run();
+    bad.status(1)
+        .stdout_has("BECOME FAILED")
+        .stdout_has("h2: sudo to root failed")
+        .output_lacks("not-the-password");
+    assert!(row(&bad, "h1").ends_with("ok"), "{}", bad.stdout());
+}

@@ -109,8 +109,10 @@ impl Lab {
             run(Command::new("ssh-keygen")
                 .args(["-q", "-t", "ed25519", "-N", "", "-f"])
                 .arg(&hk));
-            let addr = format!("127.{a}.{b}.{}", i + 1);
-            let port = 2222;
+            // 250 addresses a lab; beyond them (a 500-host benchmark) the same addresses
+            // again on the next ports.
+            let addr = format!("127.{a}.{b}.{}", i % 250 + 1);
+            let port = 2222 + (i / 250) as u16;
             let cfg = root.path().join(format!("sshd_{name}.conf"));
             let conf = format!(
                 "ListenAddress {addr}:{port}\nHostKey {hk}\nPidFile none\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\nAuthorizedKeysFile {auth}\nStrictModes no\nPermitRootLogin prohibit-password\nMaxSessions 200\nMaxStartups 400\nUseDNS no\nLogLevel ERROR\nSubsystem sftp internal-sftp\nSetEnv SHLVL=1 HOST_DIR={dir} {extra_env}\n",

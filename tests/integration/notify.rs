@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::builder::Drctl;
 
 /// A tiny HTTP receiver: each request's head and body down the channel.
-fn receiver() -> (String, mpsc::Receiver<(String, String)>) {
+pub(crate) fn receiver() -> (String, mpsc::Receiver<(String, String)>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", l.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();

@@ -268,6 +268,7 @@ fn fuzz_regressions_give_diagnostics_not_panics() {
 
 /// Issue 11 points 8 and 11: an inventory drctl does not read gets one diagnostic saying
 /// so, and no line of it (it may be a secrets file named by mistake) is ever printed.
+/// (Issue 13: an Ansible INI inventory is read now.)
 #[test]
 fn a_file_that_is_not_an_inventory_is_named_once_and_never_quoted() {
     let td = tempfile::tempdir().unwrap();
@@ -277,9 +278,15 @@ fn a_file_that_is_not_an_inventory_is_named_once_and_never_quoted() {
         "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: a\n    on: db1\n    run: echo\n",
     )
     .unwrap();
+    let ini = drctl()
+        .args(["validate", "-i", "tests/bad/inventories/hosts.ini"])
+        .arg(&rb)
+        .output()
+        .unwrap();
+    assert_eq!(ini.status.code(), Some(0), "{ini:?}");
     for (inv, says) in [
-        ("hosts.ini", "Ansible INI"),
         ("secrets.yaml", "not an inventory"),
+        ("credentials", "not an inventory"),
         ("secrets.env", "not an inventory"),
     ] {
         let inv = format!("tests/bad/inventories/{inv}");

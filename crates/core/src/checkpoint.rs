@@ -363,6 +363,8 @@ mod tests {
             severity: None,
             started_at: "2026-01-01T00:00:00Z".into(),
             user: "u".into(),
+            sudo_user: None,
+            drctl_version: None,
             controller: "c".into(),
             pid: 1,
             inventory: None,

@@ -6,6 +6,7 @@
 pub mod checkpoint;
 pub mod events;
 pub mod exit;
+pub mod gate;
 #[cfg(any(test, feature = "memory"))]
 pub mod memory;
 pub mod outcome;

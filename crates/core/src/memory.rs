@@ -44,6 +44,7 @@ struct Runs {
     order: Vec<String>,
     locks: BTreeMap<String, u64>,
     epoch: u64,
+    answers: BTreeMap<String, Vec<crate::gate::GateAnswer>>,
 }
 
 /// The store.
@@ -185,5 +186,26 @@ impl RunStore for MemoryStore {
 
     fn location(&self) -> String {
         "memory".into()
+    }
+
+    fn post_answer(
+        &self,
+        run_id: &str,
+        answer: &crate::gate::GateAnswer,
+    ) -> Result<(), StateError> {
+        let mut runs = self.runs.lock().expect("runs");
+        if !runs.logs.contains_key(run_id) {
+            return Err(StateError::NoSuchRun(run_id.into()));
+        }
+        runs.answers
+            .entry(run_id.to_string())
+            .or_default()
+            .push(answer.clone());
+        Ok(())
+    }
+
+    fn answers(&self, run_id: &str) -> Result<Vec<crate::gate::GateAnswer>, StateError> {
+        let runs = self.runs.lock().expect("runs");
+        Ok(runs.answers.get(run_id).cloned().unwrap_or_default())
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::gate::{Identity, Verdict};
 use crate::outcome::{Decision, Outcome, Phase, RunMode};
 
 /// Journal format version this drctl writes and reads.
@@ -23,6 +24,12 @@ pub struct Header {
     pub severity: Option<String>,
     pub started_at: String,
     pub user: String,
+    /// The person behind sudo (`SUDO_USER`) when it differs from `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_user: Option<String>,
+    /// The drctl that started the run (`0.1.0 (commit abc123)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drctl_version: Option<String>,
     pub controller: String,
     pub pid: u32,
     pub inventory: Option<String>,
@@ -30,6 +37,14 @@ pub struct Header {
     pub vars: BTreeMap<String, String>,
     pub limit: Option<Vec<String>>,
     pub rto_ms: Option<u64>,
+}
+
+/// `root (sudo from alice)`, or the user alone: how reports and messages name who ran drctl.
+pub fn who(user: &str, sudo_user: Option<&str>) -> String {
+    match sudo_user {
+        Some(s) => format!("{user} (sudo from {s})"),
+        None => user.to_string(),
+    }
 }
 
 /// One journal record. `t` is RFC 3339 UTC.
@@ -81,6 +96,29 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
+    /// The run waits at a gate for answers from other terminals (`drctl approve`,
+    /// `drctl decline`); `until` is when it stops waiting (none: as long as a terminal
+    /// prompt is open).
+    GateWait {
+        t: String,
+        step: String,
+        /// Distinct persons whose approval the gate needs.
+        approvers: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+    },
+    /// An answer given from another terminal, as the waiting run received it.
+    Answer {
+        /// When it was given.
+        t: String,
+        step: String,
+        verdict: Verdict,
+        by: Identity,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// False when it did not count: the same person had already approved this gate.
+        counted: bool,
+    },
     StepEnd {
         t: String,
         step: String,
@@ -109,6 +147,14 @@ pub enum Record {
         /// Forward step or its rollback (older journals: forward).
         #[serde(default = "Phase::forward")]
         phase: Phase,
+    },
+    /// A `notify:` message could not be delivered (receiver down, refused, gave up after
+    /// its retries). Never a secret: the url is masked, the error is the client's.
+    NotifyFailed {
+        t: String,
+        url: String,
+        event: String,
+        error: String,
     },
     RunEnd {
         t: String,

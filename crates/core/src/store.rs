@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::gate::GateAnswer;
 use crate::record::{Header, Loaded, Record};
 
 /// Errors of the state layer.
@@ -118,6 +119,11 @@ pub trait RunStore: Send + Sync {
     fn verify_audit(&self) -> Result<AuditVerdict, StateError>;
     /// Where the store is, for messages.
     fn location(&self) -> String;
+    /// Post an answer to a gate a run waits at (`drctl approve`/`decline`); durable when
+    /// it returns. The run reads it with [`RunStore::answers`].
+    fn post_answer(&self, run_id: &str, answer: &GateAnswer) -> Result<(), StateError>;
+    /// Every answer posted to a run's gates, oldest first.
+    fn answers(&self, run_id: &str) -> Result<Vec<GateAnswer>, StateError>;
     /// Where the audit chain is, for `audit verify`'s messages (`FILE:LINE` names a line).
     fn audit_location(&self) -> String {
         self.location()
@@ -130,6 +136,9 @@ pub struct AuditEntry {
     pub seq: u64,
     pub t: String,
     pub who: String,
+    /// The person behind sudo (`SUDO_USER`) when it differs from `who`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_user: Option<String>,
     pub controller: String,
     pub run_id: String,
     pub runbook: String,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// A gate waiting for an answer.
 #[derive(Debug, Clone)]
@@ -12,6 +13,9 @@ pub struct Gate<'a> {
     pub step: &'a str,
     /// The approval message, rendered (secrets masked).
     pub message: &'a str,
+    /// Set when the gate was settled elsewhere (answers from other terminals): a prompt
+    /// still open gives up and returns [`Answer::Unanswered`].
+    pub withdrawn: Arc<AtomicBool>,
 }
 
 /// What an approver said.
@@ -30,6 +34,12 @@ pub enum Answer {
 /// Answers approval gates. Blocking: the engine calls it off its async runtime.
 pub trait Approver: Send + Sync {
     fn ask(&self, gate: &Gate<'_>) -> Answer;
+
+    /// Whether a human may answer `ask` for gate `step` at a prompt (which then waits as
+    /// long as it takes); answers from other terminals are taken meanwhile.
+    fn interactive(&self, _step: &str) -> bool {
+        false
+    }
 }
 
 /// Nobody to ask: every gate stops the run.
@@ -64,6 +74,10 @@ impl Approver for PresetApprover {
             self.then.ask(gate)
         }
     }
+
+    fn interactive(&self, step: &str) -> bool {
+        !self.yes && !self.approve.contains(step) && self.then.interactive(step)
+    }
 }
 
 #[cfg(test)]
@@ -82,6 +96,7 @@ mod tests {
             run_id: "r",
             step,
             message: "m",
+            withdrawn: Arc::default(),
         };
         assert_eq!(
             a.ask(&gate("promote")),

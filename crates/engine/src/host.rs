@@ -12,7 +12,7 @@ use drctl_model::plan::{Plan, PlanStep};
 use drctl_model::runbook::inventory::{Host, resolve_path};
 use drctl_model::runbook::model::{Action, Check};
 use drctl_model::template::{Engine, Mode, Rendered};
-use drctl_transport::{CommandSpec, Output, TransportError};
+use drctl_transport::{Become, CommandSpec, Output, Secret, TransportError};
 
 use super::pool::Pool;
 
@@ -93,6 +93,27 @@ impl HostJob {
         )
     }
 
+    /// Whom the step runs as on this host (`become`), its password rendered (a secret
+    /// var: masked wherever output is shown).
+    fn become_as(&self) -> Result<Option<Become>, String> {
+        let Some(cfg) = drctl_model::runbook::become_keys::effective(&self.ps().step, &self.host)
+        else {
+            return Ok(None);
+        };
+        let password = match &cfg.password {
+            None => None,
+            Some(t) => Some(Secret::new(
+                self.render(t, Mode::Text)
+                    .map_err(|e| format!("become_password: {e}"))?,
+            )),
+        };
+        Ok(Some(Become {
+            user: cfg.user,
+            method: cfg.method,
+            password,
+        }))
+    }
+
     /// Is the step's `when` true on this host?
     pub fn when(&self) -> Result<bool, String> {
         match &self.ps().step.when {
@@ -125,9 +146,13 @@ impl HostJob {
             env,
             timeout: ps.attempt_timeout.unwrap_or(ps.timeout),
         };
+        let become_as = self.become_as()?;
         let o = self
             .pool
-            .with(&self.host, |c| c.exec(&spec))
+            .with(&self.host, |c| {
+                c.set_become(become_as.as_ref())?;
+                c.exec(&spec)
+            })
             .map_err(|e| e.to_string())?;
         Ok(match &check.expect {
             Some(e) => e.failure(&o, true).is_none(),
@@ -255,15 +280,23 @@ impl HostJob {
         base: &Path,
     ) -> Result<drctl_transport::TransferResult, TransportError> {
         let timeout = self.ps().timeout;
+        let become_as = self.become_as().map_err(|msg| TransportError::Become {
+            host: self.host.name.clone(),
+            how: "become".into(),
+            msg,
+        })?;
         if upload {
             let local = resolve_path(src, base);
             self.pool.with(&self.host, |c| {
+                c.set_become(become_as.as_ref())?;
                 c.upload(&local, dest, mode.unwrap_or(0o644), timeout)
             })
         } else {
             let local = resolve_path(dest, base);
-            self.pool
-                .with(&self.host, |c| c.download(src, &local, timeout))
+            self.pool.with(&self.host, |c| {
+                c.set_become(become_as.as_ref())?;
+                c.download(src, &local, timeout)
+            })
         }
     }
 
@@ -427,7 +460,14 @@ impl HostJob {
             .push(("DRCTL_STEP_ID".into(), self.ps().step.id.value.clone()));
         spec.env
             .push(("DRCTL_EPOCH".into(), self.epoch.to_string()));
-        match self.pool.with(&self.host, |c| c.exec(&spec)) {
+        let become_as = match self.become_as() {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        };
+        match self.pool.with(&self.host, |c| {
+            c.set_become(become_as.as_ref())?;
+            c.exec(&spec)
+        }) {
             Ok(o) => {
                 let mut why = match expect {
                     Some(e) => e.failure(&o, true).map(|w| format!("expect not met: {w}")),

@@ -37,6 +37,9 @@ pub struct ExecOptions {
     /// The fencing epoch of the run's lock (set by the session): every command gets it as
     /// `DRCTL_EPOCH`.
     pub epoch: u64,
+    /// `--gate-wait`: how long a gate nobody can answer at a terminal waits for answers
+    /// from other terminals (`drctl approve`) before the run stops (none: stop at once).
+    pub gate_wait: Option<std::time::Duration>,
 }
 
 /// What a rollback does at a step marked `point_of_no_return` that succeeded.
@@ -58,6 +61,7 @@ impl Default for ExecOptions {
             cancel: Arc::default(),
             no_return: NoReturn::Stop,
             epoch: 0,
+            gate_wait: None,
         }
     }
 }
@@ -83,6 +87,17 @@ impl ExecOptions {
 pub struct Operator {
     pub user: String,
     pub controller: String,
+    /// The person behind sudo (`SUDO_USER`) when it differs from `user`.
+    pub sudo_user: Option<String>,
+    /// `drctl --version` of the binary running (`0.1.0 (commit abc123)`).
+    pub drctl_version: Option<String>,
+}
+
+impl Operator {
+    /// `root (sudo from alice)`, or the user alone.
+    pub fn who(&self) -> String {
+        drctl_core::record::who(&self.user, self.sudo_user.as_deref())
+    }
 }
 
 /// How a run ended.

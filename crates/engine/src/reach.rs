@@ -7,8 +7,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use drctl_model::plan::Plan;
+use drctl_model::runbook::become_keys;
 use drctl_model::runbook::inventory::Host;
-use drctl_transport::{CommandSpec, Connector, TransportError};
+use drctl_transport::{Become, CommandSpec, Connection, Connector, Secret, TransportError};
+
+/// A host to check and the accounts the plan's steps become on it.
+#[derive(Debug, Clone)]
+pub struct HostToCheck {
+    pub host: Host,
+    pub become_as: Vec<Become>,
+}
 
 /// What was found out about one host.
 #[derive(Debug, Clone)]
@@ -27,6 +35,16 @@ pub struct Reached {
     pub latency: Duration,
     /// The account commands run as (`id -un` on the host).
     pub account: String,
+    /// Each account the plan becomes on the host (`sudo to postgres`) and whether it
+    /// worked: `Ok` the account `id -un` gave, `Err` why not.
+    pub become_as: Vec<(String, Result<String, String>)>,
+}
+
+impl Reached {
+    /// Did every `become` the plan needs on this host work?
+    pub fn become_ok(&self) -> bool {
+        self.become_as.iter().all(|(_, r)| r.is_ok())
+    }
 }
 
 /// The verdict over all hosts, as an exit code would tell it.
@@ -36,17 +54,41 @@ pub enum ReachVerdict {
     AllReached,
     /// A host key is unknown, changed or revoked somewhere (refuse the run).
     HostKeyProblem,
-    /// Some host could not be reached or did not run the probe.
+    /// Some host could not be reached, or a `become` it needs failed.
     SomeUnreachable,
 }
 
-/// The hosts the plan's steps run on, each once, in the order they first appear.
-pub fn plan_hosts(plan: &Plan) -> Vec<Host> {
-    let mut out: Vec<Host> = Vec::new();
+/// The hosts the plan's steps run on, each once, in the order they first appear, with
+/// every account a step becomes there (its password rendered from its secret var).
+pub fn plan_hosts(plan: &Plan) -> Vec<HostToCheck> {
+    let mut out: Vec<HostToCheck> = Vec::new();
     for s in &plan.steps {
         for h in &s.hosts {
-            if !out.iter().any(|o| o.name == h.name) {
-                out.push(h.clone());
+            let i = match out.iter().position(|o| o.host.name == h.name) {
+                Some(i) => i,
+                None => {
+                    out.push(HostToCheck {
+                        host: h.clone(),
+                        become_as: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            if let Some(cfg) = become_keys::effective(&s.step, h) {
+                let password = cfg
+                    .password
+                    .as_deref()
+                    .and_then(become_keys::password_var)
+                    .and_then(|var| plan.context.get(var))
+                    .map(|v| Secret::new(v.as_str().map_or_else(|| v.to_string(), String::from)));
+                let b = Become {
+                    user: cfg.user,
+                    method: cfg.method,
+                    password,
+                };
+                if !out[i].become_as.contains(&b) {
+                    out[i].become_as.push(b);
+                }
             }
         }
     }
@@ -54,15 +96,18 @@ pub fn plan_hosts(plan: &Plan) -> Vec<Host> {
 }
 
 /// Check every host at once, one thread per host.
-pub fn check_hosts(hosts: &[Host], connector: Arc<dyn Connector>) -> Vec<HostReach> {
+pub fn check_hosts(hosts: &[HostToCheck], connector: Arc<dyn Connector>) -> Vec<HostReach> {
     let handles: Vec<_> = hosts
         .iter()
         .cloned()
-        .map(|host| {
+        .map(|h| {
             let connector = connector.clone();
             std::thread::spawn(move || {
-                let result = reach_one(&host, connector.as_ref());
-                HostReach { host, result }
+                let result = reach_one(&h, connector.as_ref());
+                HostReach {
+                    host: h.host,
+                    result,
+                }
             })
         })
         .collect();
@@ -72,18 +117,14 @@ pub fn check_hosts(hosts: &[Host], connector: Arc<dyn Connector>) -> Vec<HostRea
         .collect()
 }
 
-fn reach_one(host: &Host, connector: &dyn Connector) -> Result<Reached, TransportError> {
-    let t0 = Instant::now();
-    let mut conn = connector.connect(host)?;
-    let connect = t0.elapsed();
+/// `id -un` on an open connection.
+fn whoami(conn: &mut dyn Connection, host: &Host) -> Result<String, TransportError> {
     let spec = CommandSpec {
         command: "id -un".into(),
         env: Vec::new(),
-        timeout: host.connect_timeout.max(Duration::from_secs(5)),
+        timeout: host.connect_timeout.max(Duration::from_secs(5)) * 3,
     };
-    let t1 = Instant::now();
     let out = conn.exec(&spec)?;
-    let latency = t1.elapsed();
     if out.exit != 0 {
         return Err(TransportError::Lost {
             host: host.name.clone(),
@@ -94,10 +135,38 @@ fn reach_one(host: &Host, connector: &dyn Connector) -> Result<Reached, Transpor
             ),
         });
     }
+    Ok(out.stdout.trim().to_string())
+}
+
+fn reach_one(h: &HostToCheck, connector: &dyn Connector) -> Result<Reached, TransportError> {
+    let host = &h.host;
+    let t0 = Instant::now();
+    let mut conn = connector.connect(host)?;
+    let connect = t0.elapsed();
+    let t1 = Instant::now();
+    let account = whoami(conn.as_mut(), host)?;
+    let latency = t1.elapsed();
+    let mut become_as = Vec::new();
+    for b in &h.become_as {
+        let got = conn
+            .set_become(Some(b))
+            .and_then(|()| whoami(conn.as_mut(), host))
+            .map_err(|e| e.to_string())
+            .and_then(|who| {
+                if who == b.user {
+                    Ok(who)
+                } else {
+                    Err(format!("{}: commands ran as `{who}`", b.describe()))
+                }
+            });
+        become_as.push((b.describe(), got));
+    }
+    let _ = conn.set_become(None);
     Ok(Reached {
         connect,
         latency,
-        account: out.stdout.trim().to_string(),
+        account,
+        become_as,
     })
 }
 
@@ -108,7 +177,10 @@ pub fn verdict(results: &[HostReach]) -> ReachVerdict {
         .any(|r| r.result.as_ref().is_err_and(TransportError::is_host_key))
     {
         ReachVerdict::HostKeyProblem
-    } else if results.iter().any(|r| r.result.is_err()) {
+    } else if results
+        .iter()
+        .any(|r| r.result.as_ref().is_ok_and(|ok| !ok.become_ok()) || r.result.is_err())
+    {
         ReachVerdict::SomeUnreachable
     } else {
         ReachVerdict::AllReached
@@ -140,11 +212,15 @@ mod tests {
                 ..Default::default()
             })
         });
-        let res = check_hosts(&[a.clone(), b], Arc::new(fake));
+        let h = |host: &Host| HostToCheck {
+            host: host.clone(),
+            become_as: Vec::new(),
+        };
+        let res = check_hosts(&[h(&a), h(&b)], Arc::new(fake));
         assert_eq!(res.len(), 2);
         assert_eq!(res[0].result.as_ref().unwrap().account, "svc");
         assert_eq!(verdict(&res), ReachVerdict::SomeUnreachable);
-        let only_a = check_hosts(&[a], Arc::new(FakeConnector::ok()));
+        let only_a = check_hosts(&[h(&a)], Arc::new(FakeConnector::ok()));
         assert_eq!(verdict(&only_a), ReachVerdict::AllReached);
     }
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod diagnostic;
+pub mod limit;
 pub mod plan;
 pub mod runbook;
 pub mod schema;

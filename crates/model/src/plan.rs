@@ -22,8 +22,10 @@ pub use drctl_core::RunMode;
 /// Why a runbook could not be resolved into a plan.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PlanError {
-    #[error("--limit names unknown host or group `{name}`")]
+    #[error("--limit pattern `{name}` matches no host or group")]
     UnknownLimit { name: String, hint: String },
+    #[error("--limit {limit} leaves no host for step{} {}", if steps.len() > 1 { "s" } else { "" }, steps.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))]
+    LimitEmptiesStep { limit: String, steps: Vec<String> },
     #[error("step `{step}`: cannot loop: {why}")]
     BadLoop { step: String, why: String },
     #[error("{file}:{line}:{col}: unknown host or group `{name}`")]
@@ -40,6 +42,9 @@ impl PlanError {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Self::UnknownLimit { hint, .. } => Some(hint),
+            Self::LimitEmptiesStep { .. } => {
+                Some("widen --limit to a host of each of these steps (nothing was run)")
+            }
             Self::UnknownTarget { .. } | Self::BadLoop { .. } => None,
         }
     }
@@ -50,7 +55,7 @@ impl PlanError {
 pub struct PlanOptions {
     pub mode: RunMode,
     pub run_id: String,
-    /// Host or group names from `--limit`; `local` is never limited away.
+    /// `--limit` patterns (see [`crate::limit`]); `local` is never limited away.
     pub limit: Option<Vec<String>>,
     /// `-e k=v`, highest precedence.
     pub extra_vars: BTreeMap<String, String>,
@@ -101,7 +106,14 @@ pub struct Plan {
     pub masker: Masker,
     /// Environment variables that secrets or vars need but are not set.
     pub missing_env: Vec<String>,
+    /// Names given with `-e`: inventory variables never override them.
+    pub extra_names: Vec<String>,
 }
+
+/// Names the template context defines itself; an inventory variable never shadows them.
+const BUILTIN_NAMES: &[&str] = &[
+    "name", "kind", "mode", "run_id", "severity", "step", "groups", "host", "hosts",
+];
 
 /// A loop's item: its name in templates and its value.
 type LoopItem = (String, Value);
@@ -206,33 +218,29 @@ pub fn resolve(
         );
         m.insert("groups".into(), Value::from_pairs(groups.clone()));
     }
-    let allowed: Option<Vec<String>> = match &opts.limit {
+    let hosts_ctx = crate::runbook::inventory_vars::hosts_context(&inv);
+    for m in [&mut ctx, &mut display] {
+        m.insert("hosts".into(), hosts_ctx.clone());
+    }
+    let allowed = match &opts.limit {
         None => None,
-        Some(names) => {
-            let mut hosts = Vec::new();
-            for n in names {
-                match inv.resolve(n) {
-                    Some(hs) => hosts.extend(hs),
-                    None => {
-                        let hint = inv
-                            .suggest(n)
-                            .unwrap_or_else(|| "name hosts or groups of the inventory".into());
-                        return Err(PlanError::UnknownLimit {
-                            name: n.clone(),
-                            hint,
-                        });
-                    }
-                }
-            }
-            Some(hosts)
+        Some(values) => {
+            Some(
+                crate::limit::select(&inv, values).map_err(|e| PlanError::UnknownLimit {
+                    name: e.pattern,
+                    hint: e.hint,
+                })?,
+            )
         }
     };
+    let mut emptied = Vec::new();
     let d = &rb.defaults;
     let mut steps = Vec::new();
     for declared in &rb.steps {
         for (s, item) in iterations(declared, &ctx)? {
             let s = &s;
             let mut hosts: Vec<Host> = Vec::new();
+            let mut targeted = false;
             for t in &s.on {
                 let names = inv
                     .resolve(&t.value)
@@ -243,6 +251,7 @@ pub fn resolve(
                         name: t.value.clone(),
                     })?;
                 for n in names {
+                    targeted = true;
                     let keep = n == LOCAL || allowed.as_ref().is_none_or(|a| a.contains(&n));
                     if keep && !hosts.iter().any(|h| h.name == n) {
                         hosts.push(inv.hosts[&n].clone());
@@ -258,6 +267,14 @@ pub fn resolve(
                 (Action::Run(c), _, _) => (Some(c.value.clone()), false),
                 _ => (None, false),
             };
+            if targeted
+                && hosts.is_empty()
+                && allowed.is_some()
+                && !skipped_by_mode
+                && !emptied.contains(&declared.id.value)
+            {
+                emptied.push(declared.id.value.clone());
+            }
             steps.push(PlanStep {
                 timeout: st.timeout.or(d.timeout).unwrap_or(DEFAULT_TIMEOUT),
                 on_failure: st
@@ -283,6 +300,12 @@ pub fn resolve(
                 skipped_by_mode,
             });
         }
+    }
+    if !emptied.is_empty() {
+        return Err(PlanError::LimitEmptiesStep {
+            limit: opts.limit.clone().unwrap_or_default().join(","),
+            steps: emptied,
+        });
     }
     // Dependencies: `needs:` names declared steps (every iteration of a loop); a step
     // without it waits for the one before it.
@@ -315,6 +338,7 @@ pub fn resolve(
         display_context: display,
         masker: Masker::named(secrets),
         missing_env,
+        extra_names: opts.extra_vars.keys().cloned().collect(),
     })
 }
 
@@ -333,6 +357,16 @@ impl Plan {
             self.context.clone()
         };
         base.insert("step".into(), Value::from(step.step.id.value.as_str()));
+        if let Some(h) = host
+            && let Some(vars) = self.inventory.vars.get(&h.name)
+        {
+            // Inventory variables beat the runbook's `vars:`, never `-e` nor built-in names.
+            for (k, v) in vars {
+                if !self.extra_names.contains(k) && !BUILTIN_NAMES.contains(&k.as_str()) {
+                    base.insert(k.clone(), v.clone());
+                }
+            }
+        }
         if let Some((name, value)) = &step.item {
             base.insert(name.clone(), value.clone());
         }
@@ -462,6 +496,44 @@ steps:
     }
 
     #[test]
+    fn inventory_vars_sit_between_runbook_vars_and_e_and_hosts_name_every_host() {
+        let (rb, _) = parse_runbook(&SourceFile::new("/t/rb.yaml", RB));
+        let inv = "hosts:\n  db1: { addr: 192.0.2.1, vars: { site: host, pg: '5433' } }\n  db2: { addr: 192.0.2.2, port: 2200 }\ngroups:\n  dbs: { hosts: [db1, db2], vars: { pg: '5432', token: grp } }\n";
+        let (inv, d) = parse_inventory(&SourceFile::new("/t/inv.yaml", inv));
+        assert!(d.is_empty(), "{d:?}");
+        let opts = PlanOptions {
+            mode: RunMode::Run,
+            run_id: "t-1".into(),
+            limit: None,
+            extra_vars: [("site".to_string(), "cli".to_string())].into(),
+        };
+        let p = resolve(Arc::new(rb.unwrap()), inv, &opts, &|_| None).unwrap();
+        let e = Engine::default();
+        let st = &p.steps[0];
+        let render = |h: usize, src: &str| {
+            p.render(
+                &e,
+                src,
+                Mode::Text,
+                st,
+                Some(&st.hosts[h]),
+                &BTreeMap::new(),
+                false,
+            )
+            .unwrap()
+        };
+        assert_eq!(render(0, "{{ site }} {{ pg }} {{ token }}"), "cli 5433 grp");
+        assert_eq!(render(1, "{{ site }} {{ pg }}"), "cli 5432");
+        assert_eq!(
+            render(
+                0,
+                "{{ hosts.db2.addr }}:{{ hosts.db2.port }} {{ hosts.db1.vars.pg }}"
+            ),
+            "192.0.2.2:2200 5433"
+        );
+    }
+
+    #[test]
     fn drill_mode_replaces_and_skips_commands() {
         let p = resolve_with(RunMode::Drill, None).unwrap();
         assert_eq!(p.steps[0].command.as_deref(), Some("echo rehearsal"));
@@ -471,13 +543,24 @@ steps:
 
     #[test]
     fn limit_keeps_local_and_unknown_names_are_refused_with_a_hint() {
-        let p = resolve_with(RunMode::Run, Some(&["db1"])).unwrap();
+        let p = resolve_with(RunMode::Run, Some(&["db*", "!db1"])).unwrap();
         assert_eq!(p.steps[0].hosts.len(), 1);
+        assert_eq!(p.steps[0].hosts[0].name, "db2");
         assert_eq!(
             p.steps[1].hosts[0].name, LOCAL,
             "--limit never removes local"
         );
-        assert!(p.steps[2].hosts.is_empty());
+        let e = resolve_with(RunMode::Run, Some(&["db1"])).unwrap_err();
+        assert!(
+            matches!(&e, PlanError::LimitEmptiesStep { steps, .. } if steps == &["wipe"]),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("step `wipe`"), "{e}");
+        let p = resolve_with(RunMode::Drill, Some(&["db1"])).unwrap();
+        assert!(
+            p.steps[2].hosts.is_empty(),
+            "a step drill skips may lose its hosts"
+        );
         let e = resolve_with(RunMode::Run, Some(&["db9"])).unwrap_err();
         assert!(matches!(&e, PlanError::UnknownLimit { name, .. } if name == "db9"));
         assert!(e.hint().is_some());

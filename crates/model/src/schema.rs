@@ -55,7 +55,13 @@ pub fn runbook_schema() -> Value {
     step_props.extend(obj(json!({
         "id": { "type": "string", "pattern": NAME },
         "name": { "type": "string" }, "phase": { "type": "string" },
-        "on": string_or_list, "run": { "type": "string" }, "approve": { "type": "string" },
+        "on": string_or_list, "run": { "type": "string" },
+        "approve": { "anyOf": [
+            { "type": "string" },
+            { "type": "object", "additionalProperties": false, "required": ["message"],
+              "properties": { "message": { "type": "string" },
+                              "approvers": { "type": "integer", "minimum": 1, "maximum": 9 } } }
+        ] },
         "upload": transfer, "download": transfer,
         "expect": check, "until": check,
         "capture": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
@@ -63,6 +69,8 @@ pub fn runbook_schema() -> Value {
         "drill": { "type": "string", "description": "`run`, `skip`, or a replacement command" },
         "env": { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } },
         "point_of_no_return": { "type": "boolean" },
+        "become": { "type": "boolean" },
+        "become_user": { "type": "string" },
         "loop": { "anyOf": [{ "type": "string" }, { "type": "array", "items": { "type": ["string", "number"] } }] },
         "needs": string_or_list.clone(),
         "loop_var": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },

@@ -49,6 +49,17 @@ pub const FIELD_DOCS: &[(&str, &str, &str)] = &[
         "expect",
         "What the check's output must show for the effect to count as in place (default: exit 0).",
     ),
+    // `approve: {message, approvers}`.
+    (
+        "approve",
+        "message",
+        "The question shown at the gate (templates allowed, secrets masked).",
+    ),
+    (
+        "approve",
+        "approvers",
+        "How many distinct persons must approve (1..9, default 1); the same person twice counts once.",
+    ),
     // Top level.
     ("", "drctl", "Format version; only 1 is read."),
     (
@@ -139,7 +150,7 @@ pub const FIELD_DOCS: &[(&str, &str, &str)] = &[
     (
         "steps",
         "approve",
-        "Approval gate: the message is shown and the run waits for a human (--yes or --approve STEP pass it).",
+        "Approval gate: the message is shown and the run waits for a human (--yes or --approve STEP pass it; drctl approve from another terminal with --gate-wait). A string, or {message, approvers: N}: N distinct persons must approve (four-eyes).",
     ),
     (
         "steps",
@@ -186,6 +197,16 @@ pub const FIELD_DOCS: &[(&str, &str, &str)] = &[
         "steps",
         "needs",
         "Step ids this step waits for; steps whose needs are met run concurrently.",
+    ),
+    (
+        "steps",
+        "become",
+        "Run as another account (sudo/su, see the inventory's `become*` keys); overrides the inventory's `become`.",
+    ),
+    (
+        "steps",
+        "become_user",
+        "Account to run as (overrides the inventory's `become_user`); on its own it implies `become: true`.",
     ),
     (
         "steps",
@@ -378,6 +399,8 @@ mod tests {
             "include",
             "loop",
             "loop_var",
+            "become",
+            "become_user",
         ] {
             assert!(lookup("steps", name).is_some(), "{name}");
         }

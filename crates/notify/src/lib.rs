@@ -20,7 +20,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use drctl_core::events::{Event, EventSink};
+
+mod undelivered;
 use serde_json::{Value, json};
+pub use undelivered::{Undelivered, redact_url};
 
 /// Version of the JSON payload's shape.
 pub const PAYLOAD_VERSION: u32 = 1;
@@ -52,6 +55,7 @@ type Mask = Arc<dyn Fn(&str) -> String + Send + Sync>;
 
 struct Job {
     receiver: usize,
+    event: String,
     body: String,
 }
 
@@ -77,6 +81,7 @@ struct Shared {
     /// Per-attempt timeout.
     timeout: Duration,
     warnings: AtomicUsize,
+    undelivered: Mutex<Vec<Undelivered>>,
 }
 
 /// The notifier sink. Keep it until the run is over, then [`Notifier::finish`].
@@ -110,6 +115,7 @@ impl Notifier {
             over: AtomicBool::new(false),
             timeout,
             warnings: AtomicUsize::new(0),
+            undelivered: Mutex::new(Vec::new()),
         });
         let mut threads = Vec::new();
         let s = shared.clone();
@@ -146,10 +152,32 @@ impl Notifier {
                 let _ = t.join();
             }
         }
-        let left = self.shared.queue.lock().unwrap().jobs.len();
+        let q = self.shared.queue.lock().unwrap();
+        let left = q.jobs.len();
         if left > 0 {
             eprintln!("warning: notify: {left} notification(s) not delivered before exit");
+            let mut u = self.shared.undelivered.lock().unwrap();
+            for j in &q.jobs {
+                u.push(Undelivered {
+                    t: drctl_core::time::t(),
+                    receiver: redact_url(&self.shared.receivers[j.receiver].url),
+                    event: j.event.clone(),
+                    error: "not delivered before drctl exited".into(),
+                });
+            }
         }
+    }
+
+    /// Notifications given up on so far (receiver down, refused, hanging, or left in the
+    /// queue at exit), for the report.
+    pub fn undelivered(&self) -> Vec<Undelivered> {
+        self.shared.undelivered.lock().unwrap().clone()
+    }
+
+    /// The run's id, known before its first event (a `drctl rollback` run starts with its
+    /// rollback, not with `run-started`).
+    pub fn set_run_id(&self, run_id: &str) {
+        *self.shared.run_id.lock().unwrap() = run_id.to_string();
     }
 
     /// Warnings printed so far (receivers down, drops).
@@ -176,7 +204,11 @@ fn push(s: &Shared, event: &str, fields: Value) {
             q.jobs.pop_front();
             q.dropped += 1;
         }
-        q.jobs.push_back(Job { receiver: i, body });
+        q.jobs.push_back(Job {
+            receiver: i,
+            event: event.to_string(),
+            body,
+        });
     }
     s.wake.notify_all();
 }
@@ -291,6 +323,12 @@ fn deliver(s: &Shared) {
                 Ok(_) => break,
                 Err(e) if attempt == 3 || s.queue.lock().unwrap().closed => {
                     warn(s, format!("{} did not take a notification: {e}", r.url));
+                    s.undelivered.lock().unwrap().push(Undelivered {
+                        t: drctl_core::time::t(),
+                        receiver: redact_url(&r.url),
+                        event: job.event.clone(),
+                        error: (s.mask)(&e.to_string()),
+                    });
                     break;
                 }
                 Err(_) => {

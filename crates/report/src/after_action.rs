@@ -95,6 +95,25 @@ pub struct Approval {
     pub message: Option<String>,
 }
 
+/// An answer to a gate given from another terminal (`drctl approve`/`decline`).
+#[derive(Debug, Clone, Serialize)]
+pub struct GateAnswerReport {
+    pub step: String,
+    /// `approve` or `decline`.
+    pub verdict: String,
+    /// The person (the sudo user if any, else the user).
+    pub person: String,
+    pub user: String,
+    pub sudo_user: Option<String>,
+    pub uid: u32,
+    pub host: String,
+    pub tty: Option<String>,
+    pub at: String,
+    pub reason: Option<String>,
+    /// False: that person had already approved the gate (four-eyes counts persons).
+    pub counted: bool,
+}
+
 /// Everything an after-action report says about a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -107,6 +126,10 @@ pub struct RunReport {
     pub severity: Option<String>,
     pub description: Option<String>,
     pub user: String,
+    /// The person behind sudo (`SUDO_USER`) when it differs from `user`.
+    pub sudo_user: Option<String>,
+    /// The drctl that ran it (`0.1.0 (commit abc123)`); absent in journals before 0.1.
+    pub drctl_version: Option<String>,
     pub controller: String,
     pub started_at: String,
     pub ended_at: Option<String>,
@@ -122,6 +145,10 @@ pub struct RunReport {
     pub failures: Vec<FailureReport>,
     /// Gates passed, in order (who approved, when).
     pub approvals: Vec<Approval>,
+    /// Answers given from other terminals, in order.
+    pub answers: Vec<GateAnswerReport>,
+    /// Notifications that could not be delivered (`notify:`), one sentence each.
+    pub notify_failures: Vec<String>,
     /// Plain sentences: what a human must still check or do.
     pub left_for_human: Vec<String>,
 }
@@ -235,6 +262,16 @@ pub fn saved_runbook(text: Option<&str>, l: &Loaded) -> Option<Runbook> {
 }
 
 impl RunReport {
+    /// `root (sudo from alice)`, or the user alone.
+    pub fn run_by(&self) -> String {
+        drctl_core::record::who(&self.user, self.sudo_user.as_deref())
+    }
+
+    /// The drctl that ran it, or `unknown` for journals that did not record it.
+    pub fn drctl_version(&self) -> &str {
+        self.drctl_version.as_deref().unwrap_or("unknown")
+    }
+
     /// Build the report of the run whose journal is `l`, with the runbook copy saved at
     /// its start.
     pub fn build(saved: Option<&str>, l: &Loaded) -> RunReport {
@@ -275,7 +312,40 @@ impl RunReport {
             });
         }
         let mut approvals = Vec::new();
+        let mut answers = Vec::new();
+        let mut notify_failures = Vec::new();
         for r in &l.records {
+            match r {
+                Record::Answer {
+                    t,
+                    step,
+                    verdict,
+                    by,
+                    reason,
+                    counted,
+                } => answers.push(GateAnswerReport {
+                    step: step.clone(),
+                    verdict: verdict.to_string(),
+                    person: by.person().to_string(),
+                    user: by.user.clone(),
+                    sudo_user: by.sudo_user.clone(),
+                    uid: by.uid,
+                    host: by.host.clone(),
+                    tty: by.tty.clone(),
+                    at: t.clone(),
+                    reason: reason.clone(),
+                    counted: *counted,
+                }),
+                Record::NotifyFailed {
+                    t,
+                    url,
+                    event,
+                    error,
+                } => notify_failures.push(format!(
+                    "{t}: the `{event}` notification to {url} was not delivered: {error}"
+                )),
+                _ => {}
+            }
             let find = |id: &str| step_ids.iter().position(|s| s == id);
             if let Record::Gate {
                 t,
@@ -392,6 +462,8 @@ impl RunReport {
             severity: h.severity.clone(),
             description: rb.as_ref().and_then(|r| r.description.clone()),
             user: h.user.clone(),
+            sudo_user: h.sudo_user.clone(),
+            drctl_version: h.drctl_version.clone(),
             controller: h.controller.clone(),
             started_at: h.started_at.clone(),
             ended_at: end.as_ref().map(|e| e.0.clone()),
@@ -410,6 +482,8 @@ impl RunReport {
             steps,
             failures,
             approvals,
+            answers,
+            notify_failures,
             left_for_human,
         }
     }
@@ -631,6 +705,8 @@ mod tests {
             severity: None,
             started_at: at(0),
             user: "ops".into(),
+            sudo_user: Some("alice".into()),
+            drctl_version: Some("0.1.0 (commit abc)".into()),
             controller: "ctl".into(),
             pid: 1,
             inventory: None,

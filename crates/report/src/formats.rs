@@ -176,7 +176,8 @@ pub fn markdown(r: &RunReport) -> String {
         "| Runbook | `{}` (kind {}, severity {sev}) |",
         r.runbook, r.kind
     );
-    let _ = writeln!(s, "| Run by | {} on {} |", r.user, r.controller);
+    let _ = writeln!(s, "| Run by | {} on {} |", r.run_by(), r.controller);
+    let _ = writeln!(s, "| drctl | {} |", r.drctl_version());
     let _ = writeln!(s, "| Started | {} |", r.started_at);
     let ended = r
         .ended_at
@@ -294,6 +295,46 @@ pub fn markdown(r: &RunReport) -> String {
             }
         }
     }
+    if !r.approvals.is_empty() || !r.answers.is_empty() {
+        let _ = writeln!(s, "\n## Approvals\n");
+        for a in &r.approvals {
+            let _ = writeln!(
+                s,
+                "- gate `{}` passed at {}: approved by {}",
+                a.step, a.at, a.approved_by
+            );
+        }
+        for a in &r.answers {
+            let from = match &a.tty {
+                Some(tty) => format!("{} ({tty})", a.host),
+                None => a.host.clone(),
+            };
+            let sudo = match &a.sudo_user {
+                Some(su) => format!(" (sudo by {su})"),
+                None => String::new(),
+            };
+            let why = a
+                .reason
+                .as_deref()
+                .map_or(String::new(), |r| format!(": {r}"));
+            let note = if a.counted {
+                ""
+            } else {
+                " (not counted: same person twice)"
+            };
+            let _ = writeln!(
+                s,
+                "- `drctl {}` of `{}` by {}{sudo} (uid {}) on {from} at {}{why}{note}",
+                a.verdict, a.step, a.user, a.uid, a.at
+            );
+        }
+    }
+    if !r.notify_failures.is_empty() {
+        let _ = writeln!(s, "\n## Notifications not delivered\n");
+        for n in &r.notify_failures {
+            let _ = writeln!(s, "- {n}");
+        }
+    }
     let _ = writeln!(s, "\n## Left for a human\n");
     if r.left_for_human.is_empty() {
         let _ = writeln!(s, "Nothing: every step that ran is accounted for.");
@@ -346,6 +387,8 @@ pub fn junit(r: &RunReport) -> String {
         ("kind", &r.kind),
         ("severity", r.severity.as_deref().unwrap_or("")),
         ("user", &r.user),
+        ("sudo_user", r.sudo_user.as_deref().unwrap_or("")),
+        ("drctl_version", r.drctl_version()),
         ("controller", &r.controller),
         ("started_at", &r.started_at),
         ("outcome", &r.outcome),

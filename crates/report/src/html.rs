@@ -227,7 +227,8 @@ pub fn html(r: &RunReport) -> String {
             "Runbook",
             format!("{} (kind {}, severity {sev})", r.runbook, r.kind),
         ),
-        ("Run by", format!("{} on {}", r.user, r.controller)),
+        ("Run by", format!("{} on {}", r.run_by(), r.controller)),
+        ("drctl", r.drctl_version().to_string()),
         ("Started", r.started_at.clone()),
         ("Ended", format!("{ended} (took {})", ms(r.duration_ms))),
         (
@@ -366,7 +367,44 @@ pub fn html(r: &RunReport) -> String {
         }
         s.push_str("</table>");
     }
-    s.push_str("</div>\n<h2>Left for a human</h2><ul id=\"left-for-human\">");
+    if !r.answers.is_empty() {
+        s.push_str("<table id=\"answers\"><tr><th>Gate</th><th>Answer</th><th>By</th><th>From</th><th>At</th><th>Why</th></tr>");
+        for a in &r.answers {
+            let by = match &a.sudo_user {
+                Some(su) => format!("{} (sudo by {su}, uid {})", a.user, a.uid),
+                None => format!("{} (uid {})", a.user, a.uid),
+            };
+            let from = match &a.tty {
+                Some(tty) => format!("{} ({tty})", a.host),
+                None => a.host.clone(),
+            };
+            let verdict = if a.counted {
+                a.verdict.clone()
+            } else {
+                format!("{} (not counted: same person twice)", a.verdict)
+            };
+            let _ = write!(
+                s,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&a.step),
+                escape(&verdict),
+                escape(&by),
+                escape(&from),
+                escape(&a.at),
+                escape(a.reason.as_deref().unwrap_or(""))
+            );
+        }
+        s.push_str("</table>");
+    }
+    s.push_str("</div>\n");
+    if !r.notify_failures.is_empty() {
+        s.push_str("<h2>Notifications not delivered</h2><ul id=\"notify-failures\">");
+        for n in &r.notify_failures {
+            let _ = write!(s, "<li class=\"bad\">{}</li>", escape(n));
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("<h2>Left for a human</h2><ul id=\"left-for-human\">");
     if r.left_for_human.is_empty() {
         s.push_str("<li>Nothing: every step that ran is accounted for.</li>");
     }

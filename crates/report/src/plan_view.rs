@@ -47,6 +47,8 @@ pub struct StepView {
     /// Per host: the command (or transfer) as it would run, secrets masked.
     pub commands: BTreeMap<String, String>,
     pub rollback: BTreeMap<String, String>,
+    /// Per host where the step runs as another account (`become`): `root (sudo)`.
+    pub run_as: BTreeMap<String, String>,
 }
 
 fn render_or_err(
@@ -79,7 +81,14 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
         .map(|s| {
             let mut commands = BTreeMap::new();
             let mut rollback = BTreeMap::new();
+            let mut run_as = BTreeMap::new();
             for h in &s.hosts {
+                if let Some(b) = drctl_model::runbook::become_keys::effective(&s.step, h) {
+                    run_as.insert(
+                        h.name.clone(),
+                        format!("{} ({})", b.user, b.method.as_str()),
+                    );
+                }
                 let text = match (&s.step.action, &s.command) {
                     (Action::Run(_), Some(c)) => {
                         render_or_err(plan, &engine, c, Mode::Command, s, Some(h), &caps)
@@ -106,7 +115,13 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
             }
             let gate = match &s.step.action {
                 Action::Approve(m) => {
-                    Some(render_or_err(plan, &engine, m, Mode::Text, s, None, &caps))
+                    let text = render_or_err(plan, &engine, m, Mode::Text, s, None, &caps);
+                    Some(match &s.step.approvers {
+                        Some(n) if n.value > 1 => {
+                            format!("{text} ({} distinct approvers)", n.value)
+                        }
+                        _ => text,
+                    })
                 }
                 _ => None,
             };
@@ -130,6 +145,7 @@ pub fn build(plan: &Plan, captures: &BTreeMap<String, String>) -> PlanView {
                 needs: s.step.needs.iter().map(|n| n.value.clone()).collect(),
                 commands,
                 rollback,
+                run_as,
             }
         })
         .collect();
@@ -222,7 +238,14 @@ pub fn render_text(v: &PlanView) -> String {
         // A multi-line command keeps its lines under the first.
         let indent = |text: &str| text.replace('\n', "\n        ");
         for (h, c) in &s.commands {
-            let _ = writeln!(o, "    {h}: {}", indent(c));
+            match s.run_as.get(h) {
+                Some(who) => {
+                    let _ = writeln!(o, "    {h} as {who}: {}", indent(c));
+                }
+                None => {
+                    let _ = writeln!(o, "    {h}: {}", indent(c));
+                }
+            }
         }
         if let Some(c) = &s.capture {
             let _ = writeln!(o, "    captures: {c}");

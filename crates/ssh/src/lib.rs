@@ -4,6 +4,7 @@
 //! fork instead of a new SSH channel, session process and login shell. Everything runs
 //! non-blocking against a deadline, so a hung host never stalls drctl; on a timeout the
 //! command's remote process group is killed over a second channel and the shell replaced.
+//! `become` (sudo/su) gets a shell of its own per account, see `escalate`.
 
 // Transport errors carry the partial output; returned once per command, never in a hot loop.
 #![allow(clippy::result_large_err)]
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use ssh2::{BlockDirections, ErrorCode, Session};
 
 mod auth;
+mod escalate;
 mod jump;
 mod known_hosts;
 mod link;
@@ -24,7 +26,7 @@ mod transfer;
 
 use drctl_transport::capture::Capture;
 use drctl_transport::{
-    CommandSpec, Connection, ExecMode, Host, Output, TransferResult, TransportError,
+    Become, CommandSpec, Connection, ExecMode, Host, Output, TransferResult, TransportError,
 };
 use link::Link;
 pub use link::RealConnector;
@@ -53,6 +55,18 @@ pub struct SshConnection {
     mode: ExecMode,
     /// When the next keepalive is due (while a command runs).
     next_keepalive: std::cell::Cell<Instant>,
+    /// `become`: whom the next commands and transfers run as (`None`: the login user).
+    become_as: Option<Become>,
+    /// The long-lived become'd shells, by method and user (see `escalate`).
+    become_shells: std::collections::HashMap<String, ssh2::Channel>,
+}
+
+/// Whether a command's shell is kept for the next command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShellReuse {
+    Keep,
+    /// `exec_mode: channel` under `become`: a fresh become'd shell per command.
+    Once,
 }
 
 impl SshConnection {
@@ -72,6 +86,8 @@ impl SshConnection {
             shell: None,
             mode: host.exec_mode,
             next_keepalive: std::cell::Cell::new(Instant::now()),
+            become_as: None,
+            become_shells: Default::default(),
         })
     }
 
@@ -236,10 +252,15 @@ impl SshConnection {
         started: Instant,
         limit: Duration,
     ) -> Result<Option<ssh2::Channel>, TransportError> {
-        let mut ch = self.retry(deadline, started, limit, |s| s.channel_session())?;
-        self.retry(deadline, started, limit, |_| {
-            ch.exec("exec \"${SHELL:-/bin/sh}\" -s")
-        })?;
+        // Under `become`, sudo starts bash or /bin/sh (the account's own shell may be
+        // nologin), see `escalate`.
+        let (mut ch, _) = self.open_exec(
+            "exec \"${SHELL:-/bin/sh}\" -s",
+            escalate::BECOME_SHELL,
+            deadline,
+            started,
+            limit,
+        )?;
         let token = remote_shell::token();
         let probe = format!(
             "{}{}",
@@ -253,6 +274,7 @@ impl SshConnection {
             Ok(()) => Ok(Some(ch)),
             // Nothing at all came back: the host is hung, not odd.
             Err(e @ TransportError::Timeout { .. }) if frame.is_empty() => Err(e),
+            Err(e) if self.become_as.is_some() => Err(e),
             Err(e) => {
                 tracing::warn!(host = %self.host.name, error = %e, stderr = %frame.partial().stderr,
                     "the login shell does not answer drctl's framing; using a channel per command");
@@ -294,19 +316,23 @@ impl SshConnection {
     /// Run a command in the host's shell (started on first use). A shell that a previous
     /// command left something running in, which may still write to it, is replaced first,
     /// so that no output of an earlier step is ever charged to this one.
-    fn run_in_shell(&mut self, script: &str, limit: Duration) -> RunResult {
+    fn run_in_shell(&mut self, script: &str, limit: Duration, reuse: ShellReuse) -> RunResult {
         let started = Instant::now();
         let deadline = started + limit;
-        if let Some(mut ch) = self.shell.take() {
+        if let Some(mut ch) = self.take_shell() {
             let mut stray = false;
             let _ = pump(&mut ch, &mut |_, d| stray |= !d.is_empty());
             if !stray && !ch.eof() {
-                self.shell = Some(ch);
+                self.put_shell(ch);
             } else {
                 tracing::debug!(host = %self.host.name, "output after a step ended: replacing the shell");
             }
         }
-        let mut ch = match self.shell.take() {
+        let kept = match reuse {
+            ShellReuse::Keep => self.take_shell(),
+            ShellReuse::Once => None,
+        };
+        let mut ch = match kept {
             Some(ch) => ch,
             None => match self.open_shell(deadline, started, limit) {
                 Ok(Some(ch)) => ch,
@@ -328,8 +354,10 @@ impl SshConnection {
                     // A background job of this command may still write to the shell's
                     // streams: the next command gets a fresh shell.
                     tracing::debug!(host = %self.host.name, "the command left a job running: its shell is not reused");
+                } else if reuse == ShellReuse::Keep {
+                    self.put_shell(ch);
                 } else {
-                    self.shell = Some(ch);
+                    let _ = ch.send_eof();
                 }
                 Ok((frame.output(), frame.pid()))
             }
@@ -374,12 +402,14 @@ impl SshConnection {
         Ok((cap.output(exit), cap.pid))
     }
 
-    /// Kill the remote process group of a timed-out command, over a fresh channel.
+    /// Kill the remote process group of a timed-out command, over a fresh channel (as
+    /// the become user when the command ran as one: the login user may not signal it).
     fn kill_remote(&mut self, pid: i32) -> bool {
-        let cmd = format!(
-            "kill -TERM -- -{pid} 2>/dev/null; (sleep 2; kill -KILL -- -{pid}) >/dev/null 2>&1 &"
-        );
-        self.run(&cmd, Duration::from_secs(3)).is_ok()
+        if self.become_as.is_some() {
+            return self.kill_as_become(pid);
+        }
+        self.run(&escalate::kill_script(pid), Duration::from_secs(3))
+            .is_ok()
     }
 }
 
@@ -481,9 +511,14 @@ impl Connection for SshConnection {
         if self.peer_closed() {
             return Err(self.lost("the host closed the connection before the command was sent"));
         }
-        let res = match self.mode {
-            ExecMode::Shell => self.run_in_shell(&spec.script(), spec.timeout),
-            ExecMode::Channel => self.run(&spec.script(), spec.timeout),
+        let res = match (self.mode, &self.become_as) {
+            (ExecMode::Shell, _) => {
+                self.run_in_shell(&spec.script(), spec.timeout, ShellReuse::Keep)
+            }
+            (ExecMode::Channel, Some(_)) => {
+                self.run_in_shell(&spec.script(), spec.timeout, ShellReuse::Once)
+            }
+            (ExecMode::Channel, None) => self.run(&spec.script(), spec.timeout),
         };
         match res {
             Ok((o, _)) => Ok(o),
@@ -527,6 +562,11 @@ impl Connection for SshConnection {
         timeout: Duration,
     ) -> Result<TransferResult, TransportError> {
         self.download_file(remote, local, timeout)
+    }
+
+    fn set_become(&mut self, become_as: Option<&Become>) -> Result<(), TransportError> {
+        self.become_as = become_as.cloned();
+        Ok(())
     }
 }
 

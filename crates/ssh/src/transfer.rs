@@ -86,11 +86,12 @@ impl SshConnection {
         limit: Duration,
         body: &mut dyn FnMut(&Self, &mut ssh2::Channel) -> Result<(), TransportError>,
     ) -> Result<(i32, String, String), TransportError> {
-        let mut ch = self.retry(deadline, started, limit, |s| s.channel_session())?;
-        self.retry(deadline, started, limit, |_| ch.exec(cmd))?;
+        // Under `become` the command runs as the become user (files land owned by it).
+        let (mut ch, early) = self.open_exec(cmd, cmd, deadline, started, limit)?;
         body(self, &mut ch)?;
         let _ = self.retry(deadline, started, limit, |_| ch.send_eof());
         let (mut out, mut err) = (Capture::default(), Capture::default());
+        err.push(&early);
         loop {
             let progressed = super::pump(&mut ch, &mut |e, d| {
                 if e { err.push(d) } else { out.push(d) }

@@ -705,6 +705,34 @@ impl RunStore for EtcdStore {
     fn location(&self) -> String {
         self.url.clone()
     }
+
+    fn post_answer(
+        &self,
+        run_id: &str,
+        answer: &drctl_core::gate::GateAnswer,
+    ) -> Result<(), StateError> {
+        self.run_exists(run_id)?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let key = self.key(&format!(
+            "runs/{run_id}/answers/{nanos:024}-{}",
+            std::process::id()
+        ));
+        let value = serde_json::to_vec(answer).map_err(|e| self.remote(e))?;
+        let mut c = self.client.clone();
+        wait(self.rt(), async move { c.put(key, value, None).await })
+            .map_err(|e| self.remote(e))?;
+        Ok(())
+    }
+
+    fn answers(&self, run_id: &str) -> Result<Vec<drctl_core::gate::GateAnswer>, StateError> {
+        let kvs = self.get_prefix(self.key(&format!("runs/{run_id}/answers/")))?;
+        Ok(kvs
+            .iter()
+            .filter_map(|(_, v)| serde_json::from_slice(v).ok())
+            .collect())
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! (the checkpoint) and saved runbook under `runs/RUN_ID/`, the per-runbook lock under
 //! `locks/`, the audit chain in `audit.jsonl`. Everything is private (0700 dirs, 0600 files).
 
+pub mod answers;
 pub mod audit;
 pub mod journal;
 pub mod lock;
@@ -283,6 +284,18 @@ impl RunStore for StateDir {
 
     fn audit_location(&self) -> String {
         self.audit().display().to_string()
+    }
+
+    fn post_answer(
+        &self,
+        run_id: &str,
+        answer: &drctl_core::gate::GateAnswer,
+    ) -> Result<(), StateError> {
+        answers::post(&self.existing(run_id)?, answer)
+    }
+
+    fn answers(&self, run_id: &str) -> Result<Vec<drctl_core::gate::GateAnswer>, StateError> {
+        answers::load(&self.existing(run_id)?)
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Host {
     /// directly). Each hop is a whole host of its own (address, account, keys, known_hosts,
     /// timeouts), reached through the hops before it.
     pub proxy_jump: Vec<Host>,
+    /// `become`, `become_user`, `become_method`, `become_password`.
+    pub privilege: crate::privilege::BecomeConfig,
 }
 
 impl Host {
@@ -74,6 +76,7 @@ impl Host {
             host_key_policy: HostKeyPolicy::Strict,
             exec_mode: ExecMode::Shell,
             proxy_jump: Vec::new(),
+            privilege: Default::default(),
         }
     }
 }

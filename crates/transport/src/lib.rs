@@ -11,8 +11,10 @@ pub mod capture;
 pub mod fake;
 pub mod host;
 pub mod local;
+pub mod privilege;
 
 pub use host::{ExecMode, Host, HostKeyPolicy, LOCAL, TransportKind, current_user};
+pub use privilege::{Become, BecomeConfig, BecomeMethod, BecomeSwitch, Secret};
 
 use std::path::Path;
 use std::time::Duration;
@@ -153,6 +155,14 @@ pub enum TransportError {
     },
     #[error("{host}: file transfer failed: {msg}")]
     Transfer { host: String, msg: String },
+    /// The login account could not become another (`become`): wrong or missing password,
+    /// no sudoers rule. Nothing of the command ran.
+    #[error("{host}: become failed ({how}): {msg}")]
+    Become {
+        host: String,
+        how: String,
+        msg: String,
+    },
 }
 
 impl TransportError {
@@ -182,6 +192,9 @@ impl TransportError {
             Self::CertAuthorityOnly { known_hosts, .. } => Some(format!(
                 "verify the fingerprint out of band and add the host's own key to {known_hosts}"
             )),
+            Self::Become { .. } => Some(
+                "check the sudoers rule for the login user and `become_password` (a secret var) in the inventory".into(),
+            ),
             Self::Auth { .. } => {
                 Some("load the key into ssh-agent or set `identity:` in the inventory".into())
             }
@@ -217,6 +230,18 @@ pub trait Connection: Send {
         local: &Path,
         timeout: Duration,
     ) -> Result<TransferResult, TransportError>;
+    /// Run the following commands and transfers as another account (`None`: as the login
+    /// user). Transports that cannot refuse.
+    fn set_become(&mut self, become_as: Option<&Become>) -> Result<(), TransportError> {
+        match become_as {
+            None => Ok(()),
+            Some(b) => Err(TransportError::Become {
+                host: String::new(),
+                how: b.describe(),
+                msg: "this transport cannot run commands as another user".into(),
+            }),
+        }
+    }
 }
 
 /// Opens connections.

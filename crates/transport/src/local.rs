@@ -216,4 +216,17 @@ impl Connection for LocalConnection {
     ) -> Result<TransferResult, TransportError> {
         self.copy(Path::new(remote), local, None)
     }
+
+    /// `become` on the controller is refused (validate says so first): drctl does not
+    /// sudo on the machine it runs on; run drctl itself as the account instead.
+    fn set_become(&mut self, become_as: Option<&crate::Become>) -> Result<(), TransportError> {
+        match become_as {
+            None => Ok(()),
+            Some(b) => Err(TransportError::Become {
+                host: self.host.clone(),
+                how: b.describe(),
+                msg: "become is not supported on the local transport: run drctl itself as that account".into(),
+            }),
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use drctl_core::checkpoint::Checkpoint;
 use drctl_core::events::{EventSink, Silent};
-use drctl_core::store::{AuditLog, RunLog};
+use drctl_core::store::{AuditLog, RunLog, RunStore};
 use drctl_model::plan::Plan;
 use drctl_model::template::Engine;
 use drctl_transport::Connector;
@@ -28,6 +28,7 @@ pub struct RunnerBuilder {
     approver: Arc<dyn Approver>,
     audit: Option<Arc<dyn AuditLog>>,
     operator: Operator,
+    answers: Option<Arc<dyn RunStore>>,
 }
 
 impl RunnerBuilder {
@@ -61,6 +62,12 @@ impl RunnerBuilder {
         self
     }
 
+    /// Where answers to gates from other terminals are read (`drctl approve`).
+    pub fn answers(mut self, store: Arc<dyn RunStore>) -> Self {
+        self.answers = Some(store);
+        self
+    }
+
     pub fn build(self) -> Arc<Runner> {
         Arc::new(Runner {
             plan: self.plan,
@@ -73,6 +80,7 @@ impl RunnerBuilder {
             journal: self.journal,
             checkpoint: Mutex::new(self.checkpoint),
             audit: self.audit,
+            answers: self.answers,
             started: Instant::now(),
             journal_error: Mutex::new(None),
             finished: Default::default(),
@@ -96,9 +104,12 @@ impl Runner {
             sinks: Arc::new(Silent),
             approver: Arc::new(NoApprover),
             audit: None,
+            answers: None,
             operator: Operator {
                 user: "unknown".into(),
                 controller: "unknown".into(),
+                sudo_user: None,
+                drctl_version: None,
             },
         }
     }

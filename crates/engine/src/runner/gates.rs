@@ -1,5 +1,6 @@
-//! Where the engine waits for a human: approval gates, and steps a crash left in flight
-//! (re-run or skipped only as the operator says, or by themselves when idempotent).
+//! Where the engine waits for a human about steps a crash left in flight (re-run or
+//! skipped only as the operator says, or by themselves when idempotent). Approval gates
+//! are in `wait.rs`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,11 +9,9 @@ use drctl_core::events::Event;
 use drctl_core::record::Record;
 use drctl_core::time::t;
 use drctl_core::{Decision, Outcome, Phase};
-use drctl_model::template::Mode;
 
 use super::Runner;
 use crate::RunOutcome;
-use crate::approval::{Answer, Gate};
 
 impl Runner {
     /// Hosts where `step` (or its rollback) was left in flight by a crash: journal the
@@ -147,76 +146,5 @@ impl Runner {
             }
         }
         out
-    }
-
-    pub(super) async fn gate(self: &Arc<Self>, idx: usize, msg: &str) -> Result<(), RunOutcome> {
-        let ps = &self.plan.steps[idx];
-        let id = ps.step.id.value.clone();
-        let message = self
-            .plan
-            .render(
-                &self.engine,
-                msg,
-                Mode::Text,
-                ps,
-                None,
-                // Values captured so far render in the message as in the next step.
-                &self.captures_for(drctl_transport::LOCAL),
-                true,
-            )
-            .unwrap_or_else(|e| format!("{msg} (template error: {e})"));
-        let me = self.clone();
-        let (m, i) = (message.clone(), id.clone());
-        let answer = tokio::task::spawn_blocking(move || {
-            me.approver.ask(&Gate {
-                run_id: &me.plan.run_id,
-                step: &i,
-                message: &m,
-            })
-        })
-        .await
-        .unwrap_or(Answer::Unanswered);
-        let by = match answer {
-            Answer::Approved { by } => by,
-            Answer::Declined { by } => {
-                self.sinks.event(&Event::Gate {
-                    id: id.clone(),
-                    message: message.clone(),
-                    approved_by: None,
-                });
-                return self
-                    .on_failure(ps.on_failure, format!("approval `{id}` declined by {by}"))
-                    .await;
-            }
-            Answer::Unanswered => {
-                let o = RunOutcome::new(
-                    Outcome::WaitingApproval,
-                    format!(
-                        "stopped at approval gate `{id}`: {message}. No terminal to ask on; approve with `drctl resume {} --approve {id}` (or run with --yes)",
-                        self.plan.run_id
-                    ),
-                );
-                self.sinks.event(&Event::Gate {
-                    id: id.clone(),
-                    message,
-                    approved_by: None,
-                });
-                return Err(self.finish(o));
-            }
-            Answer::Interrupted => return Err(self.interrupted()),
-        };
-        self.record(Record::Gate {
-            t: t(),
-            step: id.clone(),
-            approved_by: by.clone(),
-            message: Some(message.clone()),
-        })
-        .map_err(|e| self.journal_failed(e))?;
-        self.sinks.event(&Event::Gate {
-            id,
-            message,
-            approved_by: Some(by),
-        });
-        Ok(())
     }
 }

@@ -7,6 +7,7 @@ mod gates;
 mod record;
 mod rollback;
 mod verdict;
+mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -58,6 +59,8 @@ pub struct Runner {
     journal: Arc<dyn RunLog>,
     checkpoint: Mutex<Checkpoint>,
     audit: Option<Arc<dyn AuditLog>>,
+    /// Where answers from other terminals are read (`drctl approve`, `drctl decline`).
+    answers: Option<Arc<dyn drctl_core::store::RunStore>>,
     started: Instant,
     /// The first journal append that failed: once set, nothing more is started.
     journal_error: Mutex<Option<String>>,

@@ -66,6 +66,7 @@ impl Runner {
         if let Some(a) = &self.audit {
             let e = Entry {
                 who: self.operator.user.clone(),
+                sudo_user: self.operator.sudo_user.clone(),
                 controller: self.operator.controller.clone(),
                 run_id: self.plan.run_id.clone(),
                 runbook: self.plan.runbook.name.clone(),
@@ -114,6 +115,38 @@ impl Runner {
             }
             Record::Gate { step, message, .. } => {
                 self.audit("approve", Some(step), None, message.clone(), None, None)
+            }
+            Record::Answer {
+                step,
+                verdict,
+                by,
+                reason,
+                counted,
+                ..
+            } => {
+                // Audited as the person who answered, from where they answered.
+                if let Some(a) = &self.audit {
+                    let what = match verdict {
+                        drctl_core::gate::Verdict::Approve if *counted => "gate-approve",
+                        drctl_core::gate::Verdict::Approve => "gate-approve-not-counted",
+                        drctl_core::gate::Verdict::Decline => "gate-decline",
+                    };
+                    let e = Entry {
+                        who: by.describe(),
+                        controller: by.host.clone(),
+                        run_id: self.plan.run_id.clone(),
+                        runbook: self.plan.runbook.name.clone(),
+                        action: what.into(),
+                        step: Some(step.clone()),
+                        command: reason.as_ref().map(|r| self.plan.masker.mask(r)),
+                        ..Default::default()
+                    };
+                    if let Err(e) = a.append(e) {
+                        self.sinks.event(&Event::Message {
+                            text: format!("warning: audit journal: {e}"),
+                        });
+                    }
+                }
             }
             Record::RunEnd {
                 outcome,

@@ -169,6 +169,8 @@ impl Session {
             severity: plan.runbook.severity.clone(),
             started_at: now_rfc3339(),
             user: self.operator.user.clone(),
+            sudo_user: self.operator.sudo_user.clone(),
+            drctl_version: self.operator.drctl_version.clone(),
             controller: self.operator.controller.clone(),
             pid: std::process::id(),
             inventory: plan.inventory.file.as_ref().map(|f| abs(&f.path)),
@@ -332,6 +334,7 @@ impl Session {
             .sinks(self.sinks.clone())
             .approver(self.approver.clone())
             .audit(self.store.audit())
+            .answers(self.store.clone())
             .operator(self.operator.clone())
             .build()
     }

@@ -56,6 +56,8 @@ fn header(mode: RunMode) -> Header {
         severity: None,
         started_at: now_rfc3339(),
         user: "tester".into(),
+        sudo_user: None,
+        drctl_version: None,
         controller: "here".into(),
         pid: 1,
         inventory: None,

@@ -157,3 +157,25 @@ fn a_gate_without_approval_and_without_a_terminal_stops_before_anything_after_it
     assert_eq!(r2.outcome.exit(), Exit::Success, "{}", r2.outcome.message);
     assert_eq!(r2.calls, ["a: after"]);
 }
+
+#[test]
+fn yes_is_one_person_a_four_eyes_gate_needs_another() {
+    let rb = "drctl: 1\nkind: failover\nname: t\nsteps:\n  - id: go\n    approve: {message: sure?, approvers: 2}\n  - id: s2\n    on: a\n    run: after\n";
+    let fake = FakeConnector::ok();
+    let yes = Arc::new(PresetApprover {
+        yes: true,
+        approve: Default::default(),
+        user: "tester".into(),
+        then: Arc::new(NoApprover),
+    });
+    let r = exec_with(rb, RunMode::Run, ExecOptions::default(), yes, &fake, None);
+    assert_eq!(r.outcome.exit(), Exit::InFlight);
+    assert!(
+        r.outcome
+            .message
+            .contains("needs 2 distinct approvers and has 1 (tester (--yes))"),
+        "{}",
+        r.outcome.message
+    );
+    assert!(r.calls.is_empty());
+}

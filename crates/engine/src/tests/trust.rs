@@ -15,6 +15,8 @@ fn session_runs_against_any_store_and_refuses_to_resume_an_ended_run() {
     let operator = crate::Operator {
         user: "alice".into(),
         controller: "ctl-1".into(),
+        sudo_user: None,
+        drctl_version: None,
     };
     let session = Session::new(Arc::new(store.clone()), Arc::new(fake.clone()), operator);
     let target = Target {
@@ -207,6 +209,8 @@ fn a_new_run_is_refused_while_the_previous_one_is_unresolved() {
     let operator = crate::Operator {
         user: "bob".into(),
         controller: "ctl".into(),
+        sudo_user: None,
+        drctl_version: None,
     };
     let session = Session::new(
         Arc::new(store.clone()),

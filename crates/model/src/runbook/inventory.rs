@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::runbook::ansible;
+use crate::runbook::inventory_vars;
 use crate::runbook::reach::{self, Pending, Reach};
 use crate::runbook::reader::Reader;
 use crate::runbook::source::{SourceFile, Span};
-use crate::runbook::yaml::{self, Budget, Kind};
+use crate::runbook::yaml::{self, Budget, Kind, Node};
 
-const HOST_KEYS: &[&str] = &[
+pub(crate) const HOST_KEYS: &[&str] = &[
     "addr",
     "port",
     "user",
@@ -24,6 +26,10 @@ const HOST_KEYS: &[&str] = &[
     "exec_mode",
     "ssh_config",
     "proxy_jump",
+    "become",
+    "become_user",
+    "become_method",
+    "become_password",
 ];
 
 pub use drctl_transport::{ExecMode, Host, HostKeyPolicy, LOCAL, TransportKind, current_user};
@@ -44,8 +50,13 @@ pub fn resolve_path(p: &str, base: &Path) -> PathBuf {
 pub struct Inventory {
     pub file: Option<Arc<SourceFile>>,
     pub hosts: BTreeMap<String, Host>,
-    /// Group name → member host names (nested groups already flattened).
+    /// Group name → member host names (nested groups already flattened). `all` holds
+    /// every host but `local`.
     pub groups: BTreeMap<String, Vec<String>>,
+    /// `notify:` receivers of every run with this inventory (merged with the runbook's).
+    pub notify: Vec<crate::runbook::model::Notify>,
+    /// Host name → its inventory variables (group `vars:` merged, then the host's own).
+    pub vars: BTreeMap<String, BTreeMap<String, minijinja::Value>>,
 }
 
 impl Default for Inventory {
@@ -56,6 +67,8 @@ impl Default for Inventory {
             file: None,
             hosts,
             groups: BTreeMap::new(),
+            notify: Vec::new(),
+            vars: BTreeMap::new(),
         }
     }
 }
@@ -89,58 +102,70 @@ impl Inventory {
 /// anything (a secrets file named by mistake), so none of its lines is quoted.
 pub(crate) fn not_an_inventory(file: &SourceFile) -> Diagnostic {
     let blind = SourceFile::new(&file.path, "");
-    let ini = file.text.lines().map(str::trim).any(|l| {
-        (l.starts_with('[') && l.ends_with(']') && !l.contains(' ')) || l.contains("ansible_host=")
-    });
-    if ini {
-        Diagnostic::error(
-            &blind,
-            Span::default(),
-            "not-an-inventory",
-            format!(
-                "{} looks like an Ansible INI inventory, which drctl does not read",
-                file.path.display()
-            ),
-        )
-        .hint("write it as a drctl YAML inventory (`hosts:`, `groups:`, `defaults:`); see the format page")
-    } else {
-        Diagnostic::error(
-            &blind,
-            Span::default(),
-            "not-an-inventory",
-            format!(
-                "{} is not an inventory: no `hosts:`, `groups:` or `defaults:` mapping (its contents are not shown)",
-                file.path.display()
-            ),
-        )
-        .hint("check the `inventory:` path or `-i`")
-    }
+    Diagnostic::error(
+        &blind,
+        Span::default(),
+        "not-an-inventory",
+        format!(
+            "{} is not an inventory: neither drctl's (`hosts:`, `groups:`, `defaults:`) nor Ansible's INI or YAML form (its contents are not shown)",
+            file.path.display()
+        ),
+    )
+    .hint("check the `inventory:` path or `-i`")
 }
 
+/// Parse an inventory file, in drctl's YAML form or Ansible's INI or YAML form (told apart
+/// by content); errors name file, line and column.
 pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
-    let mut inv = Inventory {
+    let inv = Inventory {
         file: Some(file.clone()),
         ..Inventory::default()
     };
-    let root = match yaml::load(file, Budget::default()) {
-        Ok(Some(n)) => n,
+    let loaded = yaml::load(file, Budget::default());
+    let root = match loaded {
+        Ok(Some(n)) if matches!(&n.kind, Kind::Map(_)) => n,
         Ok(None) => return (inv, vec![]),
-        Err(_) => return (inv, vec![not_an_inventory(file)]),
+        _ if ansible::looks_like_ini(&file.text) => {
+            let mut diags = Vec::new();
+            let a = ansible::parse_ini(file, &mut diags);
+            let tree = a.into_drctl(file, HOST_KEYS, &mut diags);
+            let (inv, more) = build(inv, file, &tree);
+            diags.extend(more);
+            return (inv, diags);
+        }
+        _ => return (inv, vec![not_an_inventory(file)]),
     };
+    if ansible::looks_like_ansible_yaml(&root) {
+        let mut diags = Vec::new();
+        let a = ansible::parse_ansible_yaml(file, &root, &mut diags);
+        let tree = a.into_drctl(file, HOST_KEYS, &mut diags);
+        let (inv, more) = build(inv, file, &tree);
+        diags.extend(more);
+        return (inv, diags);
+    }
     let is_inventory = match &root.kind {
         Kind::Map(entries) => entries.iter().any(|(k, _)| {
             k.as_str()
-                .is_some_and(|k| ["defaults", "hosts", "groups"].contains(&k))
+                .is_some_and(|k| ["defaults", "hosts", "groups", "notify"].contains(&k))
         }),
         _ => false,
     };
     if !is_inventory {
         return (inv, vec![not_an_inventory(file)]);
     }
+    build(inv, file, &root)
+}
+
+/// Build an inventory from a tree of drctl's form (read from the file, or translated from
+/// Ansible's forms with spans into the Ansible file).
+fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory, Vec<Diagnostic>) {
     let mut r = Reader::new(file.clone());
-    let Some(f) = r.map(&root, "", &["defaults", "hosts", "groups"]) else {
+    let Some(f) = r.map(root, "", &["defaults", "hosts", "groups", "notify"]) else {
         return (inv, r.diags);
     };
+    if let Some(n) = f.get("notify") {
+        inv.notify = crate::runbook::parse::notify::notify(&mut r, n);
+    }
     let base = file.dir().to_path_buf();
     let mut defaults = Host {
         name: String::new(),
@@ -157,6 +182,9 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
         apply_host_fields(&mut r, &df, "defaults", &base, &mut defaults);
         reach_defaults = Reach::read(&mut r, &df, "defaults", &base);
     }
+    let host_keys: Vec<&str> = HOST_KEYS.iter().copied().chain(["vars"]).collect();
+    let mut host_vars: BTreeMap<String, Vec<(String, &Node)>> = BTreeMap::new();
+    let mut group_vars: BTreeMap<String, Vec<(String, &Node)>> = BTreeMap::new();
     if let Some(h) = f.get("hosts")
         && let Some(hf) = r.map(h, "hosts", &[])
     {
@@ -175,7 +203,13 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
                 .hint = Some("give this host another name, or set `transport: local` on it".into());
                 continue;
             }
-            if let Some(fields) = r.map(v, &format!("hosts.{name}"), HOST_KEYS) {
+            if let Some(fields) = r.map(v, &format!("hosts.{name}"), &host_keys) {
+                if let Some(vn) = fields.get("vars") {
+                    host_vars.insert(
+                        name.to_string(),
+                        inventory_vars::vars_of(&mut r, vn, &format!("hosts.{name}.vars")),
+                    );
+                }
                 apply_host_fields(&mut r, &fields, &format!("hosts.{name}"), &base, &mut host);
                 let reach = Reach::read(&mut r, &fields, &format!("hosts.{name}"), &base)
                     .over(&reach_defaults);
@@ -219,14 +253,37 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
                 )
                 .hint = Some("host and group names share one namespace; rename one".into());
             }
-            let members = match &v.kind {
+            let path = format!("groups.{name}");
+            let listed = match &v.kind {
+                Kind::Map(_) => {
+                    let Some(gm) = r.map(v, &path, &["hosts", "vars"]) else {
+                        continue;
+                    };
+                    if let Some(vn) = gm.get("vars") {
+                        group_vars.insert(
+                            name.to_string(),
+                            inventory_vars::vars_of(&mut r, vn, &format!("{path}.vars")),
+                        );
+                    }
+                    match gm.get("hosts") {
+                        Some(h) => h,
+                        None => {
+                            raw.insert(name.to_string(), Vec::new());
+                            continue;
+                        }
+                    }
+                }
+                _ => v,
+            };
+            let members = match &listed.kind {
                 Kind::Seq(items) => items
                     .iter()
                     .filter_map(|m| r.string(m, &format!("groups.{name}")))
                     .map(|s| (s.value, s.span))
                     .collect(),
+                _ if listed.is_null() => Vec::new(),
                 _ => r
-                    .string_list(v, &format!("groups.{name}"))
+                    .string_list(listed, &format!("groups.{name}"))
                     .into_iter()
                     .map(|s| (s.value, s.span))
                     .collect(),
@@ -235,64 +292,23 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
         }
         for g in raw.keys() {
             let mut out = Vec::new();
-            flatten(&inv, &raw, g, &mut Vec::new(), &mut out, &mut r, file);
+            inventory_vars::flatten(&inv, &raw, g, &mut Vec::new(), &mut out, &mut r, file);
             inv.groups.insert(g.clone(), out);
         }
+        let names: BTreeMap<String, Vec<String>> = raw
+            .iter()
+            .map(|(g, ms)| (g.clone(), ms.iter().map(|(m, _)| m.clone()).collect()))
+            .collect();
+        let hosts: Vec<String> = inv.hosts.keys().cloned().collect();
+        inv.vars = inventory_vars::merge(&hosts, &names, &group_vars, &host_vars);
+    } else {
+        let hosts: Vec<String> = inv.hosts.keys().cloned().collect();
+        inv.vars = inventory_vars::merge(&hosts, &BTreeMap::new(), &group_vars, &host_vars);
     }
+    // The implicit group `all`: every host but the controller.
+    let all: Vec<String> = inv.hosts.keys().filter(|h| *h != LOCAL).cloned().collect();
+    inv.groups.insert("all".into(), all);
     (inv, r.diags)
-}
-
-fn flatten(
-    inv: &Inventory,
-    raw: &BTreeMap<String, Vec<(String, Span)>>,
-    group: &str,
-    seen: &mut Vec<String>,
-    out: &mut Vec<String>,
-    r: &mut Reader,
-    file: &Arc<SourceFile>,
-) {
-    if seen.iter().any(|s| s == group) {
-        return;
-    }
-    seen.push(group.to_string());
-    for (m, span) in &raw[group] {
-        if inv.hosts.contains_key(m) {
-            if !out.contains(m) {
-                out.push(m.clone());
-            }
-        } else if raw.contains_key(m) {
-            if seen.iter().any(|s| s == m) {
-                if seen.len() == 1 || seen[0] == *group {
-                    r.diags.push(Diagnostic::error(
-                        file,
-                        *span,
-                        "group-cycle",
-                        format!("group `{group}` contains itself through `{m}`"),
-                    ));
-                }
-                continue;
-            }
-            flatten(inv, raw, m, seen, out, r, file);
-        } else if seen.len() == 1 {
-            let names: Vec<&str> = inv
-                .hosts
-                .keys()
-                .chain(raw.keys())
-                .map(String::as_str)
-                .collect();
-            let hint = did_you_mean(m, names).unwrap_or_else(|| "add it under `hosts:`".into());
-            r.diags.push(
-                Diagnostic::error(
-                    file,
-                    *span,
-                    "unknown-host",
-                    format!("group `{group}` names unknown host `{m}`"),
-                )
-                .hint(hint),
-            );
-        }
-    }
-    seen.pop();
 }
 
 fn apply_host_fields(
@@ -362,6 +378,7 @@ fn apply_host_fields(
             HostKeyPolicy::AcceptNew
         };
     }
+    crate::runbook::become_keys::apply(r, f, path, &mut h.privilege);
     if let Some(n) = f.get("exec_mode")
         && let Some(s) = r.choice(n, &p("exec_mode"), &["shell", "channel"])
     {

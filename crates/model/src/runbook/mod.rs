@@ -1,7 +1,10 @@
 //! Runbooks and inventories: reading files, the spanned YAML tree, and the typed model.
 
+pub mod ansible;
+pub mod become_keys;
 pub mod duration;
 pub mod inventory;
+pub mod inventory_vars;
 pub mod model;
 pub mod parse;
 pub mod proxy_jump;

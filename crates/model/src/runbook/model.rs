@@ -54,6 +54,8 @@ pub const STEP_KEYS: &[&str] = &[
     "loop",
     "loop_var",
     "needs",
+    "become",
+    "become_user",
 ];
 /// Keys of `defaults:`.
 pub const DEFAULT_KEYS: &[&str] = &[
@@ -214,6 +216,8 @@ pub struct Step {
     pub env: Vec<(String, Spanned<String>)>,
     /// Once this step succeeded, rollback never crosses it.
     pub point_of_no_return: Option<Spanned<bool>>,
+    /// `approve: {message, approvers: N}`: the gate needs N distinct persons (four-eyes).
+    pub approvers: Option<Spanned<u32>>,
     /// A command that says whether the step's effect is in place (settles a step left in
     /// doubt on resume).
     pub check: Option<Probe>,
@@ -221,6 +225,10 @@ pub struct Step {
     pub looping: Option<Loop>,
     /// `needs:` — the steps this one waits for; without it, the step before it.
     pub needs: Vec<Spanned<String>>,
+    /// `become:` — run as another account (overrides the inventory's `become`).
+    pub become_switch: Option<Spanned<bool>>,
+    /// `become_user:` — the account (overrides the inventory's `become_user`).
+    pub become_user: Option<Spanned<String>>,
     /// Own settings; unset fields fall back to the runbook's defaults.
     pub settings: StepDefaults,
     pub span: Span,

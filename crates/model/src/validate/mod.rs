@@ -1,6 +1,8 @@
 //! `drctl validate`: find runbooks, parse them with their inventories, apply every rule,
 //! and return all diagnostics of all files in one pass.
 
+pub mod inventory_names;
+pub mod privilege;
 pub mod rules;
 pub mod templates;
 
@@ -176,6 +178,7 @@ pub fn check_runbook(
     rules::needs(rb, out);
     rules::blank_commands(rb, out);
     rules::templates_in_checks(rb, out);
+    privilege::become_rules(rb, inv, out);
     templates::check(rb, inv, extra_vars, out);
     rules::warnings(rb, out);
 }

@@ -8,12 +8,13 @@ use crate::runbook::inventory::Inventory;
 use crate::runbook::model::{Action, DrillMode, Runbook};
 use crate::runbook::source::{Span, Spanned};
 use crate::template::Engine;
+use crate::validate::inventory_names::{self as names, step_hosts};
 
 /// Fields of `host` a template may use.
 pub const HOST_FIELDS: &[&str] = &["name", "addr", "port", "user"];
 /// Run-wide names every template may use.
 pub const BUILTINS: &[&str] = &[
-    "name", "kind", "mode", "run_id", "severity", "step", "groups",
+    "name", "kind", "mode", "run_id", "severity", "step", "groups", "hosts",
 ];
 
 /// Filters offered in hints (the engine knows minijinja's built-ins too).
@@ -236,7 +237,11 @@ pub fn check(
                         )),
                         _ => None,
                     },
+                    "hosts" => names::hosts_problem(&var, inv),
                     t if BUILTINS.contains(&t) || known.contains(t) => None,
+                    t if f.host && names::is_inventory_var(inv, step_hosts(inv, step), t) => {
+                        names::inventory_var(inv, step_hosts(inv, step), t).err()
+                    }
                     t if step.looping.as_ref().is_some_and(|l| l.var.value == t) => None,
                     t => match captured_at.get(t) {
                         Some((at, _)) if *at < visible => {
@@ -270,19 +275,6 @@ pub fn check(
         }
     }
     unused_extra(rb, extra, &used, out);
-}
-
-/// The hosts a step runs on, by the inventory (`None`: no inventory to tell).
-fn step_hosts(
-    inv: Option<&Inventory>,
-    s: &crate::runbook::model::Step,
-) -> Option<BTreeSet<String>> {
-    let inv = inv?;
-    let mut hosts = BTreeSet::new();
-    for t in &s.on {
-        hosts.extend(inv.resolve(&t.value)?);
-    }
-    Some(hosts)
 }
 
 /// A captured value is per host: a host that did not capture `name` sees it only when

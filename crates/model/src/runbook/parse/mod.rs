@@ -1,7 +1,8 @@
 //! Build a [`Runbook`] from its YAML tree, reporting every problem found on the way.
 
+mod approve;
 mod include;
-mod notify;
+pub(crate) mod notify;
 mod step;
 
 use include::{canonical, duplicate_ids_across_files, steps_of};
@@ -315,5 +316,5 @@ fn vars(r: &mut Reader, n: &Node) -> Vec<VarDef> {
 
 /// Names the template context defines itself.
 pub const RESERVED_VARS: &[&str] = &[
-    "host", "groups", "name", "kind", "mode", "run_id", "step", "severity",
+    "host", "hosts", "groups", "name", "kind", "mode", "run_id", "step", "severity",
 ];

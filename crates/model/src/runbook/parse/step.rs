@@ -203,12 +203,17 @@ pub(super) fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
         .into_iter()
         .filter(|k| f.has(k))
         .collect();
+    let mut approvers = None;
     let action = match actions.as_slice() {
         [one] => {
             let an = f.get(one).expect("present");
             match *one {
                 "run" => r.string(an, &p("run")).map(Action::Run),
-                "approve" => r.string(an, &p("approve")).map(Action::Approve),
+                "approve" => {
+                    let (msg, n) = super::approve::approve(r, an, &p("approve"))?;
+                    approvers = n;
+                    Some(Action::Approve(msg))
+                }
                 "upload" => transfer(r, an, &p("upload")).map(Action::Upload),
                 _ => transfer(r, an, &p("download")).map(Action::Download),
             }
@@ -343,10 +348,17 @@ pub(super) fn step(r: &mut Reader, n: &Node, index: usize) -> Option<Step> {
         when: f.get("when").and_then(|x| r.string(x, &p("when"))),
         drill,
         env,
+        become_switch: f
+            .get("become")
+            .and_then(|x| r.bool(x, &p("become")).map(|b| Spanned::new(b, x.span))),
+        become_user: f
+            .get("become_user")
+            .and_then(|x| r.string(x, &p("become_user"))),
         point_of_no_return: f.get("point_of_no_return").and_then(|x| {
             r.bool(x, &p("point_of_no_return"))
                 .map(|b| Spanned::new(b, x.span))
         }),
+        approvers,
         check: f.get("check").and_then(|c| probe(r, c, &p("check"))),
         needs: f
             .get("needs")
