@@ -15,7 +15,7 @@ pub fn run(a: HostsArgs) -> anyhow::Result<Exit> {
     let target = context::target(&a.target)?;
     let plan = context::load(&target, RunMode::Run, |_| "<hosts>".to_string())?;
     let hosts = reach::plan_hosts(&plan);
-    let results = reach::check_hosts(&hosts, Arc::new(RealConnector));
+    let results = reach::check_hosts(&hosts, Arc::new(RealConnector::new()));
     match a.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&json(&results))?),
         _ => print!("{}", table(&results)),
@@ -45,7 +45,14 @@ fn address(r: &HostReach) -> String {
 fn via(r: &HostReach) -> String {
     match r.host.transport {
         drctl_transport::TransportKind::Local => "local".into(),
-        drctl_transport::TransportKind::Ssh => "direct".into(),
+        drctl_transport::TransportKind::Ssh if r.host.proxy_jump.is_empty() => "direct".into(),
+        drctl_transport::TransportKind::Ssh => r
+            .host
+            .proxy_jump
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
     }
 }
 

@@ -53,7 +53,7 @@ fn session(
         super::prompt::approver(e, &operator.who(), console.clone(), options.cancel.clone());
     Ok(Session::new(
         context::store(e.state_dir.clone())?,
-        Arc::new(RealConnector),
+        Arc::new(RealConnector::new()),
         operator,
     )
     .sinks(sinks)

@@ -246,3 +246,40 @@ fn ansible_become_vars_run_commands_as_root_and_the_become_user() {
     assert_eq!(bl.read("h1"), "root");
     assert_eq!(bl.read("h2"), "drctl-svc");
 }
+
+/// An Ansible host line with no `ansible_host` resolves through the operator's
+/// `~/.ssh/config` like `ssh NAME` does (its HostName, Port, User and IdentityFile), and a
+/// name the config does not know is reached by that name, as Ansible would.
+#[test]
+fn an_ansible_host_without_ansible_host_resolves_through_the_ssh_config() {
+    let lab = Lab::start(1);
+    let h1 = lab.host("h1");
+    let home = lab.path().join("home");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    std::fs::write(
+        home.join(".ssh/config"),
+        format!(
+            "Host db-primary\n  HostName {}\n  Port {}\n  User {}\n  IdentityFile {}\n  UserKnownHostsFile {}\n",
+            h1.addr,
+            h1.port,
+            lab.user,
+            lab.key.display(),
+            lab.known_hosts.display()
+        ),
+    )
+    .unwrap();
+    let inv = lab.path().join("hosts.ini");
+    std::fs::write(&inv, "[db]\ndb-primary\n").unwrap();
+    Drctl::new()
+        .dir(lab.path())
+        .inventory(&inv)
+        .env("HOME", &home)
+        .runbook(
+            "rb.yaml",
+            "drctl: 1\nkind: failover\nname: by-config\nsteps:\n  - id: mark\n    on: db\n    run: echo reached >> \"$HOST_DIR/mark\"\n",
+        )
+        .args(["failover", "{runbook}", "-i", "{inventory}"])
+        .run()
+        .status(0);
+    assert_eq!(lab.read("h1", "mark"), "reached\n");
+}

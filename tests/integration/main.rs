@@ -4,11 +4,14 @@
 
 mod builder;
 mod direct;
+mod jump_lab;
 mod lab;
 mod pg;
 
 mod ansible;
 mod audit;
+mod bastion;
+mod bastion_liveness;
 mod become_lab;
 mod become_sudo;
 mod bounded_output;

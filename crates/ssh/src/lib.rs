@@ -10,8 +10,6 @@
 #![allow(clippy::result_large_err)]
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -19,25 +17,29 @@ use ssh2::{BlockDirections, ErrorCode, Session};
 
 mod auth;
 mod escalate;
+mod jump;
 mod known_hosts;
+mod link;
+mod pump;
 pub mod remote_shell;
 mod transfer;
 
 use drctl_transport::capture::Capture;
 use drctl_transport::{
-    Become, CommandSpec, Connection, Connector, ExecMode, Host, Output, TransferResult,
-    TransportError, TransportKind, local,
+    Become, CommandSpec, Connection, ExecMode, Host, Output, TransferResult, TransportError,
 };
+use link::Link;
+pub use link::RealConnector;
 use remote_shell::Frame;
 
 /// Marks the first line of stderr, which carries the remote shell's pid (its process group).
 const PID_MARK: &str = "\u{1e}drctl-pid:";
-const EAGAIN: i32 = -37;
+pub(crate) const EAGAIN: i32 = -37;
 /// Cipher preference (see `connect`); a server offering none of the first falls to the rest.
 const CIPHERS: &str = "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes256-cbc,aes192-cbc,aes128-cbc";
 /// A reply to a keepalive takes a round trip: a host is lost only this much after
 /// `keepalive_interval × keepalive_count_max` without a byte from it.
-const KEEPALIVE_SLACK: Duration = Duration::from_millis(500);
+pub(crate) const KEEPALIVE_SLACK: Duration = Duration::from_millis(500);
 
 /// A finished command and the remote pid, or why not with what output there was.
 type RunResult = Result<(Output, Option<i32>), (TransportError, Output, Option<i32>)>;
@@ -45,7 +47,8 @@ type RunResult = Result<(Output, Option<i32>), (TransportError, Output, Option<i
 pub struct SshConnection {
     host: Host,
     sess: Session,
-    tcp: TcpStream,
+    /// The socket under the session: TCP, or a tunnel through bastions.
+    link: Link,
     /// The remote shell commands are sent to; replaced after a timeout or error.
     shell: Option<ssh2::Channel>,
     /// Shell, or a channel per command (set in the inventory, or after a failed probe).
@@ -67,40 +70,19 @@ enum ShellReuse {
 }
 
 impl SshConnection {
-    /// Connect, check the host key, authenticate.
+    /// Connect directly, check the host key, authenticate.
     pub fn connect(host: &Host) -> Result<Self, TransportError> {
-        let target = format!("{}:{}", host.addr, host.port);
-        let cerr = |msg: String| TransportError::Connect {
-            host: host.name.clone(),
-            addr: target.clone(),
-            msg,
-        };
-        let addr = (host.addr.as_str(), host.port)
-            .to_socket_addrs()
-            .map_err(|e| cerr(format!("cannot resolve: {e}")))?
-            .next()
-            .ok_or_else(|| cerr("no address".into()))?;
-        let tcp = TcpStream::connect_timeout(&addr, host.connect_timeout)
-            .map_err(|e| cerr(e.to_string()))?;
-        tcp.set_nodelay(true).map_err(|e| cerr(e.to_string()))?;
-        let mut sess = Session::new().map_err(|e| cerr(e.to_string()))?;
-        // AES-GCM first: OpenSSL's AES-NI code, where libssh2's own ChaCha20-Poly1305 (its
-        // default first choice) is portable C; transfers run at twice the speed.
-        for dir in [ssh2::MethodType::CryptCs, ssh2::MethodType::CryptSc] {
-            let _ = sess.method_pref(dir, CIPHERS);
-        }
-        sess.set_tcp_stream(tcp.try_clone().map_err(|e| cerr(e.to_string()))?);
-        sess.set_timeout(host.connect_timeout.as_millis().min(u32::MAX as u128) as u32);
-        sess.handshake()
-            .map_err(|e| cerr(format!("SSH handshake: {}", e.message())))?;
-        Self::check_host_key(host, &sess)?;
-        Self::authenticate(host, &sess)?;
-        sess.set_keepalive(true, host.keepalive_interval.as_secs().max(2) as u32);
-        sess.set_blocking(false);
+        let link = Link::tcp(host)?;
+        Self::over(host, link)
+    }
+
+    /// Start a session over an open link (a TCP socket, or a tunnel through a bastion).
+    pub(crate) fn over(host: &Host, link: Link) -> Result<Self, TransportError> {
+        let sess = Self::session(host, &link)?;
         Ok(Self {
             host: host.clone(),
             sess,
-            tcp,
+            link,
             shell: None,
             mode: host.exec_mode,
             next_keepalive: std::cell::Cell::new(Instant::now()),
@@ -109,10 +91,35 @@ impl SshConnection {
         })
     }
 
+    /// Handshake, host key check and authentication over `link`; the session is left
+    /// non-blocking with keepalives on.
+    pub(crate) fn session(host: &Host, link: &Link) -> Result<Session, TransportError> {
+        let cerr = |msg: String| TransportError::Connect {
+            host: host.name.clone(),
+            addr: format!("{}:{}", host.addr, host.port),
+            msg,
+        };
+        let mut sess = Session::new().map_err(|e| cerr(e.to_string()))?;
+        // AES-GCM first: OpenSSL's AES-NI code, where libssh2's own ChaCha20-Poly1305 (its
+        // default first choice) is portable C; transfers run at twice the speed.
+        for dir in [ssh2::MethodType::CryptCs, ssh2::MethodType::CryptSc] {
+            let _ = sess.method_pref(dir, CIPHERS);
+        }
+        link.give_to(&mut sess).map_err(|e| cerr(e.to_string()))?;
+        sess.set_timeout(host.connect_timeout.as_millis().min(u32::MAX as u128) as u32);
+        sess.handshake()
+            .map_err(|e| cerr(format!("SSH handshake: {}", e.message())))?;
+        Self::check_host_key(host, &sess)?;
+        Self::authenticate(host, &sess)?;
+        sess.set_keepalive(true, host.keepalive_interval.as_secs().max(2) as u32);
+        sess.set_blocking(false);
+        Ok(sess)
+    }
+
     fn lost(&self, msg: impl std::fmt::Display) -> TransportError {
         TransportError::Lost {
             host: self.host.name.clone(),
-            msg: msg.to_string(),
+            msg: self.link.explain(msg.to_string()),
         }
     }
 
@@ -120,37 +127,16 @@ impl SshConnection {
     /// idle? Checked before a command is sent, so that a host lost between steps fails
     /// that step plainly (nothing was sent) instead of leaving it in doubt.
     fn peer_closed(&self) -> bool {
-        let mut pfd = libc::pollfd {
-            fd: self.tcp.as_raw_fd(),
-            events: libc::POLLRDHUP,
-            revents: 0,
-        };
-        // SAFETY: `pfd` is a valid, initialised pollfd for the duration of the call and the
-        // count (1) matches it; a zero timeout never blocks.
-        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
-        n > 0 && pfd.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
+        self.link.peer_closed()
     }
 
     fn keepalive_interval(&self) -> Duration {
         self.host.keepalive_interval.max(Duration::from_secs(2))
     }
 
-    /// How long since the host last sent anything (the kernel's TCP_INFO).
+    /// How long since the host last sent anything.
     fn silent_for(&self) -> Option<Duration> {
-        // SAFETY: a zeroed tcp_info is valid; getsockopt writes at most `len` bytes into it
-        // and the descriptor is our connected socket.
-        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
-        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
-        let rc = unsafe {
-            libc::getsockopt(
-                self.tcp.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_INFO,
-                (&mut info as *mut libc::tcp_info).cast(),
-                &mut len,
-            )
-        };
-        (rc == 0).then(|| Duration::from_millis(info.tcpi_last_data_recv as u64))
+        self.link.silent_for()
     }
 
     /// Wait until the socket is ready in the direction libssh2 is blocked on, or the deadline.
@@ -174,7 +160,7 @@ impl SshConnection {
             _ => libc::POLLIN | libc::POLLOUT,
         };
         let mut pfd = libc::pollfd {
-            fd: self.tcp.as_raw_fd(),
+            fd: self.link.fd(),
             events,
             revents: 0,
         };
@@ -593,18 +579,5 @@ fn in_doubt(e: TransportError) -> TransportError {
             partial: Box::default(),
         },
         e => e,
-    }
-}
-
-/// The real connector: SSH for inventory hosts, the local shell for `local`.
-#[derive(Debug, Default)]
-pub struct RealConnector;
-
-impl Connector for RealConnector {
-    fn connect(&self, host: &Host) -> Result<Box<dyn Connection>, TransportError> {
-        match host.transport {
-            TransportKind::Local => Ok(Box::new(local::LocalConnection::new(&host.name))),
-            TransportKind::Ssh => Ok(Box::new(SshConnection::connect(host)?)),
-        }
     }
 }

@@ -51,6 +51,10 @@ pub struct Host {
     pub keepalive_count_max: u32,
     pub host_key_policy: HostKeyPolicy,
     pub exec_mode: ExecMode,
+    /// Bastions to go through to reach this host, first hop first (empty: connect
+    /// directly). Each hop is a whole host of its own (address, account, keys, known_hosts,
+    /// timeouts), reached through the hops before it.
+    pub proxy_jump: Vec<Host>,
     /// `become`, `become_user`, `become_method`, `become_password`.
     pub privilege: crate::privilege::BecomeConfig,
 }
@@ -71,6 +75,7 @@ impl Host {
             keepalive_count_max: 3,
             host_key_policy: HostKeyPolicy::Strict,
             exec_mode: ExecMode::Shell,
+            proxy_jump: Vec::new(),
             privilege: Default::default(),
         }
     }

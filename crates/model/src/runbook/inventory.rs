@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::runbook::ansible;
 use crate::runbook::inventory_vars;
+use crate::runbook::reach::{self, Pending, Reach};
 use crate::runbook::reader::Reader;
 use crate::runbook::source::{SourceFile, Span};
 use crate::runbook::yaml::{self, Budget, Kind, Node};
@@ -23,6 +24,8 @@ pub(crate) const HOST_KEYS: &[&str] = &[
     "keepalive_count_max",
     "host_key_checking",
     "exec_mode",
+    "ssh_config",
+    "proxy_jump",
     "become",
     "become_user",
     "become_method",
@@ -126,7 +129,7 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
             let mut diags = Vec::new();
             let a = ansible::parse_ini(file, &mut diags);
             let tree = a.into_drctl(file, HOST_KEYS, &mut diags);
-            let (inv, more) = build(inv, file, &tree);
+            let (inv, more) = build(inv, file, &tree, Origin::Ansible);
             diags.extend(more);
             return (inv, diags);
         }
@@ -136,7 +139,7 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let a = ansible::parse_ansible_yaml(file, &root, &mut diags);
         let tree = a.into_drctl(file, HOST_KEYS, &mut diags);
-        let (inv, more) = build(inv, file, &tree);
+        let (inv, more) = build(inv, file, &tree, Origin::Ansible);
         diags.extend(more);
         return (inv, diags);
     }
@@ -150,12 +153,26 @@ pub fn parse_inventory(file: &Arc<SourceFile>) -> (Inventory, Vec<Diagnostic>) {
     if !is_inventory {
         return (inv, vec![not_an_inventory(file)]);
     }
-    build(inv, file, &root)
+    build(inv, file, &root, Origin::Drctl)
+}
+
+/// Which format an inventory tree came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Drctl,
+    /// Ansible INI or YAML: a host with no address and no OpenSSH config is reached by its
+    /// inventory name, as Ansible does.
+    Ansible,
 }
 
 /// Build an inventory from a tree of drctl's form (read from the file, or translated from
 /// Ansible's forms with spans into the Ansible file).
-fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory, Vec<Diagnostic>) {
+fn build(
+    mut inv: Inventory,
+    file: &Arc<SourceFile>,
+    root: &Node,
+    origin: Origin,
+) -> (Inventory, Vec<Diagnostic>) {
     let mut r = Reader::new(file.clone());
     let Some(f) = r.map(root, "", &["defaults", "hosts", "groups", "notify"]) else {
         return (inv, r.diags);
@@ -171,10 +188,13 @@ fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory,
     };
     defaults.transport = TransportKind::Ssh;
     defaults.known_hosts = resolve_path("~/.ssh/known_hosts", &base);
+    let mut reach_defaults = Reach::default();
+    let mut pending = Vec::new();
     if let Some(d) = f.get("defaults")
         && let Some(df) = r.map(d, "defaults", HOST_KEYS)
     {
         apply_host_fields(&mut r, &df, "defaults", &base, &mut defaults);
+        reach_defaults = Reach::read(&mut r, &df, "defaults", &base);
     }
     let host_keys: Vec<&str> = HOST_KEYS.iter().copied().chain(["vars"]).collect();
     let mut host_vars: BTreeMap<String, Vec<(String, &Node)>> = BTreeMap::new();
@@ -205,18 +225,37 @@ fn build(mut inv: Inventory, file: &Arc<SourceFile>, root: &Node) -> (Inventory,
                     );
                 }
                 apply_host_fields(&mut r, &fields, &format!("hosts.{name}"), &base, &mut host);
-                if host.addr.is_empty() {
+                let reach = Reach::read(&mut r, &fields, &format!("hosts.{name}"), &base)
+                    .over(&reach_defaults);
+                let by_config = reach.config_applies() && host.transport == TransportKind::Ssh;
+                pending.push(Pending {
+                    name: name.to_string(),
+                    span: kn.span,
+                    reach,
+                });
+                if host.addr.is_empty() && !by_config {
                     if host.transport == TransportKind::Local {
                         host.addr = "127.0.0.1".into();
+                    } else if origin == Origin::Ansible {
+                        host.addr = name.to_string();
                     } else {
                         r.error(v, "missing-key", format!("host `{name}` has no `addr:`"))
-                            .hint = Some("e.g. `{ addr: 10.0.0.11 }`".into());
+                            .hint = Some(
+                            "e.g. `{ addr: 10.0.0.11 }`, or name it in the `ssh_config:` file"
+                                .into(),
+                        );
                     }
                 }
             }
             inv.hosts.insert(name.to_string(), host);
         }
     }
+    reach::resolve(
+        &mut r,
+        &mut inv.hosts,
+        pending,
+        (&defaults, &reach_defaults),
+    );
     if let Some(g) = f.get("groups")
         && let Some(gf) = r.map(g, "groups", &[])
     {

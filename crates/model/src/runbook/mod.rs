@@ -7,8 +7,11 @@ pub mod inventory;
 pub mod inventory_vars;
 pub mod model;
 pub mod parse;
+pub mod proxy_jump;
+pub mod reach;
 pub mod reader;
 pub mod source;
+pub mod ssh_config;
 pub mod yaml;
 
 use std::path::Path;

@@ -348,12 +348,8 @@ impl AnsibleInventory {
                     vars.push((k.clone(), v.clone()));
                 }
             }
-            if !fields.iter().any(|(k, _)| k.as_str() == Some("addr")) {
-                // Ansible connects to the inventory name itself when no ansible_host is set.
-                // (With `ssh_config` support, a host declared by name alone resolves through
-                // ~/.ssh/config: then this fallback should go, leaving `addr` unset.)
-                fields.push((scalar("addr", *span, true), scalar(h, *span, false)));
-            }
+            // No ansible_host: `addr` stays unset, so the host resolves through the OpenSSH
+            // config like `ssh NAME` (its HostName, else the name itself; see inventory.rs).
             if !vars.is_empty() {
                 fields.push((scalar("vars", *span, true), node(Kind::Map(vars), *span)));
             }
