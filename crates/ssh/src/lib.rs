@@ -416,25 +416,32 @@ impl SshConnection {
 /// Read whatever a channel has on stdout and stderr without blocking, handing each piece
 /// to `sink` (`true`: stderr); whether anything came.
 fn pump(ch: &mut ssh2::Channel, sink: &mut dyn FnMut(bool, &[u8])) -> std::io::Result<bool> {
-    let mut buf = [0u8; 32 * 1024];
-    let mut progressed = false;
-    for stderr in [false, true] {
-        let res = if stderr {
-            ch.stderr().read(&mut buf)
-        } else {
-            ch.read(&mut buf)
-        };
-        match res {
-            Ok(0) => {}
-            Ok(n) => {
-                progressed = true;
-                sink(stderr, &buf[..n]);
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(e) => return Err(e),
-        }
+    thread_local! {
+        /// One read buffer per thread, allocated once (zeroed by the allocator, so its pages
+        /// become resident only as far as reads fill them): a 32 KiB array on the stack
+        /// was zeroed, and made resident, on every call of every host's thread.
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 32 * 1024]);
     }
-    Ok(progressed)
+    BUF.with_borrow_mut(|buf| {
+        let mut progressed = false;
+        for stderr in [false, true] {
+            let res = if stderr {
+                ch.stderr().read(buf)
+            } else {
+                ch.read(buf)
+            };
+            match res {
+                Ok(0) => {}
+                Ok(n) => {
+                    progressed = true;
+                    sink(stderr, &buf[..n]);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(progressed)
+    })
 }
 
 /// A channel-per-command's output, captured bounded; the first stderr line carries the
