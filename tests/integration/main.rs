@@ -17,6 +17,7 @@ mod become_sudo;
 mod bounded_output;
 mod dead_hosts;
 mod docs;
+mod estate;
 mod hosts_check;
 mod html_report;
 mod journal_damage;
