@@ -83,7 +83,7 @@ impl RunnerBuilder {
             answers: self.answers,
             started: Instant::now(),
             journal_error: Mutex::new(None),
-            connecting: Mutex::default(),
+            lanes: Default::default(),
             finished: Default::default(),
             fenced: Default::default(),
         })

@@ -62,13 +62,14 @@ impl Runner {
             let failed = failed.clone();
             set.spawn(async move {
                 let name = host.name.clone();
-                me.preflight_done(&name).await;
-                let out = tokio::task::spawn_blocking(move || me.run_host(idx, host, phase))
-                    .await
-                    .unwrap_or_else(|e| HostOutcome {
-                        error: Some(format!("internal error: {e}")),
-                        ..Default::default()
-                    });
+                let job = me.clone();
+                let out =
+                    super::lanes::on_lane(&me.lanes, &name, move || job.run_host(idx, host, phase))
+                        .await
+                        .unwrap_or_else(|e| HostOutcome {
+                            error: Some(format!("internal error: {e}")),
+                            ..Default::default()
+                        });
                 if !out.ok {
                     failed.store(true, Ordering::SeqCst);
                 }

@@ -4,6 +4,7 @@
 mod builder;
 mod fanout;
 mod gates;
+mod lanes;
 mod record;
 mod rollback;
 mod verdict;
@@ -68,10 +69,8 @@ pub struct Runner {
     fenced: std::sync::atomic::AtomicBool,
     /// The run's end was journaled and announced.
     finished: std::sync::atomic::AtomicBool,
-    /// Hosts whose preflight connect is under way: a step waits for it here, on the async
-    /// side, instead of holding a blocking thread on the host's slot (one thread per host
-    /// at a time, whatever the preflight's pace).
-    connecting: Mutex<std::collections::HashMap<String, tokio::sync::watch::Receiver<bool>>>,
+    /// One worker thread per SSH host: its preflight connect, then its step jobs.
+    pub(crate) lanes: lanes::Lanes,
 }
 
 /// How long the first step waits for the preflight's connects (see `preconnect`).
@@ -106,20 +105,6 @@ impl Runner {
         o
     }
 
-    /// Wait until the host's preflight connect (if any) has ended.
-    pub(crate) async fn preflight_done(&self, host: &str) {
-        let rx = self
-            .connecting
-            .lock()
-            .expect("connecting")
-            .get(host)
-            .cloned();
-        if let Some(mut rx) = rx {
-            // A sender gone without a word (a panicked connect) lets the step find out.
-            let _ = rx.wait_for(|done| *done).await;
-        }
-    }
-
     fn interrupted(&self) -> RunOutcome {
         self.finish(RunOutcome::new(
             Outcome::Interrupted,
@@ -133,8 +118,8 @@ impl Runner {
     /// Connect to every SSH host of the plan in parallel, waiting at most [`PREFLIGHT_GRACE`]
     /// before the first step: an unknown or changed host key met by then refuses the run
     /// before anything is executed, and a host that does not answer (hung, black-holed)
-    /// delays no one. Its connect goes on in the background holding the host's slot, so its
-    /// first step waits for it and is judged as strictly (a bad key then refuses the run at
+    /// delays no one. Its connect goes on in the background on the host's lane (see `lanes`),
+    /// holding the host's slot, so its first step queues behind it and is judged as strictly (a bad key then refuses the run at
     /// that step); a failure is kept for its later steps (see `pool`).
     async fn preconnect(self: &Arc<Self>) -> Result<(), RunOutcome> {
         let mut hosts: BTreeMap<String, Host> = BTreeMap::new();
@@ -150,15 +135,12 @@ impl Runner {
         for (name, h) in hosts {
             let pool = self.pool.clone();
             let tx = tx.clone();
-            let (done_tx, done_rx) = tokio::sync::watch::channel(false);
-            self.connecting
-                .lock()
-                .expect("connecting")
-                .insert(name, done_rx);
-            tokio::task::spawn_blocking(move || {
+            let job: lanes::Job = Box::new(move || {
                 let _ = tx.send(pool.connect(&h));
-                let _ = done_tx.send(true);
             });
+            if let Err(job) = self.lanes.start(&name, job) {
+                tokio::task::spawn_blocking(job);
+            }
         }
         drop(tx);
         let warn = |me: &Self, e: &TransportError| {
