@@ -178,6 +178,7 @@ fn a_run_journaled_in_etcd_reads_back_like_a_directory() {
         &["status"],
         &["report"],
         &["audit", "verify"],
+        &["watch", "--no-progress"],
     ] {
         let o = drctl(&c, td.path()).args(args).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", out(&o));
@@ -185,6 +186,8 @@ fn a_run_journaled_in_etcd_reads_back_like_a_directory() {
         match args[0] {
             "runs" | "status" => assert!(text.contains("succeeded"), "{args:?}: {text}"),
             "report" => assert!(text.contains("etcd-read"), "{text}"),
+            // An ended run: its story at once, then the run's own exit code (0 above).
+            "watch" => assert!(text.contains("succeeded"), "{args:?}: {text}"),
             _ => assert!(text.contains("intact"), "{text}"),
         }
     }
