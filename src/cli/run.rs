@@ -318,13 +318,20 @@ pub fn resume(a: ResumeArgs, kind: ResumeKind) -> anyhow::Result<Exit> {
     if let Some(dir) = &a.exec.report_dir {
         super::report::prepare_dir(dir)?;
     }
-    // --takeover: while a holder's lock lives, wait (bounded by the lease TTL) for its
-    // lease to expire, then take the lock with a new epoch and continue from the journal.
-    let deadline =
-        std::time::Instant::now() + std::time::Duration::from_secs(context::lease_ttl() + 2);
+    // --takeover: while a holder's lock lives, wait (bounded by the holder's lease TTL, or
+    // ours when it cannot be read) for its lease to expire, then take the lock with a new
+    // epoch and continue from the journal.
+    let mut deadline = None;
     let mut said = false;
     let f = loop {
         let r = s.prepare_resume(&req).map_err(failure)?;
+        let deadline = *deadline.get_or_insert_with(|| {
+            let ttl = s
+                .holder(&r.plan.runbook.name)
+                .and_then(|h| h.lease_ttl)
+                .unwrap_or(std::time::Duration::from_secs(context::lease_ttl()));
+            std::time::Instant::now() + ttl + std::time::Duration::from_secs(2)
+        });
         if later.0.get().is_none()
             && let Some(n) = notifier(&r.plan)
         {

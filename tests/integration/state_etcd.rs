@@ -292,8 +292,9 @@ fn resume_takeover_waits_out_a_frozen_holders_lease_and_finishes_its_run() {
     let Some(c) = Cluster::start() else { return };
     let td = tempfile::tempdir().unwrap();
     let rb = runbook(td.path(), "etcd-takeover", "2");
+    // A's lease is longer than B's own --lease-ttl: B waits out A's (5 s), not its own.
     let a = drctl(&c, td.path())
-        .args(["run", "--yes", "--lease-ttl", "3"])
+        .args(["run", "--yes", "--lease-ttl", "5"])
         .arg(&rb)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -329,15 +330,15 @@ fn resume_takeover_waits_out_a_frozen_holders_lease_and_finishes_its_run() {
             "one",
             "--yes",
             "--lease-ttl",
-            "3",
+            "1",
         ])
         .arg(&id)
         .output()
         .unwrap();
     assert_eq!(b.status.code(), Some(0), "B {}", out(&b));
     assert!(
-        t0.elapsed() < Duration::from_secs(8),
-        "bounded by the lease"
+        t0.elapsed() < Duration::from_secs(10),
+        "bounded by the holder's lease"
     );
     assert_eq!(unsafe { libc::kill(a.id() as i32, libc::SIGCONT) }, 0);
     let a = a.wait_with_output().unwrap();

@@ -111,6 +111,7 @@ impl RunStore for MemoryStore {
             controller: "memory".into(),
             since: format!("epoch {epoch}"),
             alive: true,
+            lease_ttl: None,
         })
     }
 

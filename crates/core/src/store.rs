@@ -95,6 +95,9 @@ pub struct LockHolder {
     pub since: String,
     /// Known to be alive (false: dead, or on another controller drctl cannot check).
     pub alive: bool,
+    /// Shared state: the TTL the holder's lease was granted (a takeover waits at most
+    /// this long for it to expire); `None` for a local lock.
+    pub lease_ttl: Option<std::time::Duration>,
 }
 
 /// Where runs live: locks, journals, saved runbook copies and the audit chain.

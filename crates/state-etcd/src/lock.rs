@@ -174,6 +174,14 @@ impl EtcdStore {
     pub(crate) fn holder_of(&self, name: &str) -> Option<LockHolder> {
         let (v, _, _) = self.get(self.key(&format!("locks/{name}"))).ok()??;
         let h: HolderValue = serde_json::from_slice(&v).ok()?;
+        let mut c = self.client.clone();
+        let lease = h.lease;
+        let lease_ttl = wait(
+            self.rt(),
+            async move { c.lease_time_to_live(lease, None).await },
+        )
+        .ok()
+        .map(|r| std::time::Duration::from_secs(r.granted_ttl().max(0) as u64));
         Some(LockHolder {
             run_id: h.run_id,
             pid: h.pid,
@@ -181,6 +189,7 @@ impl EtcdStore {
             since: h.since,
             // The key lives only as long as its lease: its holder kept it alive.
             alive: true,
+            lease_ttl,
         })
     }
 
@@ -245,9 +254,13 @@ impl EtcdStore {
                         )
                     },
                 );
+            let ttl = self
+                .holder_of(name)
+                .and_then(|h| h.lease_ttl)
+                .map_or(self.ttl, |d| d.as_secs());
             return Err(StateError::Locked(format!(
-                "runbook `{name}` is locked by {who} (etcd {}); its lease expires within {} s of its controller's loss",
-                self.url, self.ttl
+                "runbook `{name}` is locked by {who} (etcd {}); its lease expires within {ttl} s of its controller's loss",
+                self.url
             )));
         }
         let epoch = r.header().map(|h| h.revision()).unwrap_or_default();

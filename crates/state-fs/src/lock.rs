@@ -134,6 +134,7 @@ pub fn holder(dir: &StateDir, name: &str) -> Option<drctl_core::store::LockHolde
         controller: h.host,
         since: h.started,
         alive,
+        lease_ttl: None,
     })
 }
 

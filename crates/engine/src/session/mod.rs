@@ -201,6 +201,11 @@ impl Session {
     /// Check that run `req.run_id` can be resumed (or rolled back) and load its plan: the
     /// run has not ended, its runbook is unchanged (or `allow_changed`), the `--rerun` and
     /// `--skip` names exist, secret environment variables are set.
+    /// Who holds runbook `name`'s lock now, if anyone.
+    pub fn holder(&self, name: &str) -> Option<drctl_core::store::LockHolder> {
+        self.store.holder(name)
+    }
+
     pub fn prepare_resume(&self, req: &ResumeRequest) -> Result<Resumption, SessionError> {
         let loaded = self
             .store
