@@ -4,9 +4,11 @@ mod approve;
 mod include;
 pub(crate) mod notify;
 mod step;
+mod step_fields;
 
 use include::{canonical, duplicate_ids_across_files, steps_of};
-use step::{raw_id, settings};
+use step::raw_id;
+use step_fields::settings;
 
 use std::sync::Arc;
 
