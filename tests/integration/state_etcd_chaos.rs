@@ -320,8 +320,10 @@ fn the_etcd_leader_killed_mid_run_the_run_proceeds_each_step_once() {
     }
     let p = dir.join("leader.yaml");
     std::fs::write(&p, rb).unwrap();
+    // The default lease (10 s): a leader election on a loaded CI machine can keep the
+    // cluster from renewing a 3 s lease, and then the run is rightly fenced (exit 6).
     let a = drctl(&c, dir)
-        .args(["run", "--yes", "--lease-ttl", "3"])
+        .args(["run", "--yes", "--lease-ttl", "10"])
         .arg(&p)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
