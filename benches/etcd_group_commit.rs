@@ -16,81 +16,22 @@
 //! Under `cargo test --all-targets` it runs once with N = 5, S = 3 as a smoke test.
 
 #[allow(dead_code)]
+#[path = "../tests/integration/etcd_cluster.rs"]
+mod etcd_cluster;
+#[allow(dead_code)]
 #[path = "../tests/integration/lab.rs"]
 mod lab;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use etcd_cluster::Cluster;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use drctl_core::record::{Header, JOURNAL_VERSION, Record};
 use drctl_core::store::{RunLog, RunStore};
 use drctl_core::{Phase, RunMode};
-
-/// Three etcd members on 127.0.0.1, stopped by pid on drop.
-struct Cluster {
-    members: Vec<Child>,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        for m in &mut self.members {
-            lab::kill(m.id() as i32, libc::SIGKILL);
-            let _ = m.wait();
-        }
-    }
-}
-
-fn cluster() -> Option<Cluster> {
-    if Command::new("etcd").arg("--version").output().is_err() {
-        eprintln!("skipped: no `etcd` (Debian's etcd-server)");
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let base = 41000 + (std::process::id() % 200) as u16 * 100;
-    let peer = |i: u16| format!("http://127.0.0.1:{}", base + 5 + i);
-    let client = |i: u16| format!("http://127.0.0.1:{}", base + i);
-    let initial: Vec<String> = (0..3).map(|i| format!("m{i}={}", peer(i))).collect();
-    let members = (0..3)
-        .map(|i| {
-            Command::new("etcd")
-                .args(["--name", &format!("m{i}")])
-                .arg("--data-dir")
-                .arg(dir.path().join(format!("m{i}")))
-                .args(["--listen-client-urls", &client(i)])
-                .args(["--advertise-client-urls", &client(i)])
-                .args(["--listen-peer-urls", &peer(i)])
-                .args(["--initial-advertise-peer-urls", &peer(i)])
-                .args(["--initial-cluster", &initial.join(",")])
-                .args(["--initial-cluster-state", "new"])
-                .args(["--heartbeat-interval", "50", "--election-timeout", "400"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("etcd starts")
-        })
-        .collect();
-    let eps: Vec<String> = (0..3).map(|i| format!("127.0.0.1:{}", base + i)).collect();
-    let c = Cluster {
-        members,
-        url: format!("etcd://{}/bench", eps.join(",")),
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !Command::new("etcdctl")
-        .arg(format!("--endpoints={}", eps.join(",")))
-        .args(["put", "/probe", "x"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        assert!(Instant::now() < deadline, "etcd cluster did not come up");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    Some(c)
-}
 
 fn header(run_id: &str) -> Header {
     Header {
@@ -241,7 +182,7 @@ fn main() {
         _ if bench => (50, 10),
         _ => (5, 3),
     };
-    let Some(c) = cluster() else { return };
+    let Some(c) = Cluster::start() else { return };
     let td = tempfile::tempdir().unwrap();
     let dir = drctl_state_fs::StateDir::resolve(Some(td.path().join("state")));
     let etcd = drctl_state_etcd::EtcdStore::connect(&c.url, 10).expect("etcd");

@@ -18,6 +18,7 @@ mod bounded_output;
 mod dead_hosts;
 mod docs;
 mod estate;
+mod etcd_cluster;
 mod hosts_check;
 mod html_report;
 mod journal_damage;

@@ -10,7 +10,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::lab::Lab;
-use crate::state_etcd::{Cluster, drctl, out};
+use crate::state_etcd::{Cluster, drctl, effects, out};
 
 const STEPS: usize = 6;
 
@@ -192,28 +192,6 @@ fn controllers_killed_at_several_points_each_taken_over_run_every_step_once_per_
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
 
-fn local_runbook(dir: &Path, name: &str, first_sleep: &str) -> std::path::PathBuf {
-    let e = dir.join("effects");
-    let p = dir.join(format!("{name}.yaml"));
-    std::fs::write(
-        &p,
-        format!(
-            "drctl: 1\nkind: failover\nname: {name}\ndescription: quorum\nseverity: P2\nsteps:\n  - id: one\n    on: local\n    run: echo one-start >> {e}; sleep {first_sleep}; echo one >> {e}\n    idempotent: true\n  - id: two\n    on: local\n    run: echo two >> {e}\n    idempotent: true\n",
-            e = e.display()
-        ),
-    )
-    .unwrap();
-    p
-}
-
-fn effects(dir: &Path, word: &str) -> usize {
-    std::fs::read_to_string(dir.join("effects"))
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| *l == word)
-        .count()
-}
-
 #[test]
 fn one_member_down_runs_proceed_quorum_lost_stops_within_the_ttl_takeover_finishes() {
     let Some(c) = Cluster::start() else { return };
@@ -222,7 +200,7 @@ fn one_member_down_runs_proceed_quorum_lost_stops_within_the_ttl_takeover_finish
     // One member of three down (its process gone): a majority remains, runs proceed.
     c.signal(2, libc::SIGKILL);
     c.wait_healthy();
-    let rb = local_runbook(dir, "etcd-minority", "0");
+    let rb = crate::state_etcd::runbook(dir, "etcd-minority", "0");
     let o = drctl(&c, dir)
         .args(["run", "--yes", "--lease-ttl", "3"])
         .arg(&rb)
@@ -233,7 +211,7 @@ fn one_member_down_runs_proceed_quorum_lost_stops_within_the_ttl_takeover_finish
 
     // Quorum lost while step `one` runs (a second member frozen): no further command, a
     // clear message, no hang.
-    let rb = local_runbook(dir, "etcd-quorum", "2");
+    let rb = crate::state_etcd::runbook(dir, "etcd-quorum", "2");
     let a = drctl(&c, dir)
         .args(["run", "--yes", "--lease-ttl", "3"])
         .arg(&rb)
