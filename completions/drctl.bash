@@ -1575,7 +1575,7 @@ _drctl() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json short" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --state)

@@ -88,15 +88,14 @@ complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s i -l inventory -d 
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l limit -d 'Only hosts matching these patterns: host or group names, globs (`db*`), `!EXCLUDED`, `&INTERSECTED`, separated by `,` or `:`; `local` steps always run' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l format -r -f -a "text\t''
-json\t''
-short\t'One line per problem (`validate` only)'"
+json\t''"
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l state -d 'Shared run state on etcd: etcd://HOST:PORT[,HOST:PORT…][/PREFIX] (default: the local state directory). Runs, locks and the audit chain then live in the cluster' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l lease-ttl -d 'Lease of a run\'s lock on etcd, in seconds: a controller that stops renewing it loses the run this long after' -r
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l etcd-cacert -d 'CA certificate (PEM) that etcd\'s server certificates are checked against (`etcds://` URLs; default: the system\'s roots)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l etcd-cert -d 'Client certificate (PEM) for an etcd that requires one (`--client-cert-auth`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l etcd-key -d 'The client certificate\'s private key (PEM)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -l etcd-user -d 'etcd user (etcd\'s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line' -r
-complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s h -l help -d 'Print help'
 complete -c drctl -n "__fish_drctl_using_subcommand hosts" -s V -l version -d 'Print version'
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s i -l inventory -d 'Inventory file, drctl\'s YAML or Ansible\'s INI or YAML (overrides the runbook\'s `inventory:`)' -r -F
 complete -c drctl -n "__fish_drctl_using_subcommand run" -s e -l var -d 'Extra variable NAME=VALUE (highest precedence)' -r

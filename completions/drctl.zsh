@@ -88,17 +88,15 @@ _arguments "${_arguments_options[@]}" : \
 '*-e+[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--var=[Extra variable NAME=VALUE (highest precedence)]:NAME=VALUE:_default' \
 '*--limit=[Only hosts matching these patterns\: host or group names, globs (\`db*\`), \`!EXCLUDED\`, \`&INTERSECTED\`, separated by \`,\` or \`\:\`; \`local\` steps always run]:HOSTS:_default' \
-'--format=[]:FORMAT:((text\:""
-json\:""
-short\:"One line per problem (\`validate\` only)"))' \
+'--format=[]:FORMAT:(text json)' \
 '--state=[Shared run state on etcd\: etcd\://HOST\:PORT\[,HOST\:PORT…\]\[/PREFIX\] (default\: the local state directory). Runs, locks and the audit chain then live in the cluster]:URL:_default' \
 '--lease-ttl=[Lease of a run'\''s lock on etcd, in seconds\: a controller that stops renewing it loses the run this long after]:SECONDS:_default' \
 '--etcd-cacert=[CA certificate (PEM) that etcd'\''s server certificates are checked against (\`etcds\://\` URLs; default\: the system'\''s roots)]:FILE:_files' \
 '--etcd-cert=[Client certificate (PEM) for an etcd that requires one (\`--client-cert-auth\`)]:FILE:_files' \
 '--etcd-key=[The client certificate'\''s private key (PEM)]:FILE:_files' \
 '--etcd-user=[etcd user (etcd'\''s RBAC); its password comes from the environment variable DRCTL_ETCD_PASSWORD, never from the command line]:USER:_default' \
-'-h[Print help (see more with '\''--help'\'')]' \
-'--help[Print help (see more with '\''--help'\'')]' \
+'-h[Print help]' \
+'--help[Print help]' \
 '-V[Print version]' \
 '--version[Print version]' \
 ':runbook -- The runbook file:_files' \

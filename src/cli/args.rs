@@ -161,7 +161,14 @@ pub struct HostsArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: TableFormat,
+}
+
+/// Output of a table command: for people, or for tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Text,
+    Json,
 }
 
 /// Flags of commands that execute.

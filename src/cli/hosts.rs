@@ -7,7 +7,7 @@ use drctl_core::RunMode;
 use drctl_engine::reach::{self, HostReach, ReachVerdict, Reached};
 use drctl_ssh::RealConnector;
 
-use super::args::{Format, HostsArgs};
+use super::args::{HostsArgs, TableFormat};
 use super::context;
 use crate::error::Exit;
 
@@ -17,8 +17,8 @@ pub fn run(a: HostsArgs) -> anyhow::Result<Exit> {
     let hosts = reach::plan_hosts(&plan);
     let results = reach::check_hosts(&hosts, Arc::new(RealConnector::new()));
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&json(&results))?),
-        _ => print!("{}", table(&results)),
+        TableFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&results))?),
+        TableFormat::Text => print!("{}", table(&results)),
     }
     Ok(match reach::verdict(&results) {
         ReachVerdict::AllReached => Exit::Success,
@@ -125,8 +125,9 @@ fn table(results: &[HostReach]) -> String {
                 }
             }
             Ok(ok) => {
-                for (how, res) in &ok.become_as {
-                    if let Err(e) = res {
+                for c in &ok.become_as {
+                    if let Err(e) = &c.result {
+                        let how = c.become_as.describe();
                         out.push_str(&format!("\n{}: {how} failed: {e}\n", r.host.name));
                     }
                 }
@@ -143,9 +144,9 @@ fn become_cell(ok: &Reached) -> String {
     }
     ok.become_as
         .iter()
-        .map(|(how, r)| {
-            let user = how.rsplit(' ').next().unwrap_or(how);
-            format!("{user} {}", if r.is_ok() { "ok" } else { "FAILED" })
+        .map(|c| {
+            let verdict = if c.result.is_ok() { "ok" } else { "FAILED" };
+            format!("{} {verdict}", c.become_as.user)
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -163,16 +164,20 @@ fn json(results: &[HostReach]) -> serde_json::Value {
             });
             match &r.result {
                 Ok(ok) => {
-                    v["ok"] = true.into();
                     v["runs_as"] = ok.account.clone().into();
                     v["connect_ms"] = (ok.connect.as_secs_f64() * 1000.0).into();
                     v["latency_ms"] = (ok.latency.as_secs_f64() * 1000.0).into();
                     v["become"] = ok
                         .become_as
                         .iter()
-                        .map(|(how, r)| match r {
-                            Ok(who) => serde_json::json!({"as": how, "ok": true, "account": who}),
-                            Err(e) => serde_json::json!({"as": how, "ok": false, "error": e}),
+                        .map(|c| {
+                            let how = c.become_as.describe();
+                            match &c.result {
+                                Ok(who) => {
+                                    serde_json::json!({"as": how, "ok": true, "account": who})
+                                }
+                                Err(e) => serde_json::json!({"as": how, "ok": false, "error": e}),
+                            }
                         })
                         .collect::<Vec<_>>()
                         .into();

@@ -35,15 +35,23 @@ pub struct Reached {
     pub latency: Duration,
     /// The account commands run as (`id -un` on the host).
     pub account: String,
-    /// Each account the plan becomes on the host (`sudo to postgres`) and whether it
-    /// worked: `Ok` the account `id -un` gave, `Err` why not.
-    pub become_as: Vec<(String, Result<String, String>)>,
+    /// Each account the plan becomes on the host, and whether it worked.
+    pub become_as: Vec<BecomeCheck>,
+}
+
+/// One account the plan becomes on a host, as checked.
+#[derive(Debug, Clone)]
+pub struct BecomeCheck {
+    /// Whom, and how (`sudo to postgres`).
+    pub become_as: Become,
+    /// `Ok`: the account `id -un` gave (the wanted one); `Err`: why not.
+    pub result: Result<String, String>,
 }
 
 impl Reached {
     /// Did every `become` the plan needs on this host work?
     pub fn become_ok(&self) -> bool {
-        self.become_as.iter().all(|(_, r)| r.is_ok())
+        self.become_as.iter().all(|c| c.result.is_ok())
     }
 }
 
@@ -159,7 +167,10 @@ fn reach_one(h: &HostToCheck, connector: &dyn Connector) -> Result<Reached, Tran
                     Err(format!("{}: commands ran as `{who}`", b.describe()))
                 }
             });
-        become_as.push((b.describe(), got));
+        become_as.push(BecomeCheck {
+            become_as: b.clone(),
+            result: got,
+        });
     }
     let _ = conn.set_become(None);
     Ok(Reached {
