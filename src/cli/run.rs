@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use drctl_core::Phase;
-use drctl_core::events::{Event, EventSink, Sinks};
+use drctl_core::events::{Event, EventSink, GateState, Sinks};
 use drctl_core::record::Record;
 use drctl_core::{Exit, RunMode};
 use drctl_engine::session::{Finished, ResumeKind, ResumeRequest, Session, Unresolved, new_run_id};
@@ -102,12 +102,13 @@ impl EventSink for JsonLines {
             Event::StepSkipped { id, reason } => {
                 json!({"event": "step-skipped", "step": id, "reason": reason})
             }
-            Event::Gate {
-                id,
-                message,
-                approved_by,
-            } => {
-                json!({"event": "gate", "step": id, "message": message, "approved_by": approved_by})
+            Event::Gate { id, message, state } => {
+                let (state, by) = match state {
+                    GateState::Waiting => ("waiting", None),
+                    GateState::Approved { by } => ("approved", Some(by)),
+                    GateState::NotApproved => ("not-approved", None),
+                };
+                json!({"event": "gate", "step": id, "message": message, "state": state, "approved_by": by})
             }
             Event::RollbackStarted { reason } => {
                 json!({"event": "rollback-started", "reason": reason})

@@ -94,7 +94,10 @@ fn a_gate_approved_from_another_terminal_lets_the_run_go_on() {
         .status(0)
         .stdout_has("the run goes on");
     let out = run.wait();
-    out.status(0);
+    out.status(0)
+        // Waiting is not a verdict: the console said so only once the gate was approved.
+        .stderr_has("waiting for approval")
+        .output_lacks("NOT approved");
     assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
     assert_eq!(sb.lab().lines("h1", "log"), ["fenced", "promoted"]);
     let journal = sb.journal();

@@ -25,6 +25,18 @@ pub struct HostReport {
     pub stderr: String,
 }
 
+/// Where an approval gate stands, as an [`Event::Gate`] tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateState {
+    /// Waiting for answers from other terminals (`--gate-wait`).
+    Waiting,
+    Approved {
+        by: String,
+    },
+    /// Declined, or the run stopped there without an approval.
+    NotApproved,
+}
+
 #[derive(Debug, Clone)]
 pub enum Event {
     RunStarted {
@@ -57,7 +69,7 @@ pub enum Event {
     Gate {
         id: String,
         message: String,
-        approved_by: Option<String>,
+        state: GateState,
     },
     RollbackStarted {
         reason: String,

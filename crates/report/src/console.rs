@@ -8,7 +8,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use drctl_core::Phase;
-use drctl_core::events::{Event, EventSink, HostReport};
+use drctl_core::events::{Event, EventSink, GateState, HostReport};
 use drctl_model::runbook::duration::format_duration;
 
 /// How much to say.
@@ -291,13 +291,16 @@ impl EventSink for Console {
             Event::StepSkipped { id, reason } => {
                 self.line(&format!("step {id}: skipped ({reason})"))
             }
-            Event::Gate {
-                id,
-                message,
-                approved_by,
-            } => match approved_by {
-                Some(by) => self.line(&format!("gate {id}: \"{message}\" approved by {by}")),
-                None => self.line(&format!("gate {id}: \"{message}\" NOT approved")),
+            Event::Gate { id, message, state } => match state {
+                GateState::Waiting => {
+                    self.line(&format!("gate {id}: \"{message}\" waiting for approval"))
+                }
+                GateState::Approved { by } => {
+                    self.line(&format!("gate {id}: \"{message}\" approved by {by}"))
+                }
+                GateState::NotApproved => {
+                    self.line(&format!("gate {id}: \"{message}\" NOT approved"))
+                }
             },
             Event::RollbackStarted { reason } => self.line(&format!("ROLLING BACK: {reason}")),
             Event::Message { text } => self.line(text),

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use drctl_core::Outcome;
-use drctl_core::events::Event;
+use drctl_core::events::{Event, GateState};
 use drctl_core::gate::Verdict;
 use drctl_core::record::Record;
 use drctl_core::time::t;
@@ -220,7 +220,7 @@ impl Runner {
         self.sinks.event(&Event::Gate {
             id,
             message,
-            approved_by: Some(by),
+            state: GateState::Approved { by },
         });
         Ok(())
     }
@@ -262,7 +262,7 @@ impl Runner {
             self.sinks.event(&Event::Gate {
                 id: id.to_string(),
                 message: message.to_string(),
-                approved_by: None,
+                state: GateState::Waiting,
             });
         }
         self.sinks.event(&Event::Message {
@@ -290,7 +290,7 @@ impl Runner {
         self.sinks.event(&Event::Gate {
             id: id.clone(),
             message: message.to_string(),
-            approved_by: None,
+            state: GateState::NotApproved,
         });
         self.on_failure(ps.on_failure, format!("approval `{id}` declined by {by}"))
             .await
@@ -328,7 +328,7 @@ impl Runner {
             self.sinks.event(&Event::Gate {
                 id: id.to_string(),
                 message,
-                approved_by: None,
+                state: GateState::NotApproved,
             });
         }
         self.finish(o)
